@@ -1,0 +1,58 @@
+// Shared helpers for the benchmark programs: the profile, benchmark names on the grid, clocks,
+// getrusage counters and a resident-memory ballast.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ipc/placement.hpp"
+
+namespace ptbench::bench {
+
+// smoke: every code path once, for ctest; quick: the default run; full: the whole grid.
+enum class Profile { kSmoke, kQuick, kFull };
+
+// Each benchmark program defines this; the shared main calls it with the chosen profile.
+void register_benchmarks(Profile profile);
+
+// BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>[/key=value...]: the grid that code,
+// CSV and charts share. Params use '=' so they never clash with Google Benchmark's "key:value".
+std::string grid_name(std::string_view question, std::string_view mechanism,
+                      std::string_view endpoint, ipc::Placement placement, std::size_t bytes,
+                      const std::vector<std::pair<std::string, std::string>>& params = {});
+
+inline std::int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Context switches and page faults over the timed loop, reported per iteration. SELF covers the
+// benchmark process and its joined threads; CHILDREN covers the children it has waited for.
+class RusageCounters {
+ public:
+  RusageCounters();
+  void report(benchmark::State& state) const;
+
+ private:
+  rusage self_{};
+  rusage children_{};
+};
+
+// Keeps exactly `mib` MiB of touched anonymous memory resident in this process, so that fork's
+// page-table copy can be measured against the parent's size. One ballast per process: asking for
+// a new size releases the old one, so benchmarks do not inherit each other's memory.
+void set_resident_ballast(std::size_t mib);
+
+// This process's resident set size in MiB (from /proc/self/statm), or -1 if unreadable.
+double resident_mib();
+
+}  // namespace ptbench::bench

@@ -1,0 +1,46 @@
+// The shared main of every benchmark program: takes --ptbench_profile, registers the program's
+// benchmarks for it, and hands the remaining flags to Google Benchmark.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "bench/support/bench_support.hpp"
+
+int main(int argc, char** argv) {
+  using ptbench::bench::Profile;
+  Profile profile = Profile::kQuick;
+  std::string_view profile_name = "quick";
+  std::vector<char*> rest;
+  constexpr std::string_view kFlag = "--ptbench_profile=";
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, kFlag.size()) != kFlag) {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    profile_name = arg.substr(kFlag.size());
+    if (profile_name == "smoke") {
+      profile = Profile::kSmoke;
+    } else if (profile_name == "quick") {
+      profile = Profile::kQuick;
+    } else if (profile_name == "full") {
+      profile = Profile::kFull;
+    } else {
+      std::fprintf(stderr, "%s: unknown profile '%s' (expected smoke, quick or full)\n", argv[0],
+                   argv[i] + kFlag.size());
+      return 2;
+    }
+  }
+  ptbench::bench::register_benchmarks(profile);
+  benchmark::AddCustomContext("ptbench_profile", std::string(profile_name));
+  int rest_argc = static_cast<int>(rest.size());
+  rest.push_back(nullptr);
+  benchmark::Initialize(&rest_argc, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

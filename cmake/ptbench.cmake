@@ -1,0 +1,46 @@
+# One helper per kind of target, so that adding a test or a benchmark is one line.
+
+add_library(ptbench_options INTERFACE)
+target_compile_options(ptbench_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                                                 -Wno-sign-conversion)
+if(PTBENCH_WERROR)
+  target_compile_options(ptbench_options INTERFACE -Werror)
+endif()
+if(PTBENCH_SANITIZE)
+  target_compile_options(ptbench_options INTERFACE -fsanitize=${PTBENCH_SANITIZE} -fno-omit-frame-pointer
+                                                   -fno-sanitize-recover=all)
+  target_link_options(ptbench_options INTERFACE -fsanitize=${PTBENCH_SANITIZE})
+endif()
+target_compile_definitions(ptbench_options INTERFACE
+  PTBENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}$<$<BOOL:${PTBENCH_SANITIZE}>:+${PTBENCH_SANITIZE}>")
+
+# ptbench_add_test(name SOURCES... [LIBS ...]): a GoogleTest binary registered with ctest.
+function(ptbench_add_test name)
+  if(NOT PTBENCH_ENABLE_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE ${arg_LIBS} ptbench_options GTest::gtest GTest::gtest_main
+                                        Threads::Threads)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300
+                       WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+endfunction()
+
+# ptbench_add_bench(name SOURCES... [LIBS ...]): a Google Benchmark program that is also a ctest
+# smoke test: every benchmark of the smoke profile runs once at a tiny min time.
+function(ptbench_add_bench name)
+  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE ptbench_bench_support ${arg_LIBS} ptbench_options)
+  set_property(GLOBAL APPEND PROPERTY PTBENCH_BENCH_PROGRAMS ${name})
+  if(PTBENCH_ENABLE_TESTS)
+    add_test(NAME ${name}.smoke
+             COMMAND ${name} --ptbench_profile=smoke --benchmark_min_time=0.0001
+                     --benchmark_repetitions=1)
+    set_tests_properties(${name}.smoke PROPERTIES TIMEOUT 300 LABELS smoke
+                         FAIL_REGULAR_EXPRESSION "ERROR OCCURRED")
+  endif()
+endfunction()
+
+include(GoogleTest)
