@@ -11,8 +11,11 @@ if(PTBENCH_SANITIZE)
                                                    -fno-sanitize-recover=all)
   target_link_options(ptbench_options INTERFACE -fsanitize=${PTBENCH_SANITIZE})
 endif()
-target_compile_definitions(ptbench_options INTERFACE
-  PTBENCH_BUILD_TYPE="${CMAKE_BUILD_TYPE}$<$<BOOL:${PTBENCH_SANITIZE}>:+${PTBENCH_SANITIZE}>")
+set(ptbench_build_type "${CMAKE_BUILD_TYPE}")
+if(PTBENCH_SANITIZE)
+  string(APPEND ptbench_build_type "+sanitize=${PTBENCH_SANITIZE}")
+endif()
+target_compile_definitions(ptbench_options INTERFACE PTBENCH_BUILD_TYPE="${ptbench_build_type}")
 
 # ptbench_add_test(name SOURCES... [LIBS ...]): a GoogleTest binary registered with ctest.
 function(ptbench_add_test name)

@@ -1,0 +1,157 @@
+#include "harness/gbench_json.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "harness/csv.hpp"
+
+namespace ptbench::harness {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (;;) {
+    auto pos = s.find(sep, start);
+    parts.push_back(s.substr(start, pos - start));
+    if (pos == std::string_view::npos) return parts;
+    start = pos + 1;
+  }
+}
+
+bool is_gbench_suffix(std::string_view part) {
+  static const std::set<std::string_view> kWords = {"real_time", "manual_time", "process_time"};
+  if (kWords.count(part)) return true;
+  for (std::string_view prefix :
+       {"min_time:", "min_warmup_time:", "repeats:", "iterations:", "threads:"}) {
+    if (part.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+std::optional<double> time_unit_to_ns(std::string_view unit) {
+  if (unit == "ns") return 1.0;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<GridName> parse_grid_name(std::string_view name) {
+  auto parts = split(name, '/');
+  if (parts.size() < 5 || parts[0].substr(0, 3) != "BM_" || parts[0].size() == 3) {
+    return std::nullopt;
+  }
+  GridName g;
+  g.question = std::string(parts[0].substr(3));
+  g.mechanism = std::string(parts[1]);
+  g.endpoint = std::string(parts[2]);
+  g.placement = std::string(parts[3]);
+  auto bytes = parse_number(parts[4]);
+  if (!bytes || g.mechanism.empty() || g.endpoint.empty() || g.placement.empty()) {
+    return std::nullopt;
+  }
+  g.payload_bytes = *bytes;
+  std::size_t kept = 5;
+  for (std::size_t i = 5; i < parts.size(); ++i) {
+    if (is_gbench_suffix(parts[i])) continue;
+    if (parts[i].find('=') == std::string_view::npos) return std::nullopt;
+    if (!g.params.empty()) g.params += ';';
+    g.params += parts[i];
+    kept = i + 1;
+  }
+  for (std::size_t i = 0; i < kept; ++i) {
+    if (is_gbench_suffix(parts[i])) continue;
+    if (i) g.benchmark += '/';
+    g.benchmark += parts[i];
+  }
+  return g;
+}
+
+GbenchFile parse_gbench_json(std::string_view text) {
+  GbenchFile out;
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    out.error = "not valid JSON";
+    return out;
+  }
+  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) {
+    out.error = "no \"benchmarks\" array: not Google Benchmark JSON output";
+    return out;
+  }
+  if (doc.contains("context") && doc["context"].is_object()) {
+    for (const auto& [k, v] : doc["context"].items()) {
+      if (v.is_string()) out.context[k] = v.get<std::string>();
+    }
+  }
+  static const std::set<std::string> kKnownFields = {"name",
+                                                     "family_index",
+                                                     "per_family_instance_index",
+                                                     "run_name",
+                                                     "run_type",
+                                                     "repetitions",
+                                                     "repetition_index",
+                                                     "threads",
+                                                     "iterations",
+                                                     "real_time",
+                                                     "cpu_time",
+                                                     "time_unit",
+                                                     "error_occurred",
+                                                     "error_message",
+                                                     "aggregate_name",
+                                                     "aggregate_unit",
+                                                     "label",
+                                                     "bytes_per_second",
+                                                     "items_per_second"};
+  for (const auto& b : doc["benchmarks"]) {
+    if (!b.is_object() || !b.contains("name") || !b["name"].is_string()) {
+      out.error = "a benchmark entry without a name";
+      return out;
+    }
+    if (b.value("run_type", "iteration") != "iteration") continue;
+    GbenchRun run;
+    run.name = b["name"].get<std::string>();
+    auto grid = parse_grid_name(run.name);
+    if (!grid) {
+      out.error = fmt::format(
+          "benchmark '{}' is not named on the ptbench grid "
+          "BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>",
+          run.name);
+      return out;
+    }
+    run.grid = *grid;
+    run.repetition_index = b.value("repetition_index", 0);
+    run.iterations = b.value("iterations", 0.0);
+    run.error = b.value("error_occurred", false);
+    run.error_message = b.value("error_message", "");
+    if (!run.error) {
+      auto scale = time_unit_to_ns(b.value("time_unit", "ns"));
+      if (!scale) {
+        out.error = fmt::format("benchmark '{}': unknown time unit '{}'", run.name,
+                                b.value("time_unit", ""));
+        return out;
+      }
+      if (!b.contains("real_time") || !b["real_time"].is_number()) {
+        out.error = fmt::format("benchmark '{}' has no real_time", run.name);
+        return out;
+      }
+      run.real_time_ns = b["real_time"].get<double>() * *scale;
+      run.cpu_time_ns = b.value("cpu_time", 0.0) * *scale;
+      for (const auto& [k, v] : b.items()) {
+        if (v.is_number() &&
+            (!kKnownFields.count(k) || k == "bytes_per_second" || k == "items_per_second")) {
+          run.counters[k] = v.get<double>();
+        }
+      }
+    }
+    out.runs.push_back(std::move(run));
+  }
+  return out;
+}
+
+}  // namespace ptbench::harness

@@ -1,0 +1,49 @@
+// Reads Google Benchmark's JSON output (--benchmark_out_format=json) into per-repetition rows.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ptbench::harness {
+
+// A benchmark name on ptbench's grid: BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>
+// followed by key=value params; Google Benchmark's own suffixes (real_time, manual_time,
+// min_time:..., repeats:..., iterations:..., threads:...) are dropped.
+struct GridName {
+  std::string benchmark;  // the grid name without Google Benchmark's suffixes
+  std::string question;   // "Create" for BM_Create
+  std::string mechanism, endpoint, placement;
+  double payload_bytes = 0;
+  std::string params;  // "k=v;k=v", in the order of the name
+};
+
+// Splits a name; nullopt when it is not on the grid (too few parts, no BM_ prefix, bytes not a
+// number).
+std::optional<GridName> parse_grid_name(std::string_view name);
+
+// One repetition of one benchmark instance.
+struct GbenchRun {
+  std::string name;  // as Google Benchmark printed it, with its suffixes
+  GridName grid;
+  int repetition_index = 0;
+  double iterations = 0;
+  bool error = false;
+  std::string error_message;
+  double real_time_ns = 0, cpu_time_ns = 0;
+  std::map<std::string, double> counters;  // user counters, already divided as flagged
+};
+
+struct GbenchFile {
+  std::map<std::string, std::string> context;  // string-valued context entries
+  std::vector<GbenchRun> runs;                 // iteration runs only; aggregates are recomputed
+  std::string error;                           // empty on success
+};
+
+// Parses the JSON text. Malformed JSON, a missing "benchmarks" array, an unknown time unit or a
+// benchmark name that is not on the grid give an error.
+GbenchFile parse_gbench_json(std::string_view text);
+
+}  // namespace ptbench::harness

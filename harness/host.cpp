@@ -1,0 +1,178 @@
+#include "harness/host.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <CLI/Version.hpp>
+#include <boost/version.hpp>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness/csv.hpp"
+#include "ipc/placement.hpp"
+
+#ifndef PTBENCH_SOURCE_DIR
+#define PTBENCH_SOURCE_DIR "."
+#endif
+#ifndef PTBENCH_BENCHMARK_VERSION
+#define PTBENCH_BENCHMARK_VERSION "unknown"
+#endif
+
+namespace ptbench::harness {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> read_text_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return ss.str();
+}
+
+namespace {
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string first_line_or_unknown(const fs::path& path) {
+  auto text = read_text_file(path);
+  if (!text) return "unknown";
+  std::string line = trim(text->substr(0, text->find('\n')));
+  return line.empty() ? "unknown" : line;
+}
+
+// The value of the first "key : value" line of /proc/cpuinfo whose key is `key`.
+std::optional<std::string> cpuinfo_field(const std::string& cpuinfo, const std::string& key) {
+  std::istringstream in(cpuinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    if (trim(line.substr(0, colon)) == key) return trim(line.substr(colon + 1));
+  }
+  return std::nullopt;
+}
+
+std::string virtualization(const fs::path& root, const std::optional<std::string>& cpuinfo) {
+  const auto flags = cpuinfo ? cpuinfo_field(*cpuinfo, "flags") : std::nullopt;
+  if (!flags) return "unknown";
+  if ((" " + *flags + " ").find(" hypervisor ") == std::string::npos) return "none";
+  std::string vendor = first_line_or_unknown(root / "sys/class/dmi/id/sys_vendor");
+  std::string product = first_line_or_unknown(root / "sys/class/dmi/id/product_name");
+  if (vendor == "unknown" && product == "unknown") return "virtual machine (hypervisor unknown)";
+  return fmt::format("virtual machine ({} {})", vendor, product);
+}
+
+std::string mitigations(const fs::path& root) {
+  std::error_code ec;
+  const fs::path dir = root / "sys/devices/system/cpu/vulnerabilities";
+  std::vector<std::string> parts;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    parts.push_back(fmt::format("{}: {}", entry.path().filename().string(),
+                                first_line_or_unknown(entry.path())));
+  }
+  if (ec || parts.empty()) return "unknown";
+  std::sort(parts.begin(), parts.end());
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+std::string command_output(const std::string& command) {
+  std::FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {};
+  std::string out;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  const int status = pclose(p);
+  return status == 0 ? trim(out) : std::string{};
+}
+
+}  // namespace
+
+std::string bracketed_choice(const std::string& text) {
+  auto b = text.find('['), e = text.find(']');
+  if (b == std::string::npos || e == std::string::npos || e < b) return "unknown";
+  return text.substr(b + 1, e - b - 1);
+}
+
+std::string read_load(const fs::path& root) {
+  auto text = read_text_file(root / "proc/loadavg");
+  if (!text) return "unknown";
+  std::istringstream in(*text);
+  std::string a, b, c;
+  if (!(in >> a >> b >> c)) return "unknown";
+  return fmt::format("{} {} {}", a, b, c);
+}
+
+std::string source_git_sha() {
+  const std::string dir = PTBENCH_SOURCE_DIR;
+  std::string sha =
+      command_output(fmt::format("git -C '{}' rev-parse --short=12 HEAD 2>/dev/null", dir));
+  if (sha.empty()) return "unknown";
+  if (!command_output(
+           fmt::format("git -C '{}' status --porcelain --untracked-files=no 2>/dev/null", dir))
+           .empty()) {
+    sha += "-dirty";
+  }
+  return sha;
+}
+
+void write_host_csv(std::ostream& out, const KeyValues& kv) {
+  write_csv_row(out, {"key", "value"});
+  for (const auto& [k, v] : kv) write_csv_row(out, {k, v});
+}
+
+KeyValues collect_host(const fs::path& root) {
+  KeyValues kv;
+  const auto cpuinfo = read_text_file(root / "proc/cpuinfo");
+  std::error_code ec;
+  const bool real_root = fs::equivalent(root, "/", ec);
+
+  kv.emplace_back("hostname", first_line_or_unknown(root / "proc/sys/kernel/hostname"));
+  kv.emplace_back("kernel", first_line_or_unknown(root / "proc/sys/kernel/osrelease"));
+  utsname u{};
+  kv.emplace_back("arch", real_root && uname(&u) == 0 ? std::string(u.machine) : "unknown");
+  auto model = cpuinfo ? cpuinfo_field(*cpuinfo, "model name") : std::nullopt;
+  kv.emplace_back("cpu_model", model ? *model : "unknown");
+  kv.emplace_back("cpus_online", first_line_or_unknown(root / "sys/devices/system/cpu/online"));
+  kv.emplace_back("cpus_allowed",
+                  real_root ? ipc::format_cpu_list(ipc::allowed_cpus()) : std::string("unknown"));
+  kv.emplace_back("virtualization", virtualization(root, cpuinfo));
+  kv.emplace_back("mitigations", mitigations(root));
+  auto thp = read_text_file(root / "sys/kernel/mm/transparent_hugepage/enabled");
+  kv.emplace_back("thp", thp ? bracketed_choice(*thp) : "unknown");
+  kv.emplace_back("governor", first_line_or_unknown(
+                                  root / "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"));
+  auto meminfo = read_text_file(root / "proc/meminfo");
+  auto memtotal = meminfo ? cpuinfo_field(*meminfo, "MemTotal") : std::nullopt;
+  kv.emplace_back("mem_total", memtotal ? *memtotal : "unknown");
+  kv.emplace_back("compiler", fmt::format("{} {}",
+#if defined(__clang__)
+                                          "clang",
+#else
+                                          "gcc",
+#endif
+                                          __VERSION__));
+  kv.emplace_back("build_type", PTBENCH_BUILD_TYPE);
+  kv.emplace_back("google_benchmark_version", PTBENCH_BENCHMARK_VERSION);
+  kv.emplace_back("boost_version", BOOST_LIB_VERSION);
+  kv.emplace_back("fmt_version", fmt::format("{}.{}.{}", FMT_VERSION / 10000,
+                                             FMT_VERSION / 100 % 100, FMT_VERSION % 100));
+  kv.emplace_back("nlohmann_json_version",
+                  fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
+                              NLOHMANN_JSON_VERSION_PATCH));
+  kv.emplace_back("cli11_version", CLI11_VERSION);
+  kv.emplace_back("git_sha", source_git_sha());
+  return kv;
+}
+
+}  // namespace ptbench::harness

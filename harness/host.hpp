@@ -1,0 +1,35 @@
+// What the numbers came from: kernel, CPU, placement limits, virtualization, mitigations, THP,
+// governor, toolchain and libraries. Anything that cannot be read is "unknown", never a guess.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ptbench::harness {
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+// Reads the host's files below `root` ("/" on a real host; a fake tree in tests).
+KeyValues collect_host(const std::filesystem::path& root = "/");
+
+// The first line of /proc/loadavg below `root`, as "1m 5m 15m", or "unknown".
+std::string read_load(const std::filesystem::path& root = "/");
+
+// The selected value of a sysfs multiple-choice file: "always [madvise] never" gives "madvise".
+std::string bracketed_choice(const std::string& text);
+
+// host.csv: a key,value header and one row per key.
+void write_host_csv(std::ostream& out, const KeyValues& kv);
+
+// The whole file, or nullopt when it cannot be read.
+std::optional<std::string> read_text_file(const std::filesystem::path& path);
+
+// The git revision of the source tree ptbench was built from ("<sha>" or "<sha>-dirty"), or
+// "unknown" when git or the tree is not there.
+std::string source_git_sha();
+
+}  // namespace ptbench::harness

@@ -1,0 +1,60 @@
+#include "harness/host.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+namespace ptbench::harness {
+namespace {
+
+std::map<std::string, std::string> as_map(const KeyValues& kv) {
+  return {kv.begin(), kv.end()};
+}
+
+TEST(Host, ReadsEveryFieldFromAFakeRoot) {
+  auto m = as_map(collect_host("testdata/fakehost"));
+  EXPECT_EQ(m["hostname"], "testhost");
+  EXPECT_EQ(m["kernel"], "6.1.0-test");
+  EXPECT_EQ(m["cpu_model"], "Test CPU 9000 @ 3.00GHz");
+  EXPECT_EQ(m["cpus_online"], "0-1");
+  EXPECT_EQ(m["virtualization"], "virtual machine (QEMU Standard PC)");
+  EXPECT_EQ(m["mitigations"], "meltdown: Not affected; spectre_v2: Mitigation: Retpolines");
+  EXPECT_EQ(m["thp"], "never");
+  EXPECT_EQ(m["governor"], "performance");
+  EXPECT_EQ(m["mem_total"], "2048000 kB");
+  EXPECT_EQ(read_load("testdata/fakehost"), "0.50 0.25 0.10");
+  // Toolchain facts come from the build, not the root.
+  EXPECT_FALSE(m["compiler"].empty());
+  EXPECT_FALSE(m["build_type"].empty());
+}
+
+TEST(Host, MissingFilesGiveUnknownNotAGuess) {
+  auto m = as_map(collect_host("testdata/no-such-root"));
+  for (const char* key : {"hostname", "kernel", "cpu_model", "cpus_online", "cpus_allowed",
+                          "virtualization", "mitigations", "thp", "governor", "mem_total"}) {
+    EXPECT_EQ(m[key], "unknown") << key;
+  }
+  EXPECT_EQ(read_load("testdata/no-such-root"), "unknown");
+}
+
+TEST(Host, BracketedChoice) {
+  EXPECT_EQ(bracketed_choice("always [madvise] never\n"), "madvise");
+  EXPECT_EQ(bracketed_choice("no brackets"), "unknown");
+}
+
+TEST(Host, TheRealHostHasAKernelAndAllowedCpus) {
+  auto m = as_map(collect_host());
+  EXPECT_NE(m["kernel"], "unknown");
+  EXPECT_NE(m["cpus_allowed"], "unknown");
+  EXPECT_FALSE(m["cpus_allowed"].empty());
+}
+
+TEST(Host, CsvHasAHeaderAndQuotesValues) {
+  std::ostringstream out;
+  write_host_csv(out, {{"cpu_model", "X, Y"}, {"thp", "never"}});
+  EXPECT_EQ(out.str(), "key,value\ncpu_model,\"X, Y\"\nthp,never\n");
+}
+
+}  // namespace
+}  // namespace ptbench::harness

@@ -1,0 +1,91 @@
+// ptbench: runs the benchmark programs and turns their output into tidy CSV reports.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "harness/host.hpp"
+#include "harness/runner.hpp"
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto end = s.find(';', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ptbench::harness;
+  CLI::App app{
+      "ptbench: what processes, threads and inter-process communication really cost on this "
+      "machine.\nExit codes: 0 fine, 1 regression, 2 bad input or failed benchmarks, "
+      "130 interrupted."};
+  app.require_subcommand(1);
+
+  RunOptions opt;
+  opt.bench_dir = PTBENCH_BENCH_DIR;
+  opt.programs = split_list(PTBENCH_BENCH_PROGRAMS);
+  int repetitions = 0;
+  double min_time = 0;
+  unsigned seed = 0;
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("--profile", opt.profile,
+                    "quick: the default grid in about a minute; full: every size, every memory "
+                    "level, 11 repetitions")
+        ->check(CLI::IsMember({"quick", "full"}));
+    sub->add_option("--filter", opt.filter,
+                    "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
+                    "bytes/params) matches this ECMAScript regex");
+    sub->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
+        ->check(CLI::ExistingDirectory);
+  };
+
+  auto* run = app.add_subcommand(
+      "run", "Run the benchmarks and write samples.csv, summary.csv, host.csv and raw/*.json");
+  add_common(run);
+  run->add_option("--out", opt.out_dir,
+                  "run directory to write (default: results/runs/<UTC stamp>_<host>_<git sha>)");
+  run->add_option("--repetitions", repetitions,
+                  "repetitions per benchmark, each in its own process (default 3 quick, 11 full)")
+      ->check(CLI::Range(1, 1000));
+  run->add_option("--min-time", min_time,
+                  "seconds each repetition runs at least (default 0.1 quick, 0.5 full)")
+      ->check(CLI::Range(0.0001, 60.0));
+  run->add_option("--seed", seed, "seed of the random interleaving order (default: random)");
+  run->add_option("--timeout", opt.timeout_s, "seconds one repetition may take before it is killed")
+      ->check(CLI::Range(1.0, 86400.0));
+
+  auto* list = app.add_subcommand("list", "List the benchmarks a run would execute");
+  add_common(list);
+
+  app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  if (run->count("--repetitions")) opt.repetitions = repetitions;
+  if (run->count("--min-time")) opt.min_time = min_time;
+  if (run->count("--seed")) opt.seed = seed;
+
+  if (*run) return run_command(opt, std::cout, std::cerr);
+  if (*list) {
+    auto listed = list_benchmarks(opt, std::cerr);
+    if (!listed) return kExitBadInput;
+    for (const auto& b : *listed) std::cout << b.grid << '\n';
+    return kExitOk;
+  }
+  write_host_csv(std::cout, collect_host());
+  return kExitOk;
+}

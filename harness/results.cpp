@@ -1,0 +1,278 @@
+#include "harness/results.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "harness/csv.hpp"
+
+namespace ptbench::harness {
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::set<std::string> split_params(const std::string& params) {
+  std::set<std::string> out;
+  std::istringstream in(params);
+  std::string item;
+  while (std::getline(in, item, ';')) {
+    if (!item.empty()) out.insert(item);
+  }
+  return out;
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+const std::vector<std::string> kSampleColumns = {
+    "run_id", "suite",      "benchmark", "mechanism", "endpoint", "placement", "payload_bytes",
+    "params", "repetition", "metric",    "value",     "unit",     "direction", "error"};
+
+const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
+                                                  "mechanism",   "endpoint",
+                                                  "placement",   "payload_bytes",
+                                                  "params",      "metric",
+                                                  "unit",        "direction",
+                                                  "n",           "median",
+                                                  "p25",         "p75",
+                                                  "mad",         "cv",
+                                                  "min",         "max",
+                                                  "ci95_low",    "ci95_high",
+                                                  "ci_coverage", "ratio_to_baseline",
+                                                  "baseline",    "stable",
+                                                  "errors",      "error"};
+
+MetricInfo metric_info(const std::string& metric) {
+  if (metric == "real_time" || metric == "cpu_time" || ends_with(metric, "_ns")) {
+    return {"ns", "lower_is_better"};
+  }
+  if (metric == "bytes_per_second" || ends_with(metric, "_bytes_per_s")) {
+    return {"B/s", "higher_is_better"};
+  }
+  if (metric == "items_per_second" || ends_with(metric, "_per_s")) {
+    return {"1/s", "higher_is_better"};
+  }
+  if (ends_with(metric, "_per_op")) return {"1/op", "lower_is_better"};
+  if (ends_with(metric, "_mib")) return {"MiB", "lower_is_better"};
+  return {"count", "lower_is_better"};
+}
+
+std::vector<Sample> samples_from_run(const std::string& run_id, const std::string& suite,
+                                     const GbenchRun& run, int repetition) {
+  std::vector<Sample> out;
+  auto add = [&](const std::string& metric, double value, const std::string& error) {
+    const auto info = metric_info(metric);
+    out.push_back({run_id, suite, run.grid.benchmark, run.grid.mechanism, run.grid.endpoint,
+                   run.grid.placement, run.grid.payload_bytes, run.grid.params, repetition, metric,
+                   value, info.unit, info.direction, error});
+  };
+  if (run.error) {
+    add("real_time", kNaN, run.error_message.empty() ? "error" : run.error_message);
+    return out;
+  }
+  add("real_time", run.real_time_ns, "");
+  add("cpu_time", run.cpu_time_ns, "");
+  for (const auto& [name, value] : run.counters) add(name, value, "");
+  return out;
+}
+
+Sample failed_sample(const std::string& run_id, const std::string& suite, const GridName& grid,
+                     int repetition, const std::string& error) {
+  const auto info = metric_info("real_time");
+  return {run_id,
+          suite,
+          grid.benchmark,
+          grid.mechanism,
+          grid.endpoint,
+          grid.placement,
+          grid.payload_bytes,
+          grid.params,
+          repetition,
+          "real_time",
+          kNaN,
+          info.unit,
+          info.direction,
+          error};
+}
+
+std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
+                                          const std::map<std::string, std::string>& baselines) {
+  std::vector<SummaryRow> rows;
+  std::map<std::pair<std::string, std::string>, std::size_t> index;  // (benchmark, metric)
+  std::vector<std::vector<double>> values;
+  for (const auto& s : samples) {
+    auto key = std::make_pair(s.suite + "\x1f" + s.benchmark, s.metric);
+    auto [it, inserted] = index.emplace(key, rows.size());
+    if (inserted) {
+      SummaryRow r;
+      r.suite = s.suite;
+      r.benchmark = s.benchmark;
+      r.mechanism = s.mechanism;
+      r.endpoint = s.endpoint;
+      r.placement = s.placement;
+      r.payload_bytes = s.payload_bytes;
+      r.params = s.params;
+      r.metric = s.metric;
+      r.unit = s.unit;
+      r.direction = s.direction;
+      rows.push_back(r);
+      values.emplace_back();
+    }
+    auto& row = rows[it->second];
+    if (!s.error.empty() || std::isnan(s.value)) {
+      if (row.errors++ == 0) row.error = s.error;
+    } else {
+      values[it->second].push_back(s.value);
+    }
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].stats = summarize(values[i]);
+    rows[i].stable = is_stable(rows[i].stats);
+    rows[i].ratio_to_baseline = kNaN;
+  }
+  for (auto& row : rows) {
+    if (row.unit != "ns" || row.stats.n == 0) continue;
+    auto b = baselines.find(row.suite);
+    if (b == baselines.end()) continue;
+    const auto mine = split_params(row.params);
+    const SummaryRow* best = nullptr;
+    int best_score = -1;
+    for (const auto& cand : rows) {
+      if (cand.suite != row.suite || cand.mechanism != b->second || cand.metric != row.metric ||
+          cand.placement != row.placement || cand.payload_bytes != row.payload_bytes ||
+          cand.stats.n == 0 || cand.stats.median <= 0) {
+        continue;
+      }
+      const auto theirs = split_params(cand.params);
+      bool subset = true;
+      for (const auto& p : theirs) subset = subset && mine.count(p);
+      if (!subset) continue;
+      const int score = static_cast<int>(theirs.size()) * 2 + (cand.endpoint == row.endpoint);
+      if (score > best_score) {
+        best_score = score;
+        best = &cand;
+      }
+    }
+    if (best != nullptr) {
+      row.baseline = best->benchmark;
+      row.ratio_to_baseline = row.stats.median / best->stats.median;
+    }
+  }
+  return rows;
+}
+
+void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples) {
+  write_csv_row(out, kSampleColumns);
+  for (const auto& s : samples) {
+    write_csv_row(out, {s.run_id, s.suite, s.benchmark, s.mechanism, s.endpoint, s.placement,
+                        csv_number(s.payload_bytes), s.params, std::to_string(s.repetition),
+                        s.metric, csv_number(s.value), s.unit, s.direction, s.error});
+  }
+}
+
+void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  write_csv_row(out, kSummaryColumns);
+  for (const auto& r : rows) {
+    const auto& st = r.stats;
+    const bool any = st.n > 0;
+    auto num = [&](double v) { return any ? csv_number(v) : std::string(); };
+    write_csv_row(out, {r.suite,
+                        r.benchmark,
+                        r.mechanism,
+                        r.endpoint,
+                        r.placement,
+                        csv_number(r.payload_bytes),
+                        r.params,
+                        r.metric,
+                        r.unit,
+                        r.direction,
+                        std::to_string(st.n),
+                        num(st.median),
+                        num(st.p25),
+                        num(st.p75),
+                        num(st.mad),
+                        num(st.cv),
+                        num(st.min),
+                        num(st.max),
+                        num(st.ci_low),
+                        num(st.ci_high),
+                        num(st.ci_coverage),
+                        csv_number(r.ratio_to_baseline),
+                        r.baseline,
+                        r.stable ? "true" : "false",
+                        std::to_string(r.errors),
+                        r.error});
+  }
+}
+
+std::string human_value(double value, const std::string& unit) {
+  if (std::isnan(value)) return "-";
+  if (unit == "ns") {
+    const double a = std::fabs(value);
+    if (a >= 1e9) return fmt::format("{:.3g} s", value / 1e9);
+    if (a >= 1e6) return fmt::format("{:.3g} ms", value / 1e6);
+    if (a >= 1e3) return fmt::format("{:.3g} µs", value / 1e3);
+    return fmt::format("{:.3g} ns", value);
+  }
+  if (unit == "B/s") {
+    const double a = std::fabs(value);
+    if (a >= 1e9) return fmt::format("{:.3g} GB/s", value / 1e9);
+    if (a >= 1e6) return fmt::format("{:.3g} MB/s", value / 1e6);
+    return fmt::format("{:.3g} kB/s", value / 1e3);
+  }
+  return fmt::format("{:.3g} {}", value, unit);
+}
+
+void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
+                         const std::map<std::string, std::string>& baselines) {
+  std::string suite;
+  bool any_unstable = false, any_error = false;
+  for (const auto& r : rows) {
+    if (r.metric != "real_time") continue;
+    if (r.suite != suite) {
+      suite = r.suite;
+      auto b = baselines.find(suite);
+      const std::string ratio_head = b == baselines.end() ? "ratio" : "× " + b->second;
+      out << fmt::format("\n{}\n{:<52} {:>10} {:>9} {:>3} {:>10}\n", suite, "benchmark", "median",
+                         "spread", "n", ratio_head);
+    }
+    std::string label = fmt::format("{}/{}", r.mechanism, r.endpoint);
+    if (r.placement != "unpinned") label += " " + r.placement;
+    if (r.payload_bytes != 0) label += fmt::format(" {}B", r.payload_bytes);
+    if (!r.params.empty()) label += " " + r.params;
+    const std::string spread =
+        r.stats.n > 0 && r.stats.median != 0
+            ? fmt::format("±{:.1f}%", 100 * r.stats.mad / std::fabs(r.stats.median))
+            : "-";
+    const std::string ratio =
+        std::isnan(r.ratio_to_baseline) ? "-" : fmt::format("{:.2f}", r.ratio_to_baseline);
+    std::string mark;
+    if (r.errors > 0) {
+      mark = fmt::format("  FAILED {}x: {}", r.errors, r.error);
+      any_error = true;
+    } else if (!r.stable) {
+      mark = "  unstable";
+      any_unstable = true;
+    }
+    out << fmt::format("{:<52} {:>10} {:>9} {:>3} {:>10}{}\n", label,
+                       r.stats.n ? human_value(r.stats.median, r.unit) : "-", spread, r.stats.n,
+                       ratio, mark);
+  }
+  out << "\nmedian of the repetitions; spread = median absolute deviation / median\n";
+  if (any_unstable) {
+    out << "unstable: fewer than 3 repetitions or spread above 10% — close other work, "
+           "raise --repetitions, or pin (taskset) before trusting these rows\n";
+  }
+  if (any_error) out << "FAILED rows: see the error column of samples.csv and raw/*.log\n";
+}
+
+}  // namespace ptbench::harness

@@ -1,0 +1,76 @@
+// The tidy long-format results of DESIGN.md: samples (one row per instance x repetition x metric)
+// and their summary (one row per instance x metric), with each row's ratio to its baseline.
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/gbench_json.hpp"
+#include "harness/stats.hpp"
+
+namespace ptbench::harness {
+
+struct MetricInfo {
+  std::string unit;       // ns, 1/s, B/s, 1/op, MiB, count
+  std::string direction;  // lower_is_better | higher_is_better
+};
+
+// Unit and direction from the metric's name: real_time/cpu_time and *_ns are ns; *_per_op are
+// counts per operation; bytes_per_second and *_bytes_per_s are B/s; other rates 1/s.
+MetricInfo metric_info(const std::string& metric);
+
+struct Sample {
+  std::string run_id, suite, benchmark, mechanism, endpoint, placement;
+  double payload_bytes = 0;
+  std::string params;
+  int repetition = 0;
+  std::string metric;
+  double value = 0;  // NaN when the repetition failed
+  std::string unit, direction, error;
+};
+
+// The samples of one Google Benchmark run: real_time, cpu_time and every user counter; an errored
+// benchmark gives one real_time row with the error and no value.
+std::vector<Sample> samples_from_run(const std::string& run_id, const std::string& suite,
+                                     const GbenchRun& run, int repetition);
+
+// A row that says a repetition produced nothing (the program crashed, timed out, wrote bad JSON).
+Sample failed_sample(const std::string& run_id, const std::string& suite, const GridName& grid,
+                     int repetition, const std::string& error);
+
+struct SummaryRow {
+  std::string suite, benchmark, mechanism, endpoint, placement;
+  double payload_bytes = 0;
+  std::string params, metric, unit, direction;
+  Summary stats;
+  bool stable = false;
+  std::string baseline;          // the benchmark the ratio is taken against ("" if none)
+  double ratio_to_baseline = 0;  // median / baseline median; NaN when there is no baseline
+  std::size_t errors = 0;        // repetitions that failed
+  std::string error;             // the first failure's message
+};
+
+// Summaries per benchmark x metric, in first-seen order. `baselines` maps a suite to its baseline
+// mechanism; the time metrics get ratio_to_baseline against the baseline row with the same
+// placement and payload whose params are a subset of the row's (the most shared params win,
+// then the same endpoint).
+std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
+                                          const std::map<std::string, std::string>& baselines);
+
+extern const std::vector<std::string> kSampleColumns;
+extern const std::vector<std::string> kSummaryColumns;
+
+void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
+void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows);
+
+// "48.7 µs"-style text for a value in the metric's unit.
+std::string human_value(double value, const std::string& unit);
+
+// The table a person reads at a glance: per suite, each benchmark's median time, its spread,
+// its ratio to the baseline, and a mark on unstable rows with a hint that names the fix.
+void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
+                         const std::map<std::string, std::string>& baselines);
+
+}  // namespace ptbench::harness

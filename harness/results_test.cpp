@@ -1,0 +1,152 @@
+#include "harness/results.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "harness/csv.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+GbenchRun make_run(const std::string& name, double ns) {
+  GbenchRun r;
+  r.name = name;
+  r.grid = *parse_grid_name(name);
+  r.real_time_ns = ns;
+  r.cpu_time_ns = ns / 2;
+  r.counters["vcsw_per_op"] = 1;
+  return r;
+}
+
+std::vector<Sample> three_reps(const std::string& name, double ns) {
+  std::vector<Sample> out;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto rows = samples_from_run("run1", "create", make_run(name, ns * (1 + 0.01 * rep)), rep);
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  return out;
+}
+
+const SummaryRow& find(const std::vector<SummaryRow>& rows, const std::string& benchmark,
+                       const std::string& metric = "real_time") {
+  for (const auto& r : rows) {
+    if (r.benchmark == benchmark && r.metric == metric) return r;
+  }
+  throw std::runtime_error("no row " + benchmark);
+}
+
+TEST(Results, MetricUnitsAndDirections) {
+  EXPECT_EQ(metric_info("real_time").unit, "ns");
+  EXPECT_EQ(metric_info("p99_ns").direction, "lower_is_better");
+  EXPECT_EQ(metric_info("bytes_per_second").unit, "B/s");
+  EXPECT_EQ(metric_info("bytes_per_second").direction, "higher_is_better");
+  EXPECT_EQ(metric_info("msgs_per_s").unit, "1/s");
+  EXPECT_EQ(metric_info("vcsw_per_op").unit, "1/op");
+}
+
+TEST(Results, ARunBecomesOneSamplePerMetric) {
+  auto rows = samples_from_run(
+      "r", "create", make_run("BM_Create/fork/process/unpinned/0/rss_mib=64/real_time", 1000), 2);
+  ASSERT_EQ(rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
+  EXPECT_EQ(rows[0].metric, "real_time");
+  EXPECT_EQ(rows[0].value, 1000);
+  EXPECT_EQ(rows[0].params, "rss_mib=64");
+  EXPECT_EQ(rows[0].repetition, 2);
+  EXPECT_EQ(rows[0].benchmark, "BM_Create/fork/process/unpinned/0/rss_mib=64");
+
+  GbenchRun failed = make_run("BM_Create/vfork/process/unpinned/0", 0);
+  failed.error = true;
+  failed.error_message = "child did not exit with status 0";
+  auto bad = samples_from_run("r", "create", failed, 0);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_TRUE(std::isnan(bad[0].value));
+  EXPECT_EQ(bad[0].error, "child did not exit with status 0");
+}
+
+TEST(Results, RatioToTheBaselineWithTheClosestParams) {
+  std::vector<Sample> s;
+  for (auto [name, ns] : std::vector<std::pair<std::string, double>>{
+           {"BM_Create/pthread/thread/unpinned/0/rss_mib=0", 50e3},
+           {"BM_Create/pthread/thread/unpinned/0/rss_mib=64", 100e3},
+           {"BM_Create/fork/process/unpinned/0/rss_mib=0", 1000e3},
+           {"BM_Create/fork/process/unpinned/0/rss_mib=64", 3000e3},
+           {"BM_Create/fork/process/unpinned/0/interval=child_runs/rss_mib=0", 400e3}}) {
+    auto rows = three_reps(name, ns);
+    s.insert(s.end(), rows.begin(), rows.end());
+  }
+  auto summary = summarize_samples(s, {{"create", "pthread"}});
+  const auto& fork64 = find(summary, "BM_Create/fork/process/unpinned/0/rss_mib=64");
+  EXPECT_EQ(fork64.baseline, "BM_Create/pthread/thread/unpinned/0/rss_mib=64");
+  EXPECT_NEAR(fork64.ratio_to_baseline, 30, 1e-9);
+  const auto& child =
+      find(summary, "BM_Create/fork/process/unpinned/0/interval=child_runs/rss_mib=0");
+  EXPECT_EQ(child.baseline, "BM_Create/pthread/thread/unpinned/0/rss_mib=0");
+  EXPECT_NEAR(child.ratio_to_baseline, 8, 1e-9);
+  EXPECT_NEAR(find(summary, "BM_Create/pthread/thread/unpinned/0/rss_mib=0").ratio_to_baseline, 1,
+              1e-12);
+  // Counts get no ratio: only time metrics are compared against the baseline.
+  EXPECT_TRUE(std::isnan(find(summary, "BM_Create/fork/process/unpinned/0/rss_mib=0", "vcsw_per_op")
+                             .ratio_to_baseline));
+  EXPECT_EQ(fork64.stats.n, 3u);
+  EXPECT_TRUE(fork64.stable);
+}
+
+TEST(Results, FailedRepetitionsAreCountedNotAveraged) {
+  auto s = three_reps("BM_Create/fork/process/unpinned/0", 1000);
+  s.push_back(failed_sample("run1", "create", *parse_grid_name("BM_Create/fork/process/unpinned/0"),
+                            3, "killed by signal 11"));
+  auto summary = summarize_samples(s, {});
+  const auto& row = find(summary, "BM_Create/fork/process/unpinned/0");
+  EXPECT_EQ(row.stats.n, 3u);
+  EXPECT_EQ(row.errors, 1u);
+  EXPECT_EQ(row.error, "killed by signal 11");
+  EXPECT_TRUE(std::isnan(row.ratio_to_baseline));  // no baseline given
+}
+
+TEST(Results, CsvFilesHaveTheSchemaHeaderAndParseBack) {
+  auto s = three_reps("BM_Create/fork/process/unpinned/0/rss_mib=0", 1000);
+  std::ostringstream samples, summary;
+  write_samples_csv(samples, s);
+  write_summary_csv(summary, summarize_samples(s, {{"create", "fork"}}));
+  auto ps = parse_csv(samples.str(), kSampleColumns);
+  ASSERT_EQ(ps.error, "");
+  EXPECT_EQ(ps.table.header, kSampleColumns);
+  EXPECT_EQ(ps.table.rows.size(), s.size());
+  auto pm = parse_csv(summary.str(), kSummaryColumns);
+  ASSERT_EQ(pm.error, "");
+  EXPECT_EQ(pm.table.rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
+  const auto& first = pm.table.rows[0];
+  EXPECT_EQ(first[*pm.table.column("metric")], "real_time");
+  EXPECT_EQ(first[*pm.table.column("median")], "1010");
+  EXPECT_EQ(first[*pm.table.column("ratio_to_baseline")], "1");
+  EXPECT_EQ(first[*pm.table.column("stable")], "true");
+}
+
+TEST(Results, TableShowsRatiosAndMarksUnstableRows) {
+  std::vector<Sample> s = three_reps("BM_Create/pthread/thread/unpinned/0", 50e3);
+  for (int rep = 0; rep < 3; ++rep) {
+    auto rows = samples_from_run(
+        "r", "create", make_run("BM_Create/fork/process/unpinned/0", 1e6 * (1 + 0.5 * rep)), rep);
+    s.insert(s.end(), rows.begin(), rows.end());
+  }
+  std::ostringstream out;
+  print_summary_table(out, summarize_samples(s, {{"create", "pthread"}}), {{"create", "pthread"}});
+  const std::string text = out.str();
+  EXPECT_NE(text.find("× pthread"), std::string::npos) << text;
+  EXPECT_NE(text.find("1.5 ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("29.70"), std::string::npos) << text;  // 1.5 ms / 50.5 µs
+  EXPECT_NE(text.find("unstable"), std::string::npos) << text;
+  EXPECT_NE(text.find("raise --repetitions"), std::string::npos) << text;
+}
+
+TEST(Results, HumanValues) {
+  EXPECT_EQ(human_value(840, "ns"), "840 ns");
+  EXPECT_EQ(human_value(48700, "ns"), "48.7 µs");
+  EXPECT_EQ(human_value(2.5e6, "ns"), "2.5 ms");
+  EXPECT_EQ(human_value(3.2e9, "B/s"), "3.2 GB/s");
+}
+
+}  // namespace
+}  // namespace ptbench::harness

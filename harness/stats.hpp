@@ -1,0 +1,32 @@
+// Summary statistics for repeated measurements: medians and spread, never a lone mean.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace ptbench::harness {
+
+struct Summary {
+  std::size_t n = 0;
+  double median = 0, p25 = 0, p75 = 0;
+  double mad = 0;  // median absolute deviation from the median, unscaled
+  double cv = 0;   // sample standard deviation / mean (0 when n < 2)
+  double min = 0, max = 0;
+  // Distribution-free confidence interval of the median from order statistics (binomial).
+  // With fewer than 6 values no pair of order statistics reaches 95%: the interval is then
+  // [min, max] and ci_coverage says how much it really covers (1 - 2 * 0.5^n).
+  double ci_low = 0, ci_high = 0, ci_coverage = 0;
+};
+
+// Quantile with linear interpolation between order statistics (Hyndman-Fan type 7, as R and
+// NumPy do by default). `sorted` must be sorted and non-empty; q in [0, 1].
+double quantile_sorted(const std::vector<double>& sorted, double q);
+
+// Summary of the values; n == 0 gives a Summary with n == 0 and zeros elsewhere.
+Summary summarize(std::vector<double> values);
+
+// Whether a summary's spread is narrow enough to trust a comparison: at least 3 values and
+// MAD / median at most `max_rel_mad`.
+bool is_stable(const Summary& s, double max_rel_mad = 0.10);
+
+}  // namespace ptbench::harness
