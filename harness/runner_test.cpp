@@ -1,0 +1,123 @@
+#include "harness/runner.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness/csv.hpp"
+#include "harness/host.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A stand-in benchmark program: lists two benchmarks, writes Google Benchmark JSON for the good
+// one, and crashes (SIGSEGV) when asked for the bad one.
+constexpr const char* kFakeBench = R"(#!/bin/sh
+out=""; filter=""
+for a in "$@"; do
+  case "$a" in
+    --benchmark_list_tests=true) echo 'BM_Fake/good/thread/unpinned/0/real_time';
+                                 echo 'BM_Fake/bad/process/unpinned/0/real_time'; exit 0;;
+    --benchmark_out=*) out="${a#--benchmark_out=}";;
+    --benchmark_filter=*) filter="${a#--benchmark_filter=}";;
+  esac
+done
+case "$filter" in *bad*) echo "about to crash"; kill -SEGV $$;; esac
+cat > "$out" <<JSON
+{"context": {"library_build_type": "debug", "ptbench_baseline_mechanism": "good"},
+ "benchmarks": [{"name": "BM_Fake/good/thread/unpinned/0/real_time", "run_type": "iteration",
+   "repetition_index": 0, "iterations": 10, "real_time": 1.5, "cpu_time": 1.0,
+   "time_unit": "us", "vcsw_per_op": 1}]}
+JSON
+)";
+
+class Runner : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ptbench-runner-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    fs::create_directories(dir_ / "bin");
+    std::ofstream(dir_ / "bin/fake_bench") << kFakeBench;
+    chmod((dir_ / "bin/fake_bench").c_str(), 0755);
+    opt_.bench_dir = dir_ / "bin";
+    opt_.programs = {"fake_bench"};
+    opt_.out_dir = dir_ / "run";
+    opt_.repetitions = 2;
+    opt_.seed = 1;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  RunOptions opt_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(Runner, ACrashingProgramGivesExit2AndKeepsWhatCompleted) {
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+  EXPECT_NE(err_.str().find("killed by signal 11"), std::string::npos) << err_.str();
+  auto samples = parse_csv(read_text_file(dir_ / "run/samples.csv").value_or(""));
+  ASSERT_EQ(samples.error, "");
+  const auto bench = *samples.table.column("benchmark");
+  const auto metric = *samples.table.column("metric");
+  const auto value = *samples.table.column("value");
+  const auto error = *samples.table.column("error");
+  int good = 0, bad = 0;
+  for (const auto& row : samples.table.rows) {
+    if (row[bench] == "BM_Fake/good/thread/unpinned/0" && row[metric] == "real_time") {
+      EXPECT_EQ(row[value], "1500");  // 1.5 us in ns
+      ++good;
+    }
+    if (row[bench] == "BM_Fake/bad/process/unpinned/0") {
+      EXPECT_EQ(row[value], "");
+      EXPECT_NE(row[error].find("signal 11"), std::string::npos);
+      ++bad;
+    }
+  }
+  EXPECT_EQ(good, 2);
+  EXPECT_EQ(bad, 2);
+  EXPECT_TRUE(fs::exists(dir_ / "run/summary.csv"));
+  auto host = read_text_file(dir_ / "run/host.csv").value_or("");
+  EXPECT_NE(host.find("google_benchmark_library_build,debug"), std::string::npos);
+  EXPECT_NE(host.find("load_after,"), std::string::npos);
+  EXPECT_NE(out_.str().find("× good"), std::string::npos) << out_.str();
+}
+
+TEST_F(Runner, AGoodRunExitsZero) {
+  opt_.filter = "good";
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitOk) << err_.str();
+  auto summary = parse_csv(read_text_file(dir_ / "run/summary.csv").value_or(""));
+  ASSERT_EQ(summary.error, "");
+  EXPECT_EQ(summary.table.rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
+}
+
+TEST_F(Runner, AFilterThatMatchesNothingIsAnError) {
+  opt_.filter = "no-such-benchmark";
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+  EXPECT_NE(err_.str().find("matches none of the 2 benchmarks"), std::string::npos) << err_.str();
+  EXPECT_FALSE(fs::exists(dir_ / "run"));  // nothing written for a run that never started
+}
+
+TEST_F(Runner, AnUnwritableOutputDirectoryIsAnError) {
+  std::ofstream(dir_ / "file") << "x";
+  opt_.out_dir = dir_ / "file" / "run";  // below a regular file
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+  EXPECT_NE(err_.str().find("cannot create"), std::string::npos) << err_.str();
+}
+
+TEST_F(Runner, AMissingProgramNamesTheFix) {
+  opt_.programs = {"missing_bench"};
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+  EXPECT_NE(err_.str().find("build first"), std::string::npos) << err_.str();
+}
+
+TEST(ExactFilter, EscapesRegexCharacters) {
+  EXPECT_EQ(exact_filter("BM_A/b.c/x=1"), "^BM_A/b\\.c/x=1$");
+}
+
+}  // namespace
+}  // namespace ptbench::harness
