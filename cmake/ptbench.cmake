@@ -17,16 +17,22 @@ if(PTBENCH_SANITIZE)
 endif()
 target_compile_definitions(ptbench_options INTERFACE PTBENCH_BUILD_TYPE="${ptbench_build_type}")
 
-# ptbench_add_test(name SOURCES... [LIBS ...]): a GoogleTest binary registered with ctest.
+# ptbench_add_test(name SOURCES... [LIBS ...] [RESOURCE_LOCK lock]): a GoogleTest binary
+# registered with ctest, one ctest test per test case.
 function(ptbench_add_test name)
   if(NOT PTBENCH_ENABLE_TESTS)
     return()
   endif()
-  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(arg "" "RESOURCE_LOCK" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBS} ptbench_options GTest::gtest GTest::gtest_main
                                         Threads::Threads)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300
+  set(props TIMEOUT 300)
+  if(arg_RESOURCE_LOCK)
+    # Tests that inspect a host-wide namespace (SysV keys) must not overlap each other.
+    list(APPEND props RESOURCE_LOCK ${arg_RESOURCE_LOCK})
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props}
                        WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 
@@ -41,7 +47,8 @@ function(ptbench_add_bench name)
     add_test(NAME ${name}.smoke
              COMMAND ${name} --ptbench_profile=smoke --benchmark_min_time=0.0001
                      --benchmark_repetitions=1)
-    set_tests_properties(${name}.smoke PROPERTIES TIMEOUT 300 LABELS smoke
+    # The IPC programs make SysV queues: keep them apart from the tests that audit that namespace.
+    set_tests_properties(${name}.smoke PROPERTIES TIMEOUT 300 LABELS smoke RESOURCE_LOCK sysv_ipc
                          FAIL_REGULAR_EXPRESSION "ERROR OCCURRED")
   endif()
 endfunction()

@@ -6,6 +6,7 @@
 
 #include "harness/host.hpp"
 #include "harness/runner.hpp"
+#include "ipc/names.hpp"
 
 namespace {
 
@@ -13,12 +14,21 @@ std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= s.size()) {
-    auto end = s.find(';', start);
+    auto end = s.find(',', start);
     if (end == std::string::npos) end = s.size();
     if (end > start) out.push_back(s.substr(start, end - start));
     start = end + 1;
   }
   return out;
+}
+
+int clean_command(bool dry_run, std::ostream& out, std::ostream& err) {
+  const auto report = ptbench::ipc::clean_leftovers(dry_run, ptbench::ipc::temp_dir());
+  for (const auto& r : report.removed) out << (dry_run ? "would remove " : "removed ") << r << '\n';
+  for (const auto& k : report.kept) out << "kept (its process still runs) " << k << '\n';
+  for (const auto& f : report.failed) err << "ptbench clean: could not remove " << f << '\n';
+  if (report.removed.empty() && report.failed.empty()) out << "nothing left behind\n";
+  return report.failed.empty() ? ptbench::harness::kExitOk : ptbench::harness::kExitBadInput;
 }
 
 }  // namespace
@@ -69,6 +79,13 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
 
+  bool dry_run = false;
+  auto* clean = app.add_subcommand(
+      "clean",
+      "Remove what killed runs left behind: ptbench shared memory, message queues, FIFO "
+      "directories and SysV queues whose creating process is gone (never another program's)");
+  clean->add_flag("--dry-run,-n", dry_run, "only list what would be removed");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,9 +100,12 @@ int main(int argc, char** argv) {
   if (*list) {
     auto listed = list_benchmarks(opt, std::cerr);
     if (!listed) return kExitBadInput;
-    for (const auto& b : *listed) std::cout << b.grid << '\n';
+    for (const auto& b : *listed) {
+      std::cout << b.grid << (b.skipped.empty() ? "" : "\t(skipped: " + b.skipped + ")") << '\n';
+    }
     return kExitOk;
   }
+  if (*clean) return clean_command(dry_run, std::cout, std::cerr);
   write_host_csv(std::cout, collect_host());
   return kExitOk;
 }

@@ -104,8 +104,30 @@ Sample failed_sample(const std::string& run_id, const std::string& suite, const 
           error};
 }
 
+std::optional<FloorSpec> parse_floor_spec(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  return FloorSpec{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+Sample skipped_sample(const std::string& run_id, const std::string& suite, const GridName& grid,
+                      const std::string& reason) {
+  Sample s = failed_sample(run_id, suite, grid, 0, std::string(kSkippedPrefix) + reason);
+  return s;
+}
+
+namespace {
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+}  // namespace
+
 std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
-                                          const std::map<std::string, std::string>& baselines) {
+                                          const std::map<std::string, std::string>& baselines,
+                                          const std::map<std::string, FloorSpec>& floors) {
   std::vector<SummaryRow> rows;
   std::map<std::pair<std::string, std::string>, std::size_t> index;  // (benchmark, metric)
   std::vector<std::vector<double>> values;
@@ -128,7 +150,10 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
       values.emplace_back();
     }
     auto& row = rows[it->second];
-    if (!s.error.empty() || std::isnan(s.value)) {
+    if (s.error.rfind(kSkippedPrefix, 0) == 0) {
+      row.skipped = true;
+      row.error = s.error;
+    } else if (!s.error.empty() || std::isnan(s.value)) {
       if (row.errors++ == 0) row.error = s.error;
     } else {
       values[it->second].push_back(s.value);
@@ -138,9 +163,25 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
     rows[i].stats = summarize(values[i]);
     rows[i].stable = is_stable(rows[i].stats);
     rows[i].ratio_to_baseline = kNaN;
+    rows[i].ratio_to_floor = kNaN;
+  }
+  std::map<std::pair<std::string, std::string>, const SummaryRow*> by_name;
+  for (const auto& r : rows) by_name[{r.benchmark, r.metric}] = &r;
+  for (auto& row : rows) {
+    auto f = floors.find(row.suite);
+    if (f == floors.end() || f->second.metric != row.metric || row.stats.n == 0) continue;
+    std::string name = replace_all(f->second.benchmark_template, "{endpoint}", row.endpoint);
+    name = replace_all(name, "{placement}", row.placement);
+    name = replace_all(name, "{bytes}", csv_number(row.payload_bytes));
+    auto floor = by_name.find({name, row.metric});
+    if (floor == by_name.end() || floor->second->stats.n == 0 || floor->second->stats.median == 0) {
+      continue;
+    }
+    row.floor = name;
+    row.ratio_to_floor = row.stats.median / floor->second->stats.median;
   }
   for (auto& row : rows) {
-    if (row.unit != "ns" || row.stats.n == 0) continue;
+    if ((row.unit != "ns" && row.unit != "B/s" && row.unit != "1/s") || row.stats.n == 0) continue;
     auto b = baselines.find(row.suite);
     if (b == baselines.end()) continue;
     const auto mine = split_params(row.params);
@@ -236,14 +277,25 @@ void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
                          const std::map<std::string, std::string>& baselines) {
   std::string suite;
   bool any_unstable = false, any_error = false;
+  // Rate suites (they report bytes_per_second) are shown by their rate, the others by time.
+  std::set<std::string> rate_suites, has_floor;
   for (const auto& r : rows) {
-    if (r.metric != "real_time") continue;
+    if (r.metric == "bytes_per_second" && r.stats.n > 0) rate_suites.insert(r.suite);
+    if (!r.floor.empty()) has_floor.insert(r.suite);
+  }
+  for (const auto& r : rows) {
+    const bool rate = rate_suites.count(r.suite) > 0;
+    if (r.metric != (rate ? "bytes_per_second" : "real_time") &&
+        !(r.skipped && r.metric == "real_time")) {
+      continue;
+    }
     if (r.suite != suite) {
       suite = r.suite;
       auto b = baselines.find(suite);
       const std::string ratio_head = b == baselines.end() ? "ratio" : "× " + b->second;
-      out << fmt::format("\n{}\n{:<52} {:>10} {:>9} {:>3} {:>10}\n", suite, "benchmark", "median",
-                         "spread", "n", ratio_head);
+      out << fmt::format("\n{}\n{:<52} {:>10} {:>9} {:>3} {:>10}{}\n", suite, "benchmark",
+                         rate ? "rate" : "median", "spread", "n", ratio_head,
+                         has_floor.count(suite) ? fmt::format(" {:>9}", "× floor") : "");
     }
     std::string label = fmt::format("{}/{}", r.mechanism, r.endpoint);
     if (r.placement != "unpinned") label += " " + r.placement;
@@ -255,17 +307,23 @@ void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
             : "-";
     const std::string ratio =
         std::isnan(r.ratio_to_baseline) ? "-" : fmt::format("{:.2f}", r.ratio_to_baseline);
+    const std::string floor_col = !has_floor.count(suite) ? ""
+                                  : std::isnan(r.ratio_to_floor)
+                                      ? fmt::format(" {:>9}", "-")
+                                      : fmt::format(" {:>9.2f}", r.ratio_to_floor);
     std::string mark;
-    if (r.errors > 0) {
+    if (r.skipped) {
+      mark = "  " + r.error;
+    } else if (r.errors > 0) {
       mark = fmt::format("  FAILED {}x: {}", r.errors, r.error);
       any_error = true;
-    } else if (!r.stable) {
+    } else if (!r.stable && r.stats.n > 0) {
       mark = "  unstable";
       any_unstable = true;
     }
-    out << fmt::format("{:<52} {:>10} {:>9} {:>3} {:>10}{}\n", label,
+    out << fmt::format("{:<52} {:>10} {:>9} {:>3} {:>10}{}{}\n", label,
                        r.stats.n ? human_value(r.stats.median, r.unit) : "-", spread, r.stats.n,
-                       ratio, mark);
+                       ratio, floor_col, mark);
   }
   out << "\nmedian of the repetitions; spread = median absolute deviation / median\n";
   if (any_unstable) {

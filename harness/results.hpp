@@ -4,7 +4,9 @@
 
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/gbench_json.hpp"
@@ -48,16 +50,34 @@ struct SummaryRow {
   bool stable = false;
   std::string baseline;          // the benchmark the ratio is taken against ("" if none)
   double ratio_to_baseline = 0;  // median / baseline median; NaN when there is no baseline
+  std::string floor;             // the hardware floor ratio_to_floor is taken against ("" if none)
+  double ratio_to_floor = 0;     // median / floor median; NaN when there is no floor
+  bool skipped = false;          // cannot run on this host; `error` says why
   std::size_t errors = 0;        // repetitions that failed
   std::string error;             // the first failure's message
 };
 
+// A suite's floor: "BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time" names the floor
+// benchmark ({endpoint}, {placement} and {bytes} are taken from each row) and the metric that
+// is compared with it.
+struct FloorSpec {
+  std::string benchmark_template;
+  std::string metric;
+};
+std::optional<FloorSpec> parse_floor_spec(const std::string& text);
+
+// Rows that say a benchmark could not run here, with the reason.
+Sample skipped_sample(const std::string& run_id, const std::string& suite, const GridName& grid,
+                      const std::string& reason);
+inline constexpr std::string_view kSkippedPrefix = "skipped: ";
+
 // Summaries per benchmark x metric, in first-seen order. `baselines` maps a suite to its baseline
-// mechanism; the time metrics get ratio_to_baseline against the baseline row with the same
+// mechanism; time and rate metrics get ratio_to_baseline against the baseline row with the same
 // placement and payload whose params are a subset of the row's (the most shared params win,
-// then the same endpoint).
+// then the same endpoint). `floors` maps a suite to its floor, from any suite of the run.
 std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
-                                          const std::map<std::string, std::string>& baselines);
+                                          const std::map<std::string, std::string>& baselines,
+                                          const std::map<std::string, FloorSpec>& floors = {});
 
 extern const std::vector<std::string> kSampleColumns;
 extern const std::vector<std::string> kSummaryColumns;

@@ -90,33 +90,43 @@ std::optional<std::vector<Listed>> list_benchmarks(const RunOptions& opt, std::o
           path.string());
       return std::nullopt;
     }
-    char tmpl[] = "/tmp/ptbench-list-XXXXXX";
-    const int fd = mkstemp(tmpl);
-    if (fd < 0) {
-      err << "ptbench: cannot create a temporary file in /tmp\n";
-      return std::nullopt;
-    }
-    close(fd);
-    auto result = run_process(
-        {path.string(), "--ptbench_profile=" + opt.profile, "--benchmark_list_tests=true"}, tmpl,
-        std::chrono::seconds(30), &g_interrupted);
-    auto text = read_text_file(tmpl);
-    unlink(tmpl);
-    if (!result.ok() || !text) {
-      err << fmt::format("ptbench: listing the benchmarks of {} failed: {}\n{}", path.string(),
-                         result.describe(), text.value_or(""));
-      return std::nullopt;
-    }
-    std::istringstream in(*text);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      auto grid = parse_grid_name(line);
-      if (!grid) {
-        err << fmt::format("ptbench: {} lists '{}', which is not a grid name\n", program, line);
+    // Two listings: what runs, and (tab-separated name and reason) what cannot run here.
+    for (const bool skipped : {false, true}) {
+      char tmpl[] = "/tmp/ptbench-list-XXXXXX";
+      const int fd = mkstemp(tmpl);
+      if (fd < 0) {
+        err << "ptbench: cannot create a temporary file in /tmp\n";
         return std::nullopt;
       }
-      all.push_back({program, suite_of(program), line, grid->benchmark});
+      close(fd);
+      auto result =
+          run_process({path.string(), "--ptbench_profile=" + opt.profile,
+                       skipped ? "--ptbench_list_skipped" : "--benchmark_list_tests=true"},
+                      tmpl, std::chrono::seconds(60), &g_interrupted);
+      auto text = read_text_file(tmpl);
+      unlink(tmpl);
+      if (!result.ok() || !text) {
+        err << fmt::format("ptbench: listing the benchmarks of {} failed: {}\n{}", path.string(),
+                           result.describe(), text.value_or(""));
+        return std::nullopt;
+      }
+      std::istringstream in(*text);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::string reason;
+        if (skipped) {
+          const auto tab = line.find('\t');
+          reason = tab == std::string::npos ? "no reason given" : line.substr(tab + 1);
+          line = line.substr(0, tab);
+        }
+        auto grid = parse_grid_name(line);
+        if (!grid) {
+          err << fmt::format("ptbench: {} lists '{}', which is not a grid name\n", program, line);
+          return std::nullopt;
+        }
+        all.push_back({program, suite_of(program), line, grid->benchmark, reason});
+      }
     }
   }
   if (opt.filter.empty()) return all;
@@ -175,15 +185,25 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   std::mt19937 rng(seed);
   for (int r = 0; r < reps; ++r) {
     std::vector<Job> round;
-    for (const auto& b : *listed) round.push_back({&b, r});
+    for (const auto& b : *listed) {
+      if (b.skipped.empty()) round.push_back({&b, r});
+    }
     std::shuffle(round.begin(), round.end(), rng);
     jobs.insert(jobs.end(), round.begin(), round.end());
   }
 
   const bool tty = isatty(STDERR_FILENO);
-  err << fmt::format("ptbench run: {} benchmarks x {} repetitions, profile {}, into {}\n",
-                     listed->size(), reps, opt.profile, dir.string());
+  err << fmt::format(
+      "ptbench run: {} benchmarks x {} repetitions ({} cannot run here), profile {}, into {}\n",
+      jobs.size() / static_cast<std::size_t>(reps), reps,
+      listed->size() - jobs.size() / static_cast<std::size_t>(reps), opt.profile, dir.string());
   std::vector<Sample> samples;
+  for (const auto& b : *listed) {
+    if (!b.skipped.empty()) {
+      samples.push_back(skipped_sample(run_id, b.suite, *parse_grid_name(b.name), b.skipped));
+    }
+  }
+  std::map<std::string, FloorSpec> floors;
   std::map<std::string, std::string> baselines;
   std::map<std::string, std::string> library_build;
   int failures = 0;
@@ -243,6 +263,9 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     if (auto it = parsed.context.find("ptbench_baseline_mechanism"); it != parsed.context.end()) {
       baselines[b.suite] = it->second;
     }
+    if (auto it = parsed.context.find("ptbench_floor"); it != parsed.context.end()) {
+      if (auto spec = parse_floor_spec(it->second)) floors[b.suite] = *spec;
+    }
     if (auto it = parsed.context.find("library_build_type"); it != parsed.context.end()) {
       library_build[b.program] = it->second;
     }
@@ -258,7 +281,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   if (tty) err << '\n';
 
   // Rows in the programs' registration order, not the random order they ran in.
-  auto summary = summarize_samples(samples, baselines);
+  auto summary = summarize_samples(samples, baselines, floors);
   std::map<std::string, std::size_t> order;
   for (const auto& b : *listed) order.emplace(b.grid, order.size());
   std::stable_sort(summary.begin(), summary.end(), [&](const auto& a, const auto& b) {

@@ -28,6 +28,7 @@ struct Listed {
   std::string suite;    // program without the _bench suffix, e.g. create
   std::string name;     // as Google Benchmark lists it (with its suffixes)
   std::string grid;     // the grid name
+  std::string skipped;  // why it cannot run on this host ("" if it can); such a one is not run
 };
 
 // Exit codes of every ptbench command.

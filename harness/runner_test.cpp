@@ -23,6 +23,8 @@ for a in "$@"; do
   case "$a" in
     --benchmark_list_tests=true) echo 'BM_Fake/good/thread/unpinned/0/real_time';
                                  echo 'BM_Fake/bad/process/unpinned/0/real_time'; exit 0;;
+    --ptbench_list_skipped) printf 'BM_Fake/big/thread/unpinned/99\tover the limit (raise it)\n';
+                            exit 0;;
     --benchmark_out=*) out="${a#--benchmark_out=}";;
     --benchmark_filter=*) filter="${a#--benchmark_filter=}";;
   esac
@@ -80,6 +82,15 @@ TEST_F(Runner, ACrashingProgramGivesExit2AndKeepsWhatCompleted) {
   }
   EXPECT_EQ(good, 2);
   EXPECT_EQ(bad, 2);
+  // The case that cannot run here is recorded once, with its reason, and is not a failure.
+  int skipped = 0;
+  for (const auto& row : samples.table.rows) {
+    if (row[bench] == "BM_Fake/big/thread/unpinned/99") {
+      EXPECT_EQ(row[error], "skipped: over the limit (raise it)");
+      ++skipped;
+    }
+  }
+  EXPECT_EQ(skipped, 1);
   EXPECT_TRUE(fs::exists(dir_ / "run/summary.csv"));
   auto host = read_text_file(dir_ / "run/host.csv").value_or("");
   EXPECT_NE(host.find("google_benchmark_library_build,debug"), std::string::npos);
@@ -98,7 +109,7 @@ TEST_F(Runner, AGoodRunExitsZero) {
 TEST_F(Runner, AFilterThatMatchesNothingIsAnError) {
   opt_.filter = "no-such-benchmark";
   EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
-  EXPECT_NE(err_.str().find("matches none of the 2 benchmarks"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("matches none of the 3 benchmarks"), std::string::npos) << err_.str();
   EXPECT_FALSE(fs::exists(dir_ / "run"));  // nothing written for a run that never started
 }
 

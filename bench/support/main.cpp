@@ -8,15 +8,21 @@
 #include <vector>
 
 #include "bench/support/bench_support.hpp"
+#include "bench/support/ipc_support.hpp"
 
 int main(int argc, char** argv) {
   using ptbench::bench::Profile;
   Profile profile = Profile::kQuick;
   std::string_view profile_name = "quick";
+  bool list_skipped = false;
   std::vector<char*> rest;
   constexpr std::string_view kFlag = "--ptbench_profile=";
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--ptbench_list_skipped") {
+      list_skipped = true;
+      continue;
+    }
     if (arg.substr(0, kFlag.size()) != kFlag) {
       rest.push_back(argv[i]);
       continue;
@@ -35,6 +41,13 @@ int main(int argc, char** argv) {
     }
   }
   ptbench::bench::register_benchmarks(profile);
+  if (list_skipped) {
+    // "<benchmark name>\t<reason>" per case that cannot run on this host.
+    for (const auto& [name, reason] : ptbench::bench::skipped_benchmarks()) {
+      std::printf("%s\t%s\n", name.c_str(), reason.c_str());
+    }
+    return 0;
+  }
   benchmark::AddCustomContext("ptbench_profile", std::string(profile_name));
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);

@@ -1,0 +1,192 @@
+// Question: what are the hardware and kernel floors the IPC results are measured against?
+// Measured in every run, beside the mechanisms, because on a shared VM they move between runs.
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "bench/support/ipc_support.hpp"
+#include "bench/support/latency.hpp"
+
+namespace ptbench::bench {
+namespace {
+
+using ipc::Endpoint;
+using ipc::Placement;
+
+struct alignas(64) Line {
+  std::atomic<std::uint64_t> value{0};
+};
+constexpr std::uint64_t kStopValue = ~std::uint64_t{0};
+
+// Spins until `pred` holds or the deadline passes.
+template <typename Pred>
+bool spin_until(Pred pred, const ipc::DeadlineGuard& guard) {
+  for (std::uint32_t n = 1; !pred(); ++n) {
+    if ((n & 0xffff) == 0 && guard.expired()) return false;
+  }
+  return true;
+}
+
+// Timed: one round trip of a cache line between two CPUs: we store an odd number, the peer
+// answers with the next even one. Each side spins; nothing else is touched. Between processes
+// the line sits in a shared page, between threads in ordinary memory.
+void BM_cacheline(benchmark::State& state, Endpoint endpoint) {
+  auto cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus());
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return state.SkipWithError("mmap failed");
+  auto* line = new (page) Line();
+  ipc::ScopedPin pin(cpus.cpus.first);
+  std::unique_ptr<ipc::Peer> peer;
+  auto body = [line](const std::function<void()>& ready) -> ipc::Status {
+    ready();
+    for (std::uint64_t expect = 1;; expect += 2) {
+      ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+      std::uint64_t v = 0;
+      if (!spin_until([&] { return (v = line->value.load(std::memory_order_acquire)) >= expect; },
+                      guard)) {
+        return {ipc::Errc::kTimeout, "cache-line peer: no store within the deadline"};
+      }
+      if (v == kStopValue) return {};
+      line->value.store(v + 1, std::memory_order_release);
+    }
+  };
+  if (auto s = ipc::Peer::start(endpoint, cpus.cpus.second, body, &peer);
+      !s || !(s = peer->wait_ready())) {
+    munmap(page, 4096);
+    return state.SkipWithError(s.message().c_str());
+  }
+  LatencyRecorder rec(state);
+  std::uint64_t v = 1;
+  for (auto _ : state) {
+    const auto t0 = now_ns();
+    line->value.store(v, std::memory_order_release);
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    if (!spin_until([&] { return line->value.load(std::memory_order_acquire) == v + 1; }, guard)) {
+      state.SkipWithError("cache-line peer did not answer");
+      break;
+    }
+    rec.add(now_ns() - t0);
+    v += 2;
+  }
+  line->value.store(kStopValue, std::memory_order_release);
+  if (auto s = peer->join(); !s && !state.error_occurred())
+    state.SkipWithError(s.message().c_str());
+  rec.report();
+  munmap(page, 4096);
+}
+
+// Timed: memcpy of `bytes` between two warm buffers: the bandwidth any copying transport is
+// bounded by at that size.
+void BM_memcpy(benchmark::State& state, std::size_t bytes) {
+  std::vector<unsigned char> src(bytes, 1), dst(bytes, 2);
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), bytes);
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+}
+
+// Timed: getppid() through syscall(2): the cost of entering and leaving the kernel here.
+void BM_null_syscall(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(syscall(SYS_getppid));
+}
+
+// Timed: clock_gettime(CLOCK_MONOTONIC): what each per-round-trip timestamp adds to a latency.
+void BM_clock_read(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(now_ns());
+}
+
+// The thread baseline: two threads hand a message back and forth through ordinary heap memory
+// (copy in, flip a flag, the other spins, copies out): what threads get without any IPC.
+void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
+  auto cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus());
+  std::vector<unsigned char> box(bytes), mine(bytes, 3), theirs(bytes);
+  Line flag;
+  ipc::ScopedPin pin(cpus.cpus.first);
+  std::unique_ptr<ipc::Peer> peer;
+  auto body = [&](const std::function<void()>& ready) -> ipc::Status {
+    ready();
+    for (std::uint64_t expect = 1;; expect += 2) {
+      ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+      std::uint64_t v = 0;
+      if (!spin_until([&] { return (v = flag.value.load(std::memory_order_acquire)) >= expect; },
+                      guard)) {
+        return {ipc::Errc::kTimeout, "handoff peer: nothing arrived within the deadline"};
+      }
+      if (v == kStopValue) return {};
+      std::memcpy(theirs.data(), box.data(), bytes);  // take the message
+      std::memcpy(box.data(), theirs.data(), bytes);  // and hand it back
+      flag.value.store(v + 1, std::memory_order_release);
+    }
+  };
+  if (auto s = ipc::Peer::start(Endpoint::kThread, cpus.cpus.second, body, &peer);
+      !s || !(s = peer->wait_ready())) {
+    return state.SkipWithError(s.message().c_str());
+  }
+  LatencyRecorder rec(state);
+  std::uint64_t v = 1;
+  for (auto _ : state) {
+    const auto t0 = now_ns();
+    std::memcpy(box.data(), mine.data(), bytes);
+    flag.value.store(v, std::memory_order_release);
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    if (!spin_until([&] { return flag.value.load(std::memory_order_acquire) == v + 1; }, guard)) {
+      state.SkipWithError("handoff peer did not answer");
+      break;
+    }
+    std::memcpy(mine.data(), box.data(), bytes);
+    rec.add(now_ns() - t0);
+    v += 2;
+  }
+  flag.value.store(kStopValue, std::memory_order_release);
+  if (auto s = peer->join(); !s && !state.error_occurred())
+    state.SkipWithError(s.message().c_str());
+  rec.report();
+  if (mine[bytes - 1] != 3) state.SkipWithError("the handed-off message came back changed");
+}
+
+}  // namespace
+
+void register_benchmarks(Profile profile) {
+  const auto sizes = ipc_sizes(profile);
+  const bool two_cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty();
+  for (Endpoint e : {Endpoint::kThread, Endpoint::kProcess}) {
+    const std::string name =
+        grid_name("Floor", "cacheline", ipc::to_string(e), Placement::kCrossCpu, 64);
+    if (!two_cpus) {
+      note_skipped(name, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
+      continue;
+    }
+    benchmark::RegisterBenchmark(name.c_str(), [e](benchmark::State& s) { BM_cacheline(s, e); })
+        ->UseManualTime()
+        ->Unit(benchmark::kNanosecond);
+  }
+  for (std::size_t bytes : sizes) {
+    benchmark::RegisterBenchmark(
+        grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes).c_str(),
+        [bytes](benchmark::State& s) { BM_memcpy(s, bytes); });
+    const std::string handoff =
+        grid_name("Floor", "heap_handoff", "thread", Placement::kCrossCpu, bytes);
+    if (!two_cpus) {
+      note_skipped(handoff, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
+      continue;
+    }
+    benchmark::RegisterBenchmark(handoff.c_str(),
+                                 [bytes](benchmark::State& s) { BM_heap_handoff(s, bytes); })
+        ->UseManualTime()
+        ->Unit(benchmark::kNanosecond);
+  }
+  benchmark::RegisterBenchmark(
+      grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0).c_str(),
+      BM_null_syscall);
+  benchmark::RegisterBenchmark(
+      grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0).c_str(), BM_clock_read);
+}
+
+}  // namespace ptbench::bench

@@ -1,0 +1,124 @@
+// Question: how many messages and bytes per second does each transport stream one way, and
+// what does it cost in CPU on each side?
+// Timed: sending one message per iteration while the peer receives and verifies every one
+// (sequence number and checksum over every byte). Left out: starting the peer, 100 warm-up
+// messages, and the final stop/acknowledge exchange that returns the peer's count and CPU time.
+#include <sys/resource.h>
+
+#include <cstring>
+#include <vector>
+
+#include "bench/support/ipc_support.hpp"
+#include "ipc/message.hpp"
+
+namespace ptbench::bench {
+namespace {
+
+std::int64_t thread_cpu_ns() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return (std::int64_t{u.ru_utime.tv_sec} + u.ru_stime.tv_sec) * 1'000'000'000 +
+         (std::int64_t{u.ru_utime.tv_usec} + u.ru_stime.tv_usec) * 1000;
+}
+
+struct Ack {
+  std::uint64_t received;
+  std::int64_t cpu_ns;
+};
+
+// Receives and verifies until the stop message, then reports how many arrived and the CPU time
+// this thread spent, counted from the first message after the warm-up.
+ipc::Status sink(ipc::Channel& ch, std::size_t bytes, std::uint64_t warmup) {
+  std::vector<unsigned char> buf(std::max(bytes, kStopSize));
+  std::uint64_t seq = 0;
+  std::int64_t cpu0 = thread_cpu_ns();
+  for (;;) {
+    std::size_t n = 0;
+    if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
+    if (n == kStopSize && buf[0] == kStop) break;
+    if (auto s = ipc::verify(buf.data(), n, bytes, ++seq); !s) return s;
+    if (seq == warmup) cpu0 = thread_cpu_ns();
+  }
+  const Ack ack{seq, thread_cpu_ns() - cpu0};
+  return ch.send(&ack, sizeof ack);
+}
+
+void BM_stream(benchmark::State& state, IpcCase c) {
+  constexpr std::uint64_t kWarmup = 100;
+  IpcSession session;
+  if (auto s = open_session(
+          c, std::max(c.bytes, sizeof(Ack)),
+          [&c](ipc::Channel& ch) { return sink(ch, c.bytes, kWarmup); }, &session);
+      !s) {
+    return state.SkipWithError(s.message().c_str());
+  }
+  auto& ch = *session.channel;
+  std::vector<unsigned char> msg(c.bytes);
+  ipc::fill_pattern(msg.data(), msg.size());
+  const auto sum = ipc::payload_checksum(msg.data(), c.bytes);
+  std::uint64_t seq = 0;
+  ipc::Status failed;
+  for (std::uint64_t i = 0; i < kWarmup && failed; ++i) {
+    ipc::stamp(msg.data(), c.bytes, ++seq, sum);
+    failed = ch.send(msg.data(), c.bytes);
+  }
+  const std::int64_t cpu0 = thread_cpu_ns();
+  for (auto _ : state) {
+    ipc::stamp(msg.data(), c.bytes, ++seq, sum);
+    failed = ch.send(msg.data(), c.bytes);
+    if (!failed) break;
+  }
+  const std::int64_t sender_cpu = thread_cpu_ns() - cpu0;
+  Ack ack{};
+  if (failed) {
+    const unsigned char stop = kStop;
+    failed = ch.send(&stop, kStopSize);
+  }
+  if (failed) {
+    std::size_t n = 0;
+    failed = ch.recv(&ack, sizeof ack, &n);
+    if (failed && (n != sizeof ack || ack.received != seq)) {
+      failed = {ipc::Errc::kCorrupt, "the receiver counted a different number of messages"};
+    }
+  }
+  ipc::Status peer = session.peer->join();
+  if (!peer) return state.SkipWithError(peer.message().c_str());
+  if (!failed) return state.SkipWithError(failed.message().c_str());
+  const auto bytes = static_cast<double>(state.iterations()) * static_cast<double>(c.bytes);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations());
+  const double gb = bytes / 1e9;
+  state.counters["sender_cpu_s_per_gb"] = static_cast<double>(sender_cpu) * 1e-9 / gb;
+  state.counters["receiver_cpu_s_per_gb"] = static_cast<double>(ack.cpu_ns) * 1e-9 / gb;
+}
+
+}  // namespace
+
+void register_benchmarks(Profile profile) {
+  std::vector<ipc::Placement> placements = {ipc::Placement::kCrossCpu};
+  if (profile == Profile::kFull) placements = ipc_placements(profile);
+  std::vector<std::size_t> sizes = ipc_sizes(profile);
+  if (profile == Profile::kFull) sizes.erase(sizes.begin());  // 64 B and up
+  for (auto [mechanism, policy] : ipc_variants(profile)) {
+    for (ipc::Endpoint e : {ipc::Endpoint::kProcess, ipc::Endpoint::kThread}) {
+      for (ipc::Placement p : placements) {
+        for (std::size_t bytes : sizes) {
+          IpcCase c{mechanism, policy, e, p, bytes};
+          const std::string name = ipc_name("IpcThroughput", c);
+          if (auto why = skip_reason(c); !why.empty()) {
+            note_skipped(name, why);
+            continue;
+          }
+          benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) { BM_stream(s, c); })
+              ->UseRealTime()
+              ->Unit(benchmark::kNanosecond);
+        }
+      }
+    }
+  }
+  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pipe");
+  benchmark::AddCustomContext("ptbench_floor",
+                              "BM_Floor/memcpy/thread/unpinned/{bytes}:bytes_per_second");
+}
+
+}  // namespace ptbench::bench

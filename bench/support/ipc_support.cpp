@@ -1,0 +1,100 @@
+#include "bench/support/ipc_support.hpp"
+
+#include <fmt/format.h>
+
+namespace ptbench::bench {
+
+using ipc::Mechanism;
+using ipc::WaitPolicy;
+
+std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> ipc_variants(Profile p) {
+  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
+  for (Mechanism m : ipc::all_mechanisms()) {
+    if (m != Mechanism::kShmRing) {
+      out.emplace_back(m, std::nullopt);
+      continue;
+    }
+    std::vector<WaitPolicy> policies = {WaitPolicy::kSpin, WaitPolicy::kSpinFutex};
+    if (p == Profile::kFull)
+      policies = {WaitPolicy::kSpin, WaitPolicy::kYield, WaitPolicy::kFutex,
+                  WaitPolicy::kSpinFutex};
+    for (WaitPolicy w : policies) out.emplace_back(m, w);
+  }
+  return out;
+}
+
+std::vector<std::size_t> ipc_sizes(Profile p) {
+  switch (p) {
+    case Profile::kSmoke:
+      return {64};
+    case Profile::kQuick:
+      return {64, 64 * 1024};
+    case Profile::kFull:
+      return {8, 64, 4096, 64 * 1024, 1 << 20};
+  }
+  return {};
+}
+
+std::vector<ipc::Placement> ipc_placements(Profile p) {
+  if (p == Profile::kFull) {
+    return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu, ipc::Placement::kUnpinned};
+  }
+  return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
+}
+
+std::string ipc_name(std::string_view question, const IpcCase& c) {
+  std::vector<std::pair<std::string, std::string>> params;
+  if (c.policy) params.emplace_back("policy", std::string(ipc::to_string(*c.policy)));
+  return grid_name(question, ipc::to_string(c.mechanism), ipc::to_string(c.endpoint), c.placement,
+                   c.bytes, params);
+}
+
+std::string skip_reason(const IpcCase& c) {
+  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  if (!cpus.error.empty()) return cpus.error;
+  if (c.policy == WaitPolicy::kSpin && c.placement == ipc::Placement::kSameCpu) {
+    return "spin with both ends on one CPU is refused: the waiter burns its time slice while the "
+           "peer cannot run";
+  }
+  // Transports with a per-message limit: ask them.
+  if (c.mechanism == Mechanism::kPosixMq || c.mechanism == Mechanism::kSysvMq ||
+      c.mechanism == Mechanism::kUnixDgram || c.mechanism == Mechanism::kUnixSeqpacket) {
+    ipc::ChannelOptions o;
+    o.max_message = c.bytes;
+    std::unique_ptr<ipc::Transport> t;
+    if (auto s = ipc::make_transport(c.mechanism, o, &t); !s) return s.message();
+  }
+  return {};
+}
+
+namespace {
+std::vector<std::pair<std::string, std::string>>& skipped_list() {
+  static std::vector<std::pair<std::string, std::string>> list;
+  return list;
+}
+}  // namespace
+
+void note_skipped(const std::string& name, const std::string& reason) {
+  skipped_list().emplace_back(name, reason);
+}
+
+const std::vector<std::pair<std::string, std::string>>& skipped_benchmarks() {
+  return skipped_list();
+}
+
+ipc::Status open_session(const IpcCase& c, std::size_t max_message,
+                         std::function<ipc::Status(ipc::Channel&)> peer_work, IpcSession* s) {
+  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  if (!cpus.error.empty()) return {ipc::Errc::kRefused, cpus.error};
+  s->pin.emplace(cpus.cpus.first);
+  if (!s->pin->error().empty()) return {ipc::Errc::kSystem, s->pin->error()};
+  ipc::ChannelOptions o;
+  o.max_message = std::max(max_message, kStopSize);
+  o.placement = c.placement;
+  if (c.policy) o.policy = *c.policy;
+  if (auto st = ipc::make_transport(c.mechanism, o, &s->transport); !st) return st;
+  return ipc::start_channel_peer(*s->transport, c.endpoint, cpus.cpus.second, std::move(peer_work),
+                                 &s->peer, &s->channel);
+}
+
+}  // namespace ptbench::bench

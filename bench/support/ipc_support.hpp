@@ -1,0 +1,63 @@
+// Shared by the IPC benchmarks: the grid of cases (transport x endpoint x placement x size), the
+// cases that cannot run here with their reasons, and a session that pins this thread, makes the
+// transport and starts the peer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/support/bench_support.hpp"
+#include "ipc/channel.hpp"
+#include "ipc/peer.hpp"
+
+namespace ptbench::bench {
+
+struct IpcCase {
+  ipc::Mechanism mechanism;
+  std::optional<ipc::WaitPolicy> policy;  // shm_ring only
+  ipc::Endpoint endpoint;
+  ipc::Placement placement;
+  std::size_t bytes;
+};
+
+// Message sizes: 8 B, 64 B, 4 KiB, 64 KiB, and 1 MiB in the full profile; the quick profile
+// keeps 64 B and 64 KiB, the smoke profile 64 B.
+std::vector<std::size_t> ipc_sizes(Profile p);
+
+// Placements: the quick and smoke profiles leave out unpinned.
+std::vector<ipc::Placement> ipc_placements(Profile p);
+
+// Every transport, the shm ring once per wait policy of the profile.
+std::vector<std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>> ipc_variants(Profile p);
+
+std::string ipc_name(std::string_view question, const IpcCase& c);
+
+// Why the case cannot run on this host ("" if it can): too few CPUs, spin on one CPU, a size
+// over the transport's limit (the message names the limit and how to raise it).
+std::string skip_reason(const IpcCase& c);
+
+// Cases that were not registered, with their reasons; printed by --ptbench_list_skipped so the
+// report shows them instead of silently dropping them.
+void note_skipped(const std::string& name, const std::string& reason);
+const std::vector<std::pair<std::string, std::string>>& skipped_benchmarks();
+
+struct IpcSession {
+  std::optional<ipc::ScopedPin> pin;
+  std::unique_ptr<ipc::Transport> transport;
+  std::unique_ptr<ipc::Peer> peer;
+  std::unique_ptr<ipc::Channel> channel;
+};
+
+// Pins this thread and the peer per placement, makes the transport for messages of up to
+// `max_message` bytes and starts the peer running `peer_work` on its end.
+ipc::Status open_session(const IpcCase& c, std::size_t max_message,
+                         std::function<ipc::Status(ipc::Channel&)> peer_work, IpcSession* s);
+
+// The peer of a benchmark stops when it receives this one-byte message.
+inline constexpr unsigned char kStop = 0xff;
+inline constexpr std::size_t kStopSize = 1;
+
+}  // namespace ptbench::bench

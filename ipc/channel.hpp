@@ -1,0 +1,96 @@
+// One small interface for a bidirectional, message-preserving channel between two ends, and one
+// implementation per transport. A Transport is made before the peer starts (it owns the kernel
+// objects and names); each side then opens its end, in the process or thread that uses it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "ipc/placement.hpp"
+#include "ipc/status.hpp"
+#include "ipc/watchdog.hpp"
+
+namespace ptbench::ipc {
+
+// The fixed vocabulary of mechanism names shared by code, CSV and charts.
+enum class Mechanism {
+  kPipe,
+  kFifo,
+  kUnixStream,
+  kUnixDgram,
+  kUnixSeqpacket,
+  kTcp,
+  kPosixMq,
+  kSysvMq,
+  kBoostMq,
+  kShmRing,   // lock-free SPSC ring per direction in shared memory
+  kShmMutex,  // Boost.Interprocess mutex + condition around a one-message mailbox
+};
+
+std::string_view to_string(Mechanism m);
+std::optional<Mechanism> parse_mechanism(std::string_view s);
+const std::vector<Mechanism>& all_mechanisms();
+
+// How a shared-memory receiver (or a sender facing a full ring) waits.
+enum class WaitPolicy {
+  kSpin,       // busy-wait: lowest latency, costs a whole CPU, refused on one CPU
+  kYield,      // sched_yield between checks
+  kFutex,      // sleep in the kernel at once (an eventcount: woken only when someone sleeps)
+  kSpinFutex,  // spin briefly, then sleep
+};
+
+std::string_view to_string(WaitPolicy p);
+std::optional<WaitPolicy> parse_wait_policy(std::string_view s);
+
+enum class Endpoint { kProcess, kThread };
+std::string_view to_string(Endpoint e);
+
+enum class Side { kA, kB };
+
+struct ChannelOptions {
+  std::size_t max_message = 64 * 1024;                  // the largest message either side will send
+  WaitPolicy policy = WaitPolicy::kSpinFutex;           // shm_ring only
+  Placement placement = Placement::kUnpinned;           // spin + same-cpu is refused
+  std::chrono::milliseconds timeout = kDefaultTimeout;  // per blocking call
+};
+
+class Channel {
+ public:
+  virtual ~Channel() = default;
+  // Sends one message of `size` bytes (size <= max_message).
+  virtual Status send(const void* data, std::size_t size) = 0;
+  // Receives one whole message into buf; *size is its length. A message longer than `capacity`
+  // is an error (kTooLarge).
+  virtual Status recv(void* buf, std::size_t capacity, std::size_t* size) = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Mechanism mechanism() const = 0;
+  // The largest message this transport accepts, as configured.
+  virtual std::size_t max_message() const = 0;
+  // Opens one side's end, once per side, in the process or thread that will use it.
+  virtual Status open(Side side, std::unique_ptr<Channel>* out) = 0;
+  // Closes this process's copies of the other side's resources after a fork, so that the peer's
+  // death shows as end-of-file where the transport can tell.
+  virtual void drop(Side side) { (void)side; }
+};
+
+// Makes a transport. Refuses (kRefused) combinations that cannot run here and (kTooLarge)
+// a max_message over the transport's limit, with the limit's name and how to raise it.
+Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_ptr<Transport>* out);
+
+// The transports, one factory each (in their own files).
+Status make_fd_transport(Mechanism m, const ChannelOptions& options,
+                         std::unique_ptr<Transport>* out);
+Status make_queue_transport(Mechanism m, const ChannelOptions& options,
+                            std::unique_ptr<Transport>* out);
+Status make_shm_ring_transport(const ChannelOptions& options, std::unique_ptr<Transport>* out);
+Status make_shm_mutex_transport(const ChannelOptions& options, std::unique_ptr<Transport>* out);
+
+}  // namespace ptbench::ipc

@@ -1,0 +1,310 @@
+// Every transport x {process, thread}: messages of 1 B to 1 MiB (or the transport's limit) arrive
+// intact and in order, 100 000 small messages stream in order, a peer that dies mid-exchange is
+// an error within the deadline, oversized messages get the named error, nothing is left behind.
+#include "ipc/channel.hpp"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "ipc/message.hpp"
+#include "ipc/names.hpp"
+#include "ipc/peer.hpp"
+
+namespace ptbench::ipc {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The largest message each transport carries with this host's default limits.
+std::size_t limit_of(Mechanism m) {
+  auto read = [](const char* path) {
+    std::ifstream in(path);
+    std::size_t v = 8192;
+    in >> v;
+    return v;
+  };
+  switch (m) {
+    case Mechanism::kPosixMq:
+      return std::min<std::size_t>(read("/proc/sys/fs/mqueue/msgsize_max"), 1 << 20);
+    case Mechanism::kSysvMq:
+      return std::min<std::size_t>(read("/proc/sys/kernel/msgmax"), 1 << 20);
+    default:
+      return 1 << 20;
+  }
+}
+
+// Names of our objects in the places where they could be left behind.
+std::set<std::string> leftovers() {
+  std::set<std::string> out;
+  const std::string mine = "ptbench." + std::to_string(getpid()) + ".";
+  for (const std::string& dir : {std::string("/dev/shm"), std::string("/dev/mqueue"), temp_dir()}) {
+    if (DIR* d = opendir(dir.c_str())) {
+      while (dirent* e = readdir(d)) {
+        if (std::string(e->d_name).rfind(mine, 0) == 0) out.insert(dir + "/" + e->d_name);
+      }
+      closedir(d);
+    }
+  }
+  std::ifstream msg("/proc/sysvipc/msg");
+  std::string line;
+  std::getline(msg, line);
+  while (std::getline(msg, line)) {
+    long long key = 0;
+    std::istringstream(line) >> key;
+    if ((key & 0xffff0000) == kSysvKeyPrefix) out.insert("sysv:" + line.substr(0, 40));
+  }
+  return out;
+}
+
+struct Param {
+  Mechanism mechanism;
+  Endpoint endpoint;
+};
+
+std::string name_of(const testing::TestParamInfo<Param>& info) {
+  return std::string(to_string(info.param.mechanism)) + "_" +
+         std::string(to_string(info.param.endpoint));
+}
+
+class ChannelTest : public testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+#ifdef __SANITIZE_THREAD__
+    if (GetParam().endpoint == Endpoint::kProcess) {
+      GTEST_SKIP() << "ThreadSanitizer does not support fork in a multi-threaded process; the "
+                      "release and ASan builds run the process variants";
+    }
+#endif
+    before_ = leftovers();
+  }
+  void TearDown() override {
+    if (!IsSkipped()) {
+      EXPECT_EQ(leftovers(), before_) << "named objects outlived the transport";
+    }
+  }
+
+  std::unique_ptr<Transport> make(std::size_t max_message, std::chrono::milliseconds timeout = 5s) {
+    ChannelOptions o;
+    o.max_message = max_message;
+    o.timeout = timeout;
+    std::unique_ptr<Transport> t;
+    Status s = make_transport(GetParam().mechanism, o, &t);
+    EXPECT_TRUE(s) << s.message();
+    return t;
+  }
+
+  std::set<std::string> before_;
+};
+
+// The peer sends every message straight back.
+Status echo(Channel& ch, std::size_t max, int count) {
+  std::vector<unsigned char> buf(max);
+  for (int i = 0; i < count; ++i) {
+    std::size_t n = 0;
+    if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
+    if (auto s = ch.send(buf.data(), n); !s) return s;
+  }
+  return {};
+}
+
+TEST_P(ChannelTest, EverySizeArrivesIntactBothWays) {
+  const std::size_t max = limit_of(GetParam().mechanism);
+  std::vector<std::size_t> sizes;
+  for (std::size_t s :
+       {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{15}, std::size_t{16},
+        std::size_t{64}, std::size_t{1000}, std::size_t{4096}, std::size_t{8192},
+        std::size_t{65536}, std::size_t{65537}, std::size_t{1} << 20}) {
+    if (s <= max) sizes.push_back(s);
+  }
+  auto t = make(max);
+  ASSERT_TRUE(t);
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  const int rounds = 3;
+  const int count = static_cast<int>(sizes.size()) * rounds;
+  ASSERT_TRUE(start_channel_peer(
+      *t, GetParam().endpoint, -1, [&](Channel& c) { return echo(c, max, count); }, &peer, &ch));
+  std::vector<unsigned char> out(max), in(max);
+  fill_pattern(out.data(), out.size());
+  std::uint64_t seq = 0;
+  for (int r = 0; r < rounds; ++r) {
+    for (std::size_t size : sizes) {
+      stamp(out.data(), size, ++seq, payload_checksum(out.data(), size));
+      Status s = ch->send(out.data(), size);
+      ASSERT_TRUE(s) << size << " B: " << s.message();
+      std::size_t n = 0;
+      s = ch->recv(in.data(), in.size(), &n);
+      ASSERT_TRUE(s) << size << " B: " << s.message();
+      s = verify(in.data(), n, size, seq);
+      ASSERT_TRUE(s) << s.message();
+      ASSERT_EQ(0, std::memcmp(in.data(), out.data(), size));
+    }
+  }
+  Status s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+}
+
+TEST_P(ChannelTest, HundredThousandSmallMessagesStreamInOrder) {
+  constexpr int kCount = 100'000;
+  constexpr std::size_t kSize = 32;
+  auto t = make(kSize);
+  ASSERT_TRUE(t);
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  auto receiver = [&](Channel& c) -> Status {
+    unsigned char buf[kSize];
+    for (std::uint64_t i = 1; i <= kCount; ++i) {
+      std::size_t n = 0;
+      if (auto s = c.recv(buf, sizeof buf, &n); !s) return s;
+      if (auto s = verify(buf, n, kSize, i); !s) return s;
+    }
+    const char done[] = "done";
+    return c.send(done, sizeof done);
+  };
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch));
+  unsigned char msg[kSize];
+  fill_pattern(msg, kSize);
+  const auto sum = payload_checksum(msg, kSize);
+  for (std::uint64_t i = 1; i <= kCount; ++i) {
+    stamp(msg, kSize, i, sum);
+    Status s = ch->send(msg, kSize);
+    ASSERT_TRUE(s) << "message " << i << ": " << s.message() << "; " << peer->join().message();
+  }
+  char reply[16];
+  std::size_t n = 0;
+  Status s = ch->recv(reply, sizeof reply, &n);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_STREQ(reply, "done");
+  s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+}
+
+TEST_P(ChannelTest, APeerThatDiesMidExchangeIsAnErrorWithinTheDeadline) {
+  constexpr auto kTimeout = 1000ms;
+  auto t = make(64, kTimeout);
+  ASSERT_TRUE(t);
+  const bool process = GetParam().endpoint == Endpoint::kProcess;
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  // Three round trips, then the peer vanishes: a process is killed outright; a thread returns
+  // and its end is destroyed.
+  auto body = [&](Channel& c) -> Status {
+    if (auto s = echo(c, 64, 3); !s) return s;
+    if (process) raise(SIGKILL);
+    return {};
+  };
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, body, &peer, &ch));
+  unsigned char msg[64] = {1, 2, 3};
+  std::size_t n = 0;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(ch->send(msg, sizeof msg));
+    ASSERT_TRUE(ch->recv(msg, sizeof msg, &n));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  // The send may still succeed (buffered); the reply can never come.
+  Status s = ch->send(msg, sizeof msg);
+  if (s) s = ch->recv(msg, sizeof msg, &n);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(s);
+  EXPECT_TRUE(s.code() == Errc::kPeerClosed || s.code() == Errc::kTimeout) << s.message();
+  EXPECT_LT(took, kTimeout + 1500ms) << s.message();
+  Status joined = peer->join(2s);
+  if (process) {
+    EXPECT_EQ(joined.code(), Errc::kPeerClosed) << joined.message();
+    EXPECT_NE(joined.message().find("signal 9"), std::string::npos) << joined.message();
+  }
+}
+
+TEST_P(ChannelTest, AMessageTooLargeForTheReceiveBufferIsAnError) {
+  auto t = make(4096);
+  ASSERT_TRUE(t);
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  auto sender = [](Channel& c) -> Status {
+    std::vector<unsigned char> big(4096, 7);
+    return c.send(big.data(), big.size());
+  };
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, sender, &peer, &ch));
+  unsigned char small[100];
+  std::size_t n = 0;
+  Status s = ch->recv(small, sizeof small, &n);
+  EXPECT_EQ(s.code(), Errc::kTooLarge) << s.message();
+  EXPECT_TRUE(peer->join());
+}
+
+INSTANTIATE_TEST_SUITE_P(All, ChannelTest, testing::ValuesIn([] {
+                           std::vector<Param> all;
+                           for (Mechanism m : all_mechanisms()) {
+                             all.push_back({m, Endpoint::kProcess});
+                             all.push_back({m, Endpoint::kThread});
+                           }
+                           return all;
+                         }()),
+                         name_of);
+
+// Limits: refused with the limit's name and how to raise it, or (streams) split and delivered.
+TEST(ChannelLimits, PosixMqNamesMsgsizeMax) {
+  ChannelOptions o;
+  o.max_message = 1 << 20;
+  std::unique_ptr<Transport> t;
+  Status s = make_transport(Mechanism::kPosixMq, o, &t);
+  if (limit_of(Mechanism::kPosixMq) >= o.max_message) GTEST_SKIP() << "msgsize_max was raised";
+  EXPECT_EQ(s.code(), Errc::kTooLarge);
+  EXPECT_NE(s.message().find("fs.mqueue.msgsize_max"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("sysctl -w"), std::string::npos) << s.message();
+}
+
+TEST(ChannelLimits, SysvNamesMsgmax) {
+  ChannelOptions o;
+  o.max_message = 1 << 20;
+  std::unique_ptr<Transport> t;
+  Status s = make_transport(Mechanism::kSysvMq, o, &t);
+  if (limit_of(Mechanism::kSysvMq) >= o.max_message) GTEST_SKIP() << "msgmax was raised";
+  EXPECT_EQ(s.code(), Errc::kTooLarge);
+  EXPECT_NE(s.message().find("kernel.msgmax"), std::string::npos) << s.message();
+}
+
+TEST(ChannelLimits, SendingMoreThanTheConfiguredMaximumIsRefused) {
+  std::vector<unsigned char> big(8 << 20);
+  for (Mechanism m :
+       {Mechanism::kUnixDgram, Mechanism::kUnixSeqpacket, Mechanism::kShmRing, Mechanism::kShmMutex,
+        Mechanism::kBoostMq, Mechanism::kPosixMq, Mechanism::kSysvMq}) {
+    ChannelOptions o;
+    o.max_message = 4096;
+    std::unique_ptr<Transport> t;
+    ASSERT_TRUE(make_transport(m, o, &t)) << to_string(m);
+    std::unique_ptr<Channel> a;
+    ASSERT_TRUE(t->open(Side::kA, &a));
+    Status s = a->send(big.data(), big.size());
+    EXPECT_EQ(s.code(), Errc::kTooLarge) << to_string(m) << ": " << s.message();
+  }
+}
+
+TEST(ChannelLimits, SpinOnOneCpuIsRefusedWithAReason) {
+  ChannelOptions o;
+  o.policy = WaitPolicy::kSpin;
+  o.placement = Placement::kSameCpu;
+  std::unique_ptr<Transport> t;
+  Status s = make_transport(Mechanism::kShmRing, o, &t);
+  EXPECT_EQ(s.code(), Errc::kRefused);
+  EXPECT_NE(s.message().find("one CPU"), std::string::npos) << s.message();
+}
+
+TEST(ChannelNames, VocabularyRoundTrips) {
+  for (Mechanism m : all_mechanisms()) EXPECT_EQ(parse_mechanism(to_string(m)), m);
+  EXPECT_FALSE(parse_mechanism("carrier_pigeon").has_value());
+  EXPECT_EQ(parse_wait_policy("spin_futex"), WaitPolicy::kSpinFutex);
+  EXPECT_FALSE(parse_wait_policy("nap").has_value());
+}
+
+}  // namespace
+}  // namespace ptbench::ipc

@@ -1,0 +1,467 @@
+// Message passing through the kernel over file descriptors: pipe, FIFO, Unix stream, datagram
+// and seqpacket sockets, TCP over loopback. Blocking calls, one system call per message where
+// the kernel allows it; the deadline comes from the watchdog (EINTR), not from poll().
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <utility>
+#include <vector>
+
+#include "ipc/channel.hpp"
+#include "ipc/names.hpp"
+
+namespace ptbench::ipc {
+
+namespace {
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string read_proc_value(const char* path) {
+  std::ifstream in(path);
+  std::string v;
+  return in >> v ? v : std::string("unknown");
+}
+
+Status peer_closed(const char* what) {
+  return {Errc::kPeerClosed, fmt::format("{}: the peer closed its end", what)};
+}
+
+Status timed_out(const char* what, std::chrono::milliseconds timeout) {
+  return {Errc::kTimeout,
+          fmt::format("{}: no progress within {} ms (peer stuck or dead)", what, timeout.count())};
+}
+
+// Length-prefixed messages over a byte stream (pipe, FIFO, Unix stream socket, TCP).
+class StreamChannel final : public Channel {
+ public:
+  StreamChannel(Fd rfd, Fd wfd, bool socket, std::chrono::milliseconds timeout)
+      : rfd_(std::move(rfd)),
+        wfd_(std::move(wfd)),
+        socket_(socket),
+        timeout_(timeout),
+        rx_(64 * 1024) {}
+
+  Status send(const void* data, std::size_t size) override {
+    if (size > UINT32_MAX) return {Errc::kTooLarge, "stream messages are limited to 4 GiB"};
+    std::uint32_t header = static_cast<std::uint32_t>(size);
+    iovec iov[2] = {{&header, sizeof header}, {const_cast<void*>(data), size}};
+    int first = 0;
+    DeadlineGuard guard(timeout_);
+    std::size_t left = sizeof header + size;
+    while (left > 0) {
+      ssize_t n;
+      if (socket_) {
+        msghdr msg{};
+        msg.msg_iov = iov + first;
+        msg.msg_iovlen = static_cast<std::size_t>(2 - first);
+        n = sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
+      } else {
+        n = writev(wfd_.get(), iov + first, 2 - first);
+      }
+      if (n < 0) {
+        if (errno == EINTR) {
+          if (guard.expired()) return timed_out("send", timeout_);
+          continue;
+        }
+        if (errno == EPIPE || errno == ECONNRESET) return peer_closed("send");
+        return Status::from_errno("send", errno);
+      }
+      left -= static_cast<std::size_t>(n);
+      // Partial write: advance the iovecs.
+      auto done = static_cast<std::size_t>(n);
+      while (first < 2 && done >= iov[first].iov_len) done -= iov[first++].iov_len;
+      if (first < 2) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + done;
+        iov[first].iov_len -= done;
+      }
+    }
+    return {};
+  }
+
+  Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
+    DeadlineGuard guard(timeout_);
+    while (end_ - begin_ < sizeof(std::uint32_t)) {
+      if (auto s = fill(guard); !s) return s;
+    }
+    std::uint32_t len;
+    std::memcpy(&len, rx_.data() + begin_, sizeof len);
+    if (len > capacity) {
+      return {Errc::kTooLarge,
+              fmt::format("a {}-byte message does not fit the {}-byte buffer", len, capacity)};
+    }
+    begin_ += sizeof len;
+    // What the last read brought along, then straight into the caller's buffer.
+    std::size_t got = std::min<std::size_t>(len, end_ - begin_);
+    std::memcpy(buf, rx_.data() + begin_, got);
+    begin_ += got;
+    while (got < len) {
+      ssize_t n = read(rfd_.get(), static_cast<char*>(buf) + got, len - got);
+      if (n > 0) {
+        got += static_cast<std::size_t>(n);
+      } else if (n == 0 || errno == ECONNRESET) {
+        return peer_closed("recv");
+      } else if (errno == EINTR) {
+        if (guard.expired()) return timed_out("recv", timeout_);
+      } else {
+        return Status::from_errno("recv", errno);
+      }
+    }
+    *size = len;
+    return {};
+  }
+
+ private:
+  Status fill(const DeadlineGuard& guard) {
+    if (begin_ > 0) {
+      std::memmove(rx_.data(), rx_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    for (;;) {
+      ssize_t n = read(rfd_.get(), rx_.data() + end_, rx_.size() - end_);
+      if (n > 0) {
+        end_ += static_cast<std::size_t>(n);
+        return {};
+      }
+      if (n == 0 || errno == ECONNRESET) return peer_closed("recv");
+      if (errno != EINTR) return Status::from_errno("recv", errno);
+      if (guard.expired()) return timed_out("recv", timeout_);
+    }
+  }
+
+  Fd rfd_, wfd_;
+  bool socket_;
+  std::chrono::milliseconds timeout_;
+  std::vector<unsigned char> rx_;
+  std::size_t begin_ = 0, end_ = 0;
+};
+
+// One message per datagram (Unix datagram and seqpacket sockets).
+class PacketChannel final : public Channel {
+ public:
+  PacketChannel(Fd fd, bool seqpacket, std::chrono::milliseconds timeout)
+      : fd_(std::move(fd)), seqpacket_(seqpacket), timeout_(timeout) {}
+
+  Status send(const void* data, std::size_t size) override {
+    DeadlineGuard guard(timeout_);
+    for (;;) {
+      if (::send(fd_.get(), data, size, MSG_NOSIGNAL) >= 0) return {};
+      if (errno == EINTR) {
+        if (guard.expired()) return timed_out("send", timeout_);
+        continue;
+      }
+      if (errno == EPIPE || errno == ECONNREFUSED || errno == ECONNRESET) {
+        return peer_closed("send");
+      }
+      if (errno == EMSGSIZE) {
+        return {Errc::kTooLarge, fmt::format("a {}-byte datagram exceeds the socket buffer", size)};
+      }
+      return Status::from_errno("send", errno);
+    }
+  }
+
+  Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
+    DeadlineGuard guard(timeout_);
+    for (;;) {
+      ssize_t n = ::recv(fd_.get(), buf, capacity, MSG_TRUNC);
+      if (n >= 0) {
+        if (n == 0 && seqpacket_) return peer_closed("recv");  // seqpacket: 0 is end of file
+        if (static_cast<std::size_t>(n) > capacity) {
+          return {Errc::kTooLarge,
+                  fmt::format("a {}-byte datagram did not fit the {}-byte buffer", n, capacity)};
+        }
+        *size = static_cast<std::size_t>(n);
+        return {};
+      }
+      if (errno == ECONNRESET) return peer_closed("recv");
+      if (errno != EINTR) return Status::from_errno("recv", errno);
+      if (guard.expired()) return timed_out("recv", timeout_);
+    }
+  }
+
+ private:
+  Fd fd_;
+  bool seqpacket_;
+  std::chrono::milliseconds timeout_;
+};
+
+void ignore_sigpipe() {
+  // A write to a pipe whose reader died must be an error value (EPIPE), not a dead process.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+class PipeTransport final : public Transport {
+ public:
+  PipeTransport(Fd a_read, Fd a_write, Fd b_read, Fd b_write, const ChannelOptions& o) : opt_(o) {
+    fds_[0] = {std::move(a_read), std::move(a_write)};
+    fds_[1] = {std::move(b_read), std::move(b_write)};
+  }
+  Mechanism mechanism() const override { return Mechanism::kPipe; }
+  std::size_t max_message() const override { return opt_.max_message; }
+  Status open(Side side, std::unique_ptr<Channel>* out) override {
+    auto& [r, w] = fds_[side == Side::kA ? 0 : 1];
+    if (r.get() < 0) return {Errc::kSystem, "pipe side opened twice or dropped"};
+    *out = std::make_unique<StreamChannel>(std::move(r), std::move(w), false, opt_.timeout);
+    return {};
+  }
+  void drop(Side side) override {
+    auto& [r, w] = fds_[side == Side::kA ? 0 : 1];
+    r.reset();
+    w.reset();
+  }
+
+ private:
+  ChannelOptions opt_;
+  std::pair<Fd, Fd> fds_[2];
+};
+
+class SocketPairTransport final : public Transport {
+ public:
+  SocketPairTransport(Mechanism m, Fd a, Fd b, const ChannelOptions& o) : m_(m), opt_(o) {
+    fds_[0] = std::move(a);
+    fds_[1] = std::move(b);
+  }
+  Mechanism mechanism() const override { return m_; }
+  std::size_t max_message() const override { return opt_.max_message; }
+  Status open(Side side, std::unique_ptr<Channel>* out) override {
+    Fd& fd = fds_[side == Side::kA ? 0 : 1];
+    if (fd.get() < 0) return {Errc::kSystem, "socket side opened twice or dropped"};
+    if (m_ == Mechanism::kUnixStream) {
+      Fd w(dup(fd.get()));
+      if (w.get() < 0) return Status::from_errno("dup", errno);
+      *out = std::make_unique<StreamChannel>(std::move(fd), std::move(w), true, opt_.timeout);
+    } else {
+      *out = std::make_unique<PacketChannel>(std::move(fd), m_ == Mechanism::kUnixSeqpacket,
+                                             opt_.timeout);
+    }
+    return {};
+  }
+  void drop(Side side) override { fds_[side == Side::kA ? 0 : 1].reset(); }
+
+ private:
+  Mechanism m_;
+  ChannelOptions opt_;
+  Fd fds_[2];
+};
+
+class FifoTransport final : public Transport {
+ public:
+  FifoTransport(std::string dir, const ChannelOptions& o)
+      : dir_(std::move(dir)), opt_(o), owner_(getpid()) {
+    handle_ = register_resource(ResourceKind::kFifoDir, dir_);
+  }
+  ~FifoTransport() override {
+    if (getpid() != owner_) return;  // a forked peer's copy: the creator removes
+    remove_resource(ResourceKind::kFifoDir, dir_);
+    unregister_resource(handle_);
+  }
+  Mechanism mechanism() const override { return Mechanism::kFifo; }
+  std::size_t max_message() const override { return opt_.max_message; }
+
+  // Opens by path, as two programs would. The write end first, O_RDWR (which Linux defines for
+  // FIFOs): it never blocks. Then the read end, blocking until a writer exists, which is the
+  // peer's write end: a read before that would see end of file. The peer's death later shows as
+  // end of file on our read end, whose only writer is the peer.
+  Status open(Side side, std::unique_ptr<Channel>* out) override {
+    const std::string mine = dir_ + (side == Side::kA ? "/b2a" : "/a2b");
+    const std::string theirs = dir_ + (side == Side::kA ? "/a2b" : "/b2a");
+    Fd w(::open(theirs.c_str(), O_RDWR | O_CLOEXEC));
+    if (w.get() < 0) return Status::from_errno("open " + theirs, errno);
+    Fd r;
+    DeadlineGuard guard(opt_.timeout);
+    while ((r = Fd(::open(mine.c_str(), O_RDONLY | O_CLOEXEC))).get() < 0) {
+      if (errno != EINTR) return Status::from_errno("open " + mine, errno);
+      if (guard.expired())
+        return timed_out("open FIFO (the peer never opened its end)", opt_.timeout);
+    }
+    *out = std::make_unique<StreamChannel>(std::move(r), std::move(w), false, opt_.timeout);
+    return {};
+  }
+
+ private:
+  std::string dir_;
+  ChannelOptions opt_;
+  pid_t owner_;
+  int handle_ = -1;
+};
+
+class TcpTransport final : public Transport {
+ public:
+  TcpTransport(Fd listener, std::uint16_t port, const ChannelOptions& o)
+      : listener_(std::move(listener)), port_(port), opt_(o) {}
+  Mechanism mechanism() const override { return Mechanism::kTcp; }
+  std::size_t max_message() const override { return opt_.max_message; }
+
+  Status open(Side side, std::unique_ptr<Channel>* out) override {
+    Fd conn;
+    if (side == Side::kA) {
+      DeadlineGuard guard(opt_.timeout);
+      for (;;) {
+        conn = Fd(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (conn.get() >= 0) break;
+        if (errno != EINTR) return Status::from_errno("accept", errno);
+        if (guard.expired()) return timed_out("accept (the peer never connected)", opt_.timeout);
+      }
+      listener_.reset();
+    } else {
+      conn = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (conn.get() < 0) return Status::from_errno("socket", errno);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port_);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (connect(conn.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        return Status::from_errno(fmt::format("connect to 127.0.0.1:{}", port_), errno);
+      }
+    }
+    int one = 1;
+    setsockopt(conn.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    Fd w(dup(conn.get()));
+    if (w.get() < 0) return Status::from_errno("dup", errno);
+    *out = std::make_unique<StreamChannel>(std::move(conn), std::move(w), true, opt_.timeout);
+    return {};
+  }
+  // Only side A accepts; B's process does not need the listener.
+  void drop(Side side) override {
+    if (side == Side::kA) listener_.reset();
+  }
+
+ private:
+  Fd listener_;
+  std::uint16_t port_;
+  ChannelOptions opt_;
+};
+
+// Datagrams must fit the socket buffer: raise it (forcibly where allowed), then prove with a
+// probe message in each direction that max_message passes.
+Status size_packet_sockets(int a, int b, std::size_t max, const char* what) {
+  const int want = static_cast<int>(std::min<std::size_t>(2 * max + 65536, INT32_MAX / 2));
+  for (int fd : {a, b}) {
+    for (int opt : {SO_SNDBUF, SO_RCVBUF}) {
+      const int force = opt == SO_SNDBUF ? SO_SNDBUFFORCE : SO_RCVBUFFORCE;
+      if (setsockopt(fd, SOL_SOCKET, force, &want, sizeof want) != 0) {
+        setsockopt(fd, SOL_SOCKET, opt, &want, sizeof want);
+      }
+    }
+  }
+  std::vector<unsigned char> probe(max);
+  for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+    if (::send(from, probe.data(), max, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+      if (errno == EMSGSIZE || errno == ENOBUFS || errno == EAGAIN) {
+        return {Errc::kTooLarge,
+                fmt::format("a {} message of {} bytes exceeds the socket send buffer: "
+                            "net.core.wmem_max = {} (/proc/sys/net/core/wmem_max); raise it with "
+                            "`sysctl -w net.core.wmem_max={}`",
+                            what, max, read_proc_value("/proc/sys/net/core/wmem_max"), want)};
+      }
+      return Status::from_errno("probe send", errno);
+    }
+    if (::recv(to, probe.data(), max, MSG_DONTWAIT) < 0)
+      return Status::from_errno("probe recv", errno);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status make_fd_transport(Mechanism m, const ChannelOptions& o, std::unique_ptr<Transport>* out) {
+  switch (m) {
+    case Mechanism::kPipe: {
+      ignore_sigpipe();
+      int ab[2], ba[2];
+      if (pipe2(ab, O_CLOEXEC) != 0) return Status::from_errno("pipe", errno);
+      if (pipe2(ba, O_CLOEXEC) != 0) {
+        const int err = errno;
+        close(ab[0]);
+        close(ab[1]);
+        return Status::from_errno("pipe", err);
+      }
+      *out = std::make_unique<PipeTransport>(Fd(ba[0]), Fd(ab[1]), Fd(ab[0]), Fd(ba[1]), o);
+      return {};
+    }
+    case Mechanism::kUnixStream:
+    case Mechanism::kUnixDgram:
+    case Mechanism::kUnixSeqpacket: {
+      const int type = m == Mechanism::kUnixStream  ? SOCK_STREAM
+                       : m == Mechanism::kUnixDgram ? SOCK_DGRAM
+                                                    : SOCK_SEQPACKET;
+      int sv[2];
+      if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0) {
+        return Status::from_errno("socketpair", errno);
+      }
+      Fd a(sv[0]), b(sv[1]);
+      if (m != Mechanism::kUnixStream) {
+        if (auto s = size_packet_sockets(a.get(), b.get(), o.max_message,
+                                         std::string(to_string(m)).c_str());
+            !s) {
+          return s;
+        }
+      }
+      *out = std::make_unique<SocketPairTransport>(m, std::move(a), std::move(b), o);
+      return {};
+    }
+    case Mechanism::kFifo: {
+      ignore_sigpipe();
+      std::string tmpl = temp_dir() + "/" + unique_name("fifo") + ".XXXXXX";
+      if (mkdtemp(tmpl.data()) == nullptr) return Status::from_errno("mkdtemp " + tmpl, errno);
+      for (const char* leaf : {"/a2b", "/b2a"}) {
+        if (mkfifo((tmpl + leaf).c_str(), 0600) != 0) {
+          const int err = errno;
+          remove_resource(ResourceKind::kFifoDir, tmpl);
+          return Status::from_errno("mkfifo", err);
+        }
+      }
+      *out = std::make_unique<FifoTransport>(tmpl, o);
+      return {};
+    }
+    case Mechanism::kTcp: {
+      Fd l(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (l.get() < 0) return Status::from_errno("socket", errno);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof addr;
+      if (bind(l.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+          listen(l.get(), 4) != 0 ||
+          getsockname(l.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return Status::from_errno("listen on 127.0.0.1", errno);
+      }
+      *out = std::make_unique<TcpTransport>(std::move(l), ntohs(addr.sin_port), o);
+      return {};
+    }
+    default:
+      return {Errc::kRefused, "not a file-descriptor transport"};
+  }
+}
+
+}  // namespace ptbench::ipc

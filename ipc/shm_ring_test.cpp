@@ -1,0 +1,166 @@
+// The shared-memory ring under every wait policy, with threads (so ThreadSanitizer sees both
+// ends) and with processes: content and order over wrap-arounds, and no lost wake-ups.
+#include "ipc/shm_ring.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "ipc/message.hpp"
+#include "ipc/peer.hpp"
+
+namespace ptbench::ipc {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Param {
+  WaitPolicy policy;
+  Endpoint endpoint;
+};
+
+class ShmRingTest : public testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+#ifdef __SANITIZE_THREAD__
+    if (GetParam().endpoint == Endpoint::kProcess) GTEST_SKIP() << "no fork under TSan";
+#endif
+  }
+  std::unique_ptr<Transport> make(std::size_t max, std::chrono::milliseconds timeout = 5s) {
+    ChannelOptions o;
+    o.max_message = max;
+    o.policy = GetParam().policy;
+    o.placement = Placement::kCrossCpu;
+    o.timeout = timeout;
+    std::unique_ptr<Transport> t;
+    Status s = make_shm_ring_transport(o, &t);
+    EXPECT_TRUE(s) << s.message();
+    return t;
+  }
+};
+
+// Sizes from a fixed random sequence up to 70 000 bytes make the 256 KiB ring wrap at every
+// alignment; each message is verified by sequence number and checksum.
+TEST_P(ShmRingTest, VariableSizesSurviveManyWrapArounds) {
+  constexpr std::size_t kMax = 70'000;
+  constexpr int kCount = 3000;
+  auto t = make(kMax);
+  ASSERT_TRUE(t);
+  std::vector<std::size_t> sizes(kCount);
+  std::mt19937 rng(42);
+  for (auto& s : sizes) s = 1 + rng() % (rng() % 4 == 0 ? kMax : 200);
+  auto receiver = [&](Channel& c) -> Status {
+    std::vector<unsigned char> buf(kMax);
+    for (int i = 0; i < kCount; ++i) {
+      std::size_t n = 0;
+      if (auto s = c.recv(buf.data(), buf.size(), &n); !s) return s;
+      if (auto s = verify(buf.data(), n, sizes[i], i + 1); !s) return s;
+    }
+    return c.send("ok", 2);
+  };
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch));
+  std::vector<unsigned char> msg(kMax);
+  fill_pattern(msg.data(), msg.size());
+  for (int i = 0; i < kCount; ++i) {
+    stamp(msg.data(), sizes[i], i + 1, payload_checksum(msg.data(), sizes[i]));
+    Status s = ch->send(msg.data(), sizes[i]);
+    ASSERT_TRUE(s) << i << ": " << s.message();
+  }
+  char ok[2];
+  std::size_t n = 0;
+  Status s = ch->recv(ok, sizeof ok, &n);
+  ASSERT_TRUE(s) << s.message();
+  s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+}
+
+// Ping-pong makes every message a sleep and a wake-up under the futex policies: 20 000 round
+// trips with a short deadline, and the rings' own count of lost wake-ups must stay at zero.
+TEST_P(ShmRingTest, PingPongLosesNoWakeUps) {
+  constexpr int kRounds = 20'000;
+  auto t = make(64, 2s);
+  ASSERT_TRUE(t);
+  auto echo = [](Channel& c) -> Status {
+    unsigned char buf[64];
+    for (int i = 0; i < kRounds; ++i) {
+      std::size_t n = 0;
+      if (auto s = c.recv(buf, sizeof buf, &n); !s) return s;
+      if (auto s = c.send(buf, n); !s) return s;
+    }
+    return {};
+  };
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, echo, &peer, &ch));
+  unsigned char msg[24];
+  fill_pattern(msg, sizeof msg);
+  const auto sum = payload_checksum(msg, sizeof msg);
+  unsigned char in[64];
+  for (int i = 1; i <= kRounds; ++i) {
+    stamp(msg, sizeof msg, i, sum);
+    ASSERT_TRUE(ch->send(msg, sizeof msg));
+    std::size_t n = 0;
+    Status s = ch->recv(in, sizeof in, &n);
+    ASSERT_TRUE(s) << "round " << i << ": " << s.message();
+    ASSERT_TRUE(verify(in, n, sizeof msg, i));
+  }
+  EXPECT_TRUE(peer->join());
+  EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
+}
+
+// A full ring makes the producer wait for space: a slow consumer exercises that path.
+TEST_P(ShmRingTest, AProducerWaitsForSpaceAndResumes) {
+  constexpr std::size_t kSize = 60'000;  // four of these fill the 256 KiB ring
+  constexpr int kCount = 200;
+  auto t = make(kSize);
+  ASSERT_TRUE(t);
+  auto slow = [&](Channel& c) -> Status {
+    std::vector<unsigned char> buf(kSize);
+    for (int i = 1; i <= kCount; ++i) {
+      if (i % 20 == 0) std::this_thread::sleep_for(2ms);
+      std::size_t n = 0;
+      if (auto s = c.recv(buf.data(), buf.size(), &n); !s) return s;
+      if (auto s = verify(buf.data(), n, kSize, i); !s) return s;
+    }
+    return {};
+  };
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, slow, &peer, &ch));
+  std::vector<unsigned char> msg(kSize);
+  fill_pattern(msg.data(), msg.size());
+  const auto sum = payload_checksum(msg.data(), kSize);
+  for (int i = 1; i <= kCount; ++i) {
+    stamp(msg.data(), kSize, i, sum);
+    Status s = ch->send(msg.data(), kSize);
+    ASSERT_TRUE(s) << s.message();
+  }
+  Status s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+  EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
+}
+
+TEST(ShmRing, CapacityHoldsTwoMaximalMessages) {
+  EXPECT_EQ(ring_capacity(64), 256u * 1024);
+  EXPECT_GE(ring_capacity(1 << 20), 2u * ((1 << 20) + 16) + 32);
+  EXPECT_EQ(ring_capacity(1 << 20) & (ring_capacity(1 << 20) - 1), 0u);  // a power of two
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, ShmRingTest,
+                         testing::Values(Param{WaitPolicy::kSpin, Endpoint::kThread},
+                                         Param{WaitPolicy::kYield, Endpoint::kThread},
+                                         Param{WaitPolicy::kFutex, Endpoint::kThread},
+                                         Param{WaitPolicy::kSpinFutex, Endpoint::kThread},
+                                         Param{WaitPolicy::kSpin, Endpoint::kProcess},
+                                         Param{WaitPolicy::kFutex, Endpoint::kProcess},
+                                         Param{WaitPolicy::kSpinFutex, Endpoint::kProcess}),
+                         [](const testing::TestParamInfo<Param>& p) {
+                           return std::string(to_string(p.param.policy)) + "_" +
+                                  std::string(to_string(p.param.endpoint));
+                         });
+
+}  // namespace
+}  // namespace ptbench::ipc

@@ -1,0 +1,155 @@
+#include "ipc/watchdog.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace ptbench::ipc {
+
+struct WatchdogSlot {
+  std::atomic<bool> used{false};
+  std::atomic<std::uint64_t> calls{0};  // odd while inside a guarded call
+  std::atomic<std::uint32_t> timeout_ticks{0};
+  std::atomic<std::uint64_t> expired_call{0};  // the odd `calls` value the watchdog expired
+  pthread_t thread{};
+  // The watchdog's own view, touched only by the watchdog thread.
+  std::uint64_t last_seen = 0;
+  std::uint32_t still_ticks = 0;
+};
+
+namespace {
+
+constexpr int kSlots = 256;
+WatchdogSlot g_slots[kSlots];
+std::atomic<pid_t> g_watchdog_pid{0};  // the process whose watchdog thread runs
+pthread_mutex_t g_start_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct ThreadSlot {
+  WatchdogSlot* slot = nullptr;
+  pid_t pid = 0;
+  ~ThreadSlot() {
+    if (slot != nullptr && pid == getpid()) {
+      slot->calls.store(0);
+      slot->used.store(false, std::memory_order_release);
+    }
+  }
+};
+thread_local ThreadSlot t_slot;
+
+void on_watchdog_signal(int) {}
+
+void* watchdog_main(void*) {
+  const timespec tick{0, std::chrono::nanoseconds(kWatchdogTick).count()};
+  for (;;) {
+    nanosleep(&tick, nullptr);
+    for (auto& s : g_slots) {
+      if (!s.used.load(std::memory_order_acquire)) continue;
+      const std::uint64_t calls = s.calls.load(std::memory_order_acquire);
+      if ((calls & 1) == 0 || calls != s.last_seen) {
+        s.last_seen = calls;
+        s.still_ticks = 0;
+        continue;
+      }
+      if (++s.still_ticks < s.timeout_ticks.load(std::memory_order_relaxed)) continue;
+      if (s.expired_call.load() != calls) {
+        s.expired_call.store(calls, std::memory_order_release);
+        pthread_kill(s.thread, watchdog_signal());
+      } else if (s.still_ticks % 4 == 0) {
+        pthread_kill(s.thread, watchdog_signal());  // the call was between checks: again
+      }
+    }
+  }
+  return nullptr;
+}
+
+void ensure_watchdog() {
+  const pid_t me = getpid();
+  if (g_watchdog_pid.load(std::memory_order_acquire) == me) return;
+  pthread_mutex_lock(&g_start_lock);
+  if (g_watchdog_pid.load() != me) {
+    struct sigaction sa {};
+    sa.sa_handler = on_watchdog_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR
+    sigaction(watchdog_signal(), &sa, nullptr);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    // The watchdog must not receive the signal it sends, nor the process's SIGINT/SIGTERM.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    pthread_t t;
+    const int rc = pthread_create(&t, &attr, watchdog_main, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+      std::fprintf(stderr, "ptbench: cannot start the deadline watchdog thread\n");
+      std::abort();
+    }
+    g_watchdog_pid.store(me, std::memory_order_release);
+  }
+  pthread_mutex_unlock(&g_start_lock);
+}
+
+// A fork copies the slots but not the watchdog thread nor the other threads: start afresh.
+void after_fork_in_child() {
+  for (auto& s : g_slots) {
+    s.used.store(false);
+    s.calls.store(0);
+    s.expired_call.store(0);
+    s.last_seen = 0;
+    s.still_ticks = 0;
+  }
+  g_start_lock = PTHREAD_MUTEX_INITIALIZER;
+}
+
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, after_fork_in_child);
+
+WatchdogSlot* my_slot() {
+  const pid_t me = getpid();
+  if (t_slot.slot != nullptr && t_slot.pid == me) return t_slot.slot;
+  ensure_watchdog();
+  for (auto& s : g_slots) {
+    bool expected = false;
+    if (s.used.load() || !s.used.compare_exchange_strong(expected, true)) continue;
+    s.thread = pthread_self();
+    s.calls.store(0);
+    s.expired_call.store(0);
+    t_slot.slot = &s;  // fields, not a temporary ThreadSlot: its destructor would free the slot
+    t_slot.pid = me;
+    return &s;
+  }
+  std::fprintf(stderr, "ptbench: more than %d threads use IPC deadlines\n", kSlots);
+  std::abort();
+}
+
+}  // namespace
+
+int watchdog_signal() {
+  return SIGRTMIN + 5;
+}
+
+// Only the owning thread writes `calls`, so a load and a store do (no locked instruction).
+DeadlineGuard::DeadlineGuard(std::chrono::milliseconds timeout) : slot_(my_slot()) {
+  const auto ticks = (timeout + kWatchdogTick - std::chrono::milliseconds(1)) / kWatchdogTick;
+  slot_->timeout_ticks.store(static_cast<std::uint32_t>(ticks < 1 ? 1 : ticks),
+                             std::memory_order_relaxed);
+  call_ = slot_->calls.load(std::memory_order_relaxed) + 1;  // odd: inside
+  slot_->calls.store(call_, std::memory_order_release);
+}
+
+DeadlineGuard::~DeadlineGuard() {
+  slot_->calls.store(call_ + 1, std::memory_order_release);
+}
+
+bool DeadlineGuard::expired() const {
+  return slot_->expired_call.load(std::memory_order_relaxed) == call_;
+}
+
+}  // namespace ptbench::ipc
