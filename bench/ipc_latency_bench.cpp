@@ -68,6 +68,7 @@ void register_benchmarks(Profile profile) {
   for (auto [mechanism, policy] : ipc_variants(profile)) {
     for (ipc::Endpoint e : {ipc::Endpoint::kProcess, ipc::Endpoint::kThread}) {
       for (ipc::Placement p : ipc_placements(profile)) {
+        if (!measured_on_one_cpu(profile, p, mechanism)) continue;
         for (std::size_t bytes : ipc_sizes(profile)) {
           IpcCase c{mechanism, policy, e, p, bytes};
           const std::string name = ipc_name("IpcLatency", c);

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
                   "repetitions per benchmark, each in its own process (default 3 quick, 11 full)")
       ->check(CLI::Range(1, 1000));
   run->add_option("--min-time", min_time,
-                  "seconds each repetition runs at least (default 0.1 quick, 0.5 full)")
+                  "seconds each repetition runs at least (default 0.05 quick, 0.5 full)")
       ->check(CLI::Range(0.0001, 60.0));
   run->add_option("--seed", seed, "seed of the random interleaving order (default: random)");
   run->add_option("--timeout", opt.timeout_s, "seconds one repetition may take before it is killed")

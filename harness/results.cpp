@@ -310,7 +310,7 @@ void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
     const std::string floor_col = !has_floor.count(suite) ? ""
                                   : std::isnan(r.ratio_to_floor)
                                       ? fmt::format(" {:>9}", "-")
-                                      : fmt::format(" {:>9.2f}", r.ratio_to_floor);
+                                      : fmt::format(" {:>9.3g}", r.ratio_to_floor);
     std::string mark;
     if (r.skipped) {
       mark = "  " + r.error;

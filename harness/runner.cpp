@@ -158,7 +158,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   if (!listed) return g_interrupted ? kExitInterrupted : kExitBadInput;
 
   const int reps = opt.repetitions.value_or(opt.profile == "full" ? 11 : 3);
-  const double min_time = opt.min_time.value_or(opt.profile == "full" ? 0.5 : 0.1);
+  const double min_time = opt.min_time.value_or(opt.profile == "full" ? 0.5 : 0.05);
   const unsigned seed = opt.seed.value_or(std::random_device{}());
   const std::time_t started = std::time(nullptr);
   const auto host = collect_host();

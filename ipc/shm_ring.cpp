@@ -24,7 +24,10 @@ struct RecordHeader {
 static_assert(sizeof(RecordHeader) == 16);
 constexpr std::uint32_t kWrap = 1;  // the rest of the ring is skipped: continue at 0
 constexpr std::uint64_t kHeader = sizeof(RecordHeader);
-constexpr int kSpinBeforeSleep = 2000;  // spin_futex: about a few microseconds of pause loops
+// spin_futex spins this many pause instructions before sleeping: a few microseconds (a pause
+// takes tens of cycles on current x86), about twice a cross-core round trip. On one CPU it
+// spins not at all: the peer cannot run while we spin.
+constexpr std::uint32_t kSpinBeforeSleep = 128;
 
 constexpr std::uint64_t record_bytes(std::size_t size) {
   return kHeader + ((size + 15) & ~15ull);
@@ -64,18 +67,18 @@ void notify(EventCount& ec, WaitPolicy policy) {
 
 template <typename Ready>
 Status wait(Ready ready, EventCount& ec, std::atomic<std::uint64_t>& lost, WaitPolicy policy,
-            std::chrono::milliseconds timeout, const char* what) {
+            std::uint32_t spin_limit, std::chrono::milliseconds timeout, const char* what) {
   if (ready()) return {};
   DeadlineGuard guard(timeout);
   auto overdue = [&] {
     return Status{Errc::kTimeout, fmt::format("{}: no progress within {} ms (peer stuck or dead)",
                                               what, timeout.count())};
   };
-  if (policy == WaitPolicy::kSpin || policy == WaitPolicy::kSpinFutex) {
+  if (policy == WaitPolicy::kSpin || (policy == WaitPolicy::kSpinFutex && spin_limit > 0)) {
     for (std::uint32_t n = 1;; ++n) {
       cpu_relax();
       if (ready()) return {};
-      if (policy == WaitPolicy::kSpinFutex && n >= kSpinBeforeSleep) break;
+      if (policy == WaitPolicy::kSpinFutex && n >= spin_limit) break;
       if ((n & 0xfff) == 0 && guard.expired()) return overdue();
     }
   }
@@ -121,13 +124,18 @@ std::size_t ring_capacity(std::size_t max_message) {
   return cap;
 }
 
+std::uint32_t spin_limit_for(Placement placement) {
+  return placement == Placement::kSameCpu ? 0 : kSpinBeforeSleep;
+}
+
 RingProducer::RingProducer(RingControl* control, std::byte* data, WaitPolicy policy,
-                           std::chrono::milliseconds timeout)
+                           Placement placement, std::chrono::milliseconds timeout)
     : ctl_(control),
       data_(data),
       cap_(control->capacity),
       mask_(control->capacity - 1),
       policy_(policy),
+      spin_limit_(spin_limit_for(placement)),
       timeout_(timeout) {}
 
 Status RingProducer::push(const void* msg, std::size_t size) {
@@ -146,7 +154,9 @@ Status RingProducer::push(const void* msg, std::size_t size) {
       cached_tail_ = ctl_->tail.load(std::memory_order_acquire);
       return head_ + total - cached_tail_ <= cap_;
     };
-    if (auto s = wait(has_space, ctl_->space, ctl_->lost_wakeups, policy_, timeout_, "send"); !s) {
+    if (auto s = wait(has_space, ctl_->space, ctl_->lost_wakeups, policy_, spin_limit_, timeout_,
+                      "send");
+        !s) {
       return s;
     }
   }
@@ -171,18 +181,20 @@ Status RingProducer::push(const void* msg, std::size_t size) {
 }
 
 RingConsumer::RingConsumer(RingControl* control, std::byte* data, WaitPolicy policy,
-                           std::chrono::milliseconds timeout)
+                           Placement placement, std::chrono::milliseconds timeout)
     : ctl_(control),
       data_(data),
       cap_(control->capacity),
       mask_(control->capacity - 1),
       policy_(policy),
+      spin_limit_(spin_limit_for(placement)),
       timeout_(timeout) {}
 
 Status RingConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
   RecordHeader* rec = header_at(data_, tail_ & mask_);
   auto ready = [&] { return rec->seq.load(std::memory_order_acquire) == seq_; };
-  if (auto s = wait(ready, ctl_->data, ctl_->lost_wakeups, policy_, timeout_, "recv"); !s) {
+  if (auto s = wait(ready, ctl_->data, ctl_->lost_wakeups, policy_, spin_limit_, timeout_, "recv");
+      !s) {
     return s;
   }
   if (rec->flags & kWrap) {
@@ -237,8 +249,8 @@ class ShmRingTransport final : public Transport {
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     const int tx = side == Side::kA ? 0 : 1, rx = 1 - tx;
     *out = std::make_unique<ShmRingChannel>(
-        RingProducer(ctl_[tx], data_[tx], opt_.policy, opt_.timeout),
-        RingConsumer(ctl_[rx], data_[rx], opt_.policy, opt_.timeout));
+        RingProducer(ctl_[tx], data_[tx], opt_.policy, opt_.placement, opt_.timeout),
+        RingConsumer(ctl_[rx], data_[rx], opt_.policy, opt_.placement, opt_.timeout));
     return {};
   }
   std::uint64_t lost_wakeups() const {

@@ -41,7 +41,7 @@ std::size_t ring_capacity(std::size_t max_message);
 
 class RingProducer {
  public:
-  RingProducer(RingControl* control, std::byte* data, WaitPolicy policy,
+  RingProducer(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
                std::chrono::milliseconds timeout);
   Status push(const void* msg, std::size_t size);
 
@@ -51,12 +51,13 @@ class RingProducer {
   std::uint64_t cap_, mask_;
   std::uint64_t head_ = 0, cached_tail_ = 0, seq_ = 1;
   WaitPolicy policy_;
+  std::uint32_t spin_limit_;  // spin_futex: pauses before sleeping (0 on one CPU)
   std::chrono::milliseconds timeout_;
 };
 
 class RingConsumer {
  public:
-  RingConsumer(RingControl* control, std::byte* data, WaitPolicy policy,
+  RingConsumer(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
                std::chrono::milliseconds timeout);
   Status pop(void* buf, std::size_t capacity, std::size_t* size);
 
@@ -66,6 +67,7 @@ class RingConsumer {
   std::uint64_t cap_, mask_;
   std::uint64_t tail_ = 0, seq_ = 1;
   WaitPolicy policy_;
+  std::uint32_t spin_limit_;  // spin_futex: pauses before sleeping (0 on one CPU)
   std::chrono::milliseconds timeout_;
 };
 

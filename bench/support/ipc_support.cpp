@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace ptbench::bench {
 
 using ipc::Mechanism;
@@ -42,6 +44,11 @@ std::vector<ipc::Placement> ipc_placements(Profile p) {
   return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
 }
 
+bool measured_on_one_cpu(Profile profile, ipc::Placement p, Mechanism m) {
+  if (profile == Profile::kFull || p != ipc::Placement::kSameCpu) return true;
+  return m == Mechanism::kPipe || m == Mechanism::kShmRing || m == Mechanism::kShmMutex;
+}
+
 std::string ipc_name(std::string_view question, const IpcCase& c) {
   std::vector<std::pair<std::string, std::string>> params;
   if (c.policy) params.emplace_back("policy", std::string(ipc::to_string(*c.policy)));
@@ -56,13 +63,18 @@ std::string skip_reason(const IpcCase& c) {
     return "spin with both ends on one CPU is refused: the waiter burns its time slice while the "
            "peer cannot run";
   }
-  // Transports with a per-message limit: ask them.
+  // Transports with a per-message limit: ask them, once per mechanism and size.
   if (c.mechanism == Mechanism::kPosixMq || c.mechanism == Mechanism::kSysvMq ||
       c.mechanism == Mechanism::kUnixDgram || c.mechanism == Mechanism::kUnixSeqpacket) {
-    ipc::ChannelOptions o;
-    o.max_message = c.bytes;
-    std::unique_ptr<ipc::Transport> t;
-    if (auto s = ipc::make_transport(c.mechanism, o, &t); !s) return s.message();
+    static std::map<std::pair<Mechanism, std::size_t>, std::string> limits;
+    auto [it, fresh] = limits.try_emplace({c.mechanism, c.bytes});
+    if (fresh) {
+      ipc::ChannelOptions o;
+      o.max_message = c.bytes;
+      std::unique_ptr<ipc::Transport> t;
+      if (auto s = ipc::make_transport(c.mechanism, o, &t); !s) it->second = s.message();
+    }
+    return it->second;
   }
   return {};
 }

@@ -30,6 +30,10 @@ std::vector<std::size_t> ipc_sizes(Profile p);
 // Placements: the quick and smoke profiles leave out unpinned.
 std::vector<ipc::Placement> ipc_placements(Profile p);
 
+// Whether the profile measures `m` at placement `p`: the quick profile keeps one CPU for the
+// pipe, the ring and the mutex mailbox (the context-switch suite asks the one-CPU question).
+bool measured_on_one_cpu(Profile profile, ipc::Placement p, ipc::Mechanism m);
+
 // Every transport, the shm ring once per wait policy of the profile.
 std::vector<std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>> ipc_variants(Profile p);
 
