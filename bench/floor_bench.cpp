@@ -156,7 +156,7 @@ void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
 void register_benchmarks(Profile profile) {
   const auto sizes = ipc_sizes(profile);
   const bool two_cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty();
-  for (Endpoint e : {Endpoint::kThread, Endpoint::kProcess}) {
+  for (Endpoint e : bench_endpoints()) {
     const std::string name =
         grid_name("Floor", "cacheline", ipc::to_string(e), Placement::kCrossCpu, 64);
     if (!two_cpus) {

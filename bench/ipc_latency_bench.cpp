@@ -66,7 +66,7 @@ void BM_round_trip(benchmark::State& state, IpcCase c) {
 
 void register_benchmarks(Profile profile) {
   for (auto [mechanism, policy] : ipc_variants(profile)) {
-    for (ipc::Endpoint e : {ipc::Endpoint::kProcess, ipc::Endpoint::kThread}) {
+    for (ipc::Endpoint e : bench_endpoints()) {
       for (ipc::Placement p : ipc_placements(profile)) {
         if (!measured_on_one_cpu(profile, p, mechanism)) continue;
         for (std::size_t bytes : ipc_sizes(profile)) {

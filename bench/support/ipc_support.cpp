@@ -44,6 +44,14 @@ std::vector<ipc::Placement> ipc_placements(Profile p) {
   return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
 }
 
+std::vector<ipc::Endpoint> bench_endpoints() {
+#ifdef __SANITIZE_THREAD__
+  return {ipc::Endpoint::kThread};
+#else
+  return {ipc::Endpoint::kProcess, ipc::Endpoint::kThread};
+#endif
+}
+
 bool measured_on_one_cpu(Profile profile, ipc::Placement p, Mechanism m) {
   if (profile == Profile::kFull || p != ipc::Placement::kSameCpu) return true;
   return m == Mechanism::kPipe || m == Mechanism::kShmRing || m == Mechanism::kShmMutex;

@@ -34,6 +34,10 @@ std::vector<ipc::Placement> ipc_placements(Profile p);
 // pipe, the ring and the mutex mailbox (the context-switch suite asks the one-CPU question).
 bool measured_on_one_cpu(Profile profile, ipc::Placement p, ipc::Mechanism m);
 
+// Process and thread; under ThreadSanitizer threads only, because TSan cannot follow a fork of a
+// multi-threaded process (the release and ASan builds run both).
+std::vector<ipc::Endpoint> bench_endpoints();
+
 // Every transport, the shm ring once per wait policy of the profile.
 std::vector<std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>> ipc_variants(Profile p);
 

@@ -21,6 +21,13 @@ class LatencyRecorder {
     state_.SetIterationTime(static_cast<double>(ns) * 1e-9);
     if (samples_.size() < samples_.capacity()) samples_.push_back(ns);
   }
+  // Mean of the recorded samples (the benchmark's time per iteration).
+  double mean_ns() const {
+    if (samples_.empty()) return 0;
+    double sum = 0;
+    for (auto v : samples_) sum += static_cast<double>(v);
+    return sum / static_cast<double>(samples_.size());
+  }
   void report() {
     if (samples_.empty()) return;
     std::sort(samples_.begin(), samples_.end());

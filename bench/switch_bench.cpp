@@ -1,0 +1,568 @@
+// Question: what does handing the CPU (or a wake-up) from one task to another cost, between
+// processes and between threads, on one CPU and across two, and how does it grow with the
+// working set each task must bring back into cache?
+// Two tasks hand a token back and forth with one wake-up primitive; on one CPU every hand-off
+// is a context switch, across two CPUs it is a wake-up of a sleeping task on the other core.
+// Timed (manual, per round trip): touching the task's own working set, signalling the peer and
+// waiting for its answer. Counted (getrusage of both tasks): context switches per round trip,
+// the divisor of "time per switch". Measured beside it in the same run: the same calls inside
+// one task (no switch), from which the net switch cost is derived.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/date_time/posix_time/posix_time_types.hpp>
+#include <boost/interprocess/sync/interprocess_condition.hpp>
+#include <boost/interprocess/sync/interprocess_mutex.hpp>
+#include <boost/interprocess/sync/scoped_lock.hpp>
+#include <climits>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "bench/support/ipc_support.hpp"
+#include "bench/support/latency.hpp"
+
+namespace ptbench::bench {
+namespace {
+
+using ipc::Endpoint;
+using ipc::Placement;
+using ipc::Status;
+using namespace std::chrono_literals;
+
+enum class Primitive { kPipe, kFutex, kEventfd, kSemaphore, kCondvar, kYield };
+
+const char* name_of(Primitive p) {
+  switch (p) {
+    case Primitive::kPipe:
+      return "pipe";
+    case Primitive::kFutex:
+      return "futex";
+    case Primitive::kEventfd:
+      return "eventfd";
+    case Primitive::kSemaphore:
+      return "semaphore";
+    case Primitive::kCondvar:
+      return "condvar";
+    case Primitive::kYield:
+      return "sched_yield";
+  }
+  return "?";
+}
+
+Status overdue(const char* what) {
+  return {ipc::Errc::kTimeout, fmt::format("{}: no hand-off within the deadline", what)};
+}
+
+// One direction of a hand-off: signal() makes the next wait() return. Objects live in memory
+// shared with a forked peer (or plain memory for threads) and are made before the peer starts.
+class Handoff {
+ public:
+  virtual ~Handoff() = default;
+  virtual Status signal() = 0;
+  virtual Status wait() = 0;
+};
+
+class PipeHandoff final : public Handoff {
+ public:
+  PipeHandoff() {
+    if (pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
+  }
+  ~PipeHandoff() override {
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  Status signal() override {
+    const char c = 't';
+    return write(fds_[1], &c, 1) == 1 ? Status{} : Status::from_errno("write", errno);
+  }
+  Status wait() override {
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    char c;
+    for (;;) {
+      const ssize_t n = read(fds_[0], &c, 1);
+      if (n == 1) return {};
+      if (n == 0) return {ipc::Errc::kPeerClosed, "pipe closed"};
+      if (errno != EINTR) return Status::from_errno("read", errno);
+      if (guard.expired()) return overdue("pipe");
+    }
+  }
+
+ private:
+  int fds_[2];
+};
+
+class EventfdHandoff final : public Handoff {
+ public:
+  EventfdHandoff() : fd_(eventfd(0, EFD_CLOEXEC)) {}
+  ~EventfdHandoff() override { close(fd_); }
+  Status signal() override {
+    const std::uint64_t one = 1;
+    return write(fd_, &one, 8) == 8 ? Status{} : Status::from_errno("eventfd write", errno);
+  }
+  Status wait() override {
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    std::uint64_t v;
+    while (read(fd_, &v, 8) != 8) {
+      if (errno != EINTR) return Status::from_errno("eventfd read", errno);
+      if (guard.expired()) return overdue("eventfd");
+    }
+    return {};
+  }
+
+ private:
+  int fd_;
+};
+
+// The shared-memory primitives sit in one page each, mapped MAP_SHARED before any fork.
+template <typename T>
+T* shared_new(bool shared_with_process) {
+  (void)shared_with_process;
+  void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : new (p) T();
+}
+template <typename T>
+void shared_delete(T* p) {
+  if (p == nullptr) return;
+  p->~T();
+  munmap(p, 4096);
+}
+
+class FutexHandoff final : public Handoff {
+ public:
+  // Threads use the private futex operations a thread library would; processes the shared ones.
+  explicit FutexHandoff(bool process)
+      : word_(shared_new<std::atomic<std::uint32_t>>(process)),
+        wait_op_(process ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE),
+        wake_op_(process ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE) {}
+  ~FutexHandoff() override { shared_delete(word_); }
+  Status signal() override {
+    word_->store(1, std::memory_order_release);
+    syscall(SYS_futex, word_, wake_op_, 1, nullptr, nullptr, 0);
+    return {};
+  }
+  Status wait() override {
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    while (word_->exchange(0, std::memory_order_acquire) == 0) {
+      syscall(SYS_futex, word_, wait_op_, 0, nullptr, nullptr, 0);
+      if (guard.expired()) return overdue("futex");
+    }
+    return {};
+  }
+
+ private:
+  std::atomic<std::uint32_t>* word_;
+  int wait_op_, wake_op_;
+};
+
+class SemaphoreHandoff final : public Handoff {
+ public:
+  explicit SemaphoreHandoff(bool process) : sem_(shared_new<sem_t>(process)) {
+    sem_init(sem_, process ? 1 : 0, 0);
+  }
+  ~SemaphoreHandoff() override {
+    sem_destroy(sem_);
+    munmap(sem_, 4096);
+  }
+  Status signal() override {
+    return sem_post(sem_) == 0 ? Status{} : Status::from_errno("sem_post", errno);
+  }
+  Status wait() override {
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    while (sem_wait(sem_) != 0) {
+      if (errno != EINTR) return Status::from_errno("sem_wait", errno);
+      if (guard.expired()) return overdue("semaphore");
+    }
+    return {};
+  }
+
+ private:
+  sem_t* sem_;
+};
+
+// Processes: Boost.Interprocess mutex + condition in shared memory; threads: std::mutex +
+// std::condition_variable. The flag makes a signal before the wait count.
+class CondvarHandoff final : public Handoff {
+ public:
+  explicit CondvarHandoff(bool process) : process_(process) {
+    if (process_) {
+      ip_ = shared_new<IpShared>(true);
+    } else {
+      th_ = std::make_unique<ThreadShared>();
+    }
+  }
+  ~CondvarHandoff() override { shared_delete(ip_); }
+  Status signal() override {
+    if (process_) {
+      boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
+      ip_->flag = true;
+      ip_->cv.notify_one();
+    } else {
+      std::lock_guard lock(th_->m);
+      th_->flag = true;
+      th_->cv.notify_one();
+    }
+    return {};
+  }
+  Status wait() override {
+    if (process_) {
+      const auto deadline = boost::posix_time::microsec_clock::universal_time() +
+                            boost::posix_time::milliseconds(ipc::kDefaultTimeout.count());
+      boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
+      while (!ip_->flag) {
+        if (!ip_->cv.timed_wait(lock, deadline)) return overdue("condvar");
+      }
+      ip_->flag = false;
+    } else {
+      std::unique_lock lock(th_->m);
+      if (!th_->cv.wait_for(lock, ipc::kDefaultTimeout, [&] { return th_->flag; })) {
+        return overdue("condvar");
+      }
+      th_->flag = false;
+    }
+    return {};
+  }
+
+ private:
+  struct IpShared {
+    boost::interprocess::interprocess_mutex m;
+    boost::interprocess::interprocess_condition cv;
+    bool flag = false;
+  };
+  struct ThreadShared {
+    std::mutex m;
+    std::condition_variable cv;
+    bool flag = false;
+  };
+  bool process_;
+  IpShared* ip_ = nullptr;
+  std::unique_ptr<ThreadShared> th_;
+};
+
+// Both tasks on one CPU: the waiter yields until the flag is set.
+class YieldHandoff final : public Handoff {
+ public:
+  YieldHandoff() : flag_(shared_new<std::atomic<std::uint32_t>>(true)) {}
+  ~YieldHandoff() override { shared_delete(flag_); }
+  Status signal() override {
+    flag_->store(1, std::memory_order_release);
+    return {};
+  }
+  Status wait() override {
+    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
+    while (flag_->exchange(0, std::memory_order_acquire) == 0) {
+      sched_yield();
+      if (guard.expired()) return overdue("sched_yield");
+    }
+    return {};
+  }
+
+ private:
+  std::atomic<std::uint32_t>* flag_;
+};
+
+std::unique_ptr<Handoff> make_handoff(Primitive p, Endpoint e) {
+  const bool process = e == Endpoint::kProcess;
+  switch (p) {
+    case Primitive::kPipe:
+      return std::make_unique<PipeHandoff>();
+    case Primitive::kFutex:
+      return std::make_unique<FutexHandoff>(process);
+    case Primitive::kEventfd:
+      return std::make_unique<EventfdHandoff>();
+    case Primitive::kSemaphore:
+      return std::make_unique<SemaphoreHandoff>(process);
+    case Primitive::kCondvar:
+      return std::make_unique<CondvarHandoff>(process);
+    case Primitive::kYield:
+      return std::make_unique<YieldHandoff>();
+  }
+  return nullptr;
+}
+
+// The task's own working set: one write per cache line, so it is in cache, dirty, and must come
+// back after the other task has run.
+class WorkingSet {
+ public:
+  explicit WorkingSet(std::size_t kib) : bytes_(kib * 1024), data_(bytes_, 1) {}
+  void touch() {
+    for (std::size_t i = 0; i < bytes_; i += 64)
+      data_[i] = static_cast<unsigned char>(data_[i] + 1);
+    benchmark::ClobberMemory();
+  }
+
+ private:
+  std::size_t bytes_;
+  std::vector<unsigned char> data_;
+};
+
+struct Switches {
+  long voluntary = 0, involuntary = 0;
+};
+Switches thread_switches() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return {u.ru_nvcsw, u.ru_nivcsw};
+}
+
+// What the peer reports back through shared memory.
+struct PeerCounts {
+  std::atomic<int> stop{0};
+  std::atomic<int> measuring{0};
+  long rounds = 0, voluntary = 0, involuntary = 0;
+};
+
+struct SwitchCase {
+  Primitive primitive;
+  Endpoint endpoint;
+  Placement placement;
+  std::size_t ws_kib;
+};
+
+// The same calls inside one task, per round trip: two signals and two waits that never block,
+// plus touching the working set twice (once per task in the real hand-off).
+double own_cost_ns(const SwitchCase& c, int rounds) {
+  auto a = make_handoff(c.primitive, c.endpoint), b = make_handoff(c.primitive, c.endpoint);
+  WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
+  const auto t0 = now_ns();
+  for (int i = 0; i < rounds; ++i) {
+    mine.touch();
+    (void)a->signal();
+    (void)a->wait();
+    theirs.touch();
+    (void)b->signal();
+    (void)b->wait();
+  }
+  return static_cast<double>(now_ns() - t0) / rounds;
+}
+
+void BM_handoff(benchmark::State& state, SwitchCase c) {
+  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  ipc::ScopedPin pin(cpus.cpus.first);
+  const double own = own_cost_ns(c, 2000);
+  auto to_peer = make_handoff(c.primitive, c.endpoint);
+  auto to_us = make_handoff(c.primitive, c.endpoint);
+  auto* counts = shared_new<PeerCounts>(true);
+  const std::size_t ws = c.ws_kib;
+  auto body = [&, counts, ws](const std::function<void()>& ready) -> Status {
+    WorkingSet theirs(ws);
+    ready();
+    Switches start{};
+    bool measuring = false;
+    for (;;) {
+      if (auto s = to_peer->wait(); !s) return s;
+      if (counts->stop.load()) break;
+      if (!measuring && counts->measuring.load()) {
+        measuring = true;
+        start = thread_switches();
+      }
+      theirs.touch();
+      if (measuring) ++counts->rounds;
+      if (auto s = to_us->signal(); !s) return s;
+    }
+    const auto end = thread_switches();
+    counts->voluntary = end.voluntary - start.voluntary;
+    counts->involuntary = end.involuntary - start.involuntary;
+    return {};
+  };
+  std::unique_ptr<ipc::Peer> peer;
+  Status s = ipc::Peer::start(c.endpoint, cpus.cpus.second, body, &peer);
+  if (s) s = peer->wait_ready();
+  if (!s) {
+    shared_delete(counts);
+    return state.SkipWithError(s.message().c_str());
+  }
+  WorkingSet mine(c.ws_kib);
+  auto round_trip = [&]() -> Status {
+    mine.touch();
+    if (auto st = to_peer->signal(); !st) return st;
+    return to_us->wait();
+  };
+  for (int i = 0; i < 200 && s; ++i) s = round_trip();  // warm-up
+  counts->measuring.store(1);
+  const auto start = thread_switches();
+  LatencyRecorder rec(state);
+  for (auto _ : state) {
+    if (!s) break;
+    const auto t0 = now_ns();
+    s = round_trip();
+    rec.add(now_ns() - t0);
+  }
+  const auto end = thread_switches();
+  counts->stop.store(1);
+  (void)to_peer->signal();
+  Status joined = peer->join();
+  rec.report();
+  if (!s || !joined) {
+    shared_delete(counts);
+    return state.SkipWithError((!s ? s : joined).message().c_str());
+  }
+  const double rounds = static_cast<double>(state.iterations());
+  const double peer_rounds = static_cast<double>(std::max(1L, counts->rounds));
+  const double voluntary = static_cast<double>(end.voluntary - start.voluntary) / rounds +
+                           static_cast<double>(counts->voluntary) / peer_rounds;
+  const double involuntary = static_cast<double>(end.involuntary - start.involuntary) / rounds +
+                             static_cast<double>(counts->involuntary) / peer_rounds;
+  const double switches = voluntary + involuntary;
+  // The mean round trip, from the same samples as the reported time.
+  const double rtt = rec.mean_ns();
+  state.counters["vcsw_per_rt"] = voluntary;
+  state.counters["ivcsw_per_rt"] = involuntary;
+  state.counters["own_cost_ns"] = own;
+  if (switches >= 0.5) state.counters["per_switch_ns"] = rtt / switches;
+  // Net: what the switches add over the calls themselves; meaningful only when the round trip
+  // clearly exceeds the calls' own cost and switches really happened.
+  const bool meaningful = switches >= 0.5 && rtt > 1.1 * own;
+  state.counters["net_switch_ns"] = meaningful ? (rtt - own) / switches : 0;
+  state.counters["net_meaningful"] = meaningful ? 1 : 0;
+  shared_delete(counts);
+}
+
+// The same calls inside one task: the mechanism's cost without any switch.
+void BM_in_task(benchmark::State& state, SwitchCase c) {
+  auto cpus = ipc::cpus_for(Placement::kSameCpu, ipc::allowed_cpus());
+  ipc::ScopedPin pin(cpus.cpus.first);
+  auto a = make_handoff(c.primitive, c.endpoint), b = make_handoff(c.primitive, c.endpoint);
+  WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
+  for (auto _ : state) {
+    mine.touch();
+    if (!a->signal() || !a->wait()) return state.SkipWithError("in-task hand-off failed");
+    theirs.touch();
+    if (!b->signal() || !b->wait()) return state.SkipWithError("in-task hand-off failed");
+  }
+}
+
+// lmbench's lat_ctx: N tasks in a ring of pipes pass one token; timed per trip around the ring.
+void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks) {
+  auto cpus = ipc::cpus_for(placement, ipc::allowed_cpus());
+  std::vector<std::unique_ptr<Handoff>> pipes;
+  for (int i = 0; i < tasks; ++i) pipes.push_back(std::make_unique<PipeHandoff>());
+  auto* stop = shared_new<std::atomic<int>>(true);
+  std::vector<std::unique_ptr<ipc::Peer>> peers;
+  auto cpu_of = [&](int i) { return i % 2 == 0 ? cpus.cpus.first : cpus.cpus.second; };
+  ipc::ScopedPin pin(cpu_of(0));
+  Status s;
+  for (int i = 1; i < tasks && s; ++i) {
+    auto body = [&, i, stop](const std::function<void()>& ready) -> Status {
+      ready();
+      for (;;) {
+        if (auto st = pipes[i - 1]->wait(); !st) return st;
+        if (stop->load()) {
+          (void)pipes[i]->signal();  // pass the stop along
+          return {};
+        }
+        if (auto st = pipes[i]->signal(); !st) return st;
+      }
+    };
+    std::unique_ptr<ipc::Peer> p;
+    s = ipc::Peer::start(e, cpu_of(i), body, &p);
+    if (s) s = p->wait_ready();
+    peers.push_back(std::move(p));
+  }
+  auto lap = [&]() -> Status {
+    if (auto st = pipes[0]->signal(); !st) return st;
+    return pipes[tasks - 1]->wait();
+  };
+  for (int i = 0; i < 100 && s; ++i) s = lap();
+  LatencyRecorder rec(state);
+  for (auto _ : state) {
+    if (!s) break;
+    const auto t0 = now_ns();
+    s = lap();
+    rec.add(now_ns() - t0);
+  }
+  stop->store(1);
+  (void)pipes[0]->signal();
+  (void)pipes[tasks - 1]->wait();
+  for (auto& p : peers) {
+    if (Status j = p ? p->join() : Status{}; s && !j) s = j;
+  }
+  rec.report();
+  state.counters["per_hop_ns"] = rec.mean_ns() / tasks;
+  shared_delete(stop);
+  if (!s) state.SkipWithError(s.message().c_str());
+}
+
+}  // namespace
+
+void register_benchmarks(Profile profile) {
+  std::vector<Primitive> primitives = {Primitive::kPipe, Primitive::kFutex, Primitive::kCondvar};
+  std::vector<std::size_t> working_sets = {0, 256};
+  std::vector<Placement> placements = {Placement::kSameCpu, Placement::kCrossCpu};
+  std::vector<int> ring_sizes = {2, 8};
+  if (profile == Profile::kSmoke) {
+    working_sets = {16};
+    ring_sizes = {4};
+    primitives = {Primitive::kPipe,      Primitive::kFutex,   Primitive::kEventfd,
+                  Primitive::kSemaphore, Primitive::kCondvar, Primitive::kYield};
+  }
+  if (profile == Profile::kFull) {
+    primitives = {Primitive::kPipe,      Primitive::kFutex,   Primitive::kEventfd,
+                  Primitive::kSemaphore, Primitive::kCondvar, Primitive::kYield};
+    working_sets = {0, 16, 256, 4096};
+    placements.push_back(Placement::kUnpinned);
+    ring_sizes = {2, 4, 8, 16};
+  }
+  const auto allowed = ipc::allowed_cpus();
+  for (Primitive p : primitives) {
+    for (Endpoint e : bench_endpoints()) {
+      for (std::size_t ws : working_sets) {
+        const std::vector<std::pair<std::string, std::string>> one = {
+            {"tasks", "1"}, {"ws_kib", std::to_string(ws)}};
+        benchmark::RegisterBenchmark(
+            grid_name("Switch", name_of(p), ipc::to_string(e), Placement::kSameCpu, 0, one).c_str(),
+            [c = SwitchCase{p, e, Placement::kSameCpu, ws}](benchmark::State& s) {
+              BM_in_task(s, c);
+            })
+            ->UseRealTime();
+        for (Placement pl : placements) {
+          const std::vector<std::pair<std::string, std::string>> two = {
+              {"tasks", "2"}, {"ws_kib", std::to_string(ws)}};
+          const std::string name = grid_name("Switch", name_of(p), ipc::to_string(e), pl, 0, two);
+          if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {
+            note_skipped(name, err);
+            continue;
+          }
+          if (p == Primitive::kYield && pl != Placement::kSameCpu) {
+            note_skipped(name, "sched_yield hands over the CPU only when both tasks share one CPU");
+            continue;
+          }
+          benchmark::RegisterBenchmark(name.c_str(), [c = SwitchCase{p, e, pl, ws}](
+                                                         benchmark::State& s) { BM_handoff(s, c); })
+              ->UseManualTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+  for (Endpoint e : bench_endpoints()) {
+    for (Placement pl : profile == Profile::kFull ? placements : std::vector{Placement::kSameCpu}) {
+      for (int n : ring_sizes) {
+        const std::string name = grid_name("Switch", "pipe_ring", ipc::to_string(e), pl, 0,
+                                           {{"tasks", std::to_string(n)}, {"ws_kib", "0"}});
+        if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {
+          note_skipped(name, err);
+          continue;
+        }
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [e, pl, n](benchmark::State& s) { BM_ring(s, e, pl, n); })
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  // Thread against process is the question: the ratio column compares with the pipe hand-off.
+  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pipe");
+}
+
+}  // namespace ptbench::bench
