@@ -28,11 +28,15 @@ WatchdogSlot g_slots[kSlots];
 std::atomic<pid_t> g_watchdog_pid{0};  // the process whose watchdog thread runs
 pthread_mutex_t g_start_lock = PTHREAD_MUTEX_INITIALIZER;
 
+// Bumped in a forked child, so a thread can tell its slot belongs to the parent without asking
+// the kernel: getpid() is a system call, and a guard must not cost one.
+std::atomic<std::uint64_t> g_fork_generation{1};
+
 struct ThreadSlot {
   WatchdogSlot* slot = nullptr;
-  pid_t pid = 0;
+  std::uint64_t generation = 0;
   ~ThreadSlot() {
-    if (slot != nullptr && pid == getpid()) {
+    if (slot != nullptr && generation == g_fork_generation.load(std::memory_order_relaxed)) {
       slot->calls.store(0);
       slot->used.store(false, std::memory_order_release);
     }
@@ -99,6 +103,7 @@ void ensure_watchdog() {
 
 // A fork copies the slots but not the watchdog thread nor the other threads: start afresh.
 void after_fork_in_child() {
+  g_fork_generation.fetch_add(1);
   for (auto& s : g_slots) {
     s.used.store(false);
     s.calls.store(0);
@@ -112,8 +117,8 @@ void after_fork_in_child() {
 [[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, after_fork_in_child);
 
 WatchdogSlot* my_slot() {
-  const pid_t me = getpid();
-  if (t_slot.slot != nullptr && t_slot.pid == me) return t_slot.slot;
+  const std::uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (t_slot.slot != nullptr && t_slot.generation == generation) return t_slot.slot;
   ensure_watchdog();
   for (auto& s : g_slots) {
     bool expected = false;
@@ -122,7 +127,7 @@ WatchdogSlot* my_slot() {
     s.calls.store(0);
     s.expired_call.store(0);
     t_slot.slot = &s;  // fields, not a temporary ThreadSlot: its destructor would free the slot
-    t_slot.pid = me;
+    t_slot.generation = generation;
     return &s;
   }
   std::fprintf(stderr, "ptbench: more than %d threads use IPC deadlines\n", kSlots);
