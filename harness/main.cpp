@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "harness/compare.hpp"
+#include "harness/csv.hpp"
 #include "harness/host.hpp"
 #include "harness/runner.hpp"
 #include "ipc/names.hpp"
@@ -79,6 +81,29 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
 
+  CompareOptions cmp;
+  std::string base_path, candidate_path;
+  std::vector<std::string> suite_thresholds;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "Compare two runs (directories or samples.csv files) and fail on real regressions: "
+      "significant (Mann-Whitney, Bonferroni-corrected; disjoint ranges when repetitions are too "
+      "few) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad input");
+  compare->add_option("base", base_path, "the reference run")->required();
+  compare->add_option("candidate", candidate_path, "the run under test")->required();
+  compare->add_option("--alpha", cmp.alpha, "significance level before correction (default 0.01)")
+      ->check(CLI::Range(1e-9, 0.5));
+  compare
+      ->add_option("--threshold", cmp.threshold,
+                   "smallest relative change that counts (default 0.10 = 10%)")
+      ->check(CLI::Range(0.0, 10.0));
+  compare->add_option("--suite-threshold", suite_thresholds,
+                      "per-suite threshold, e.g. create=0.2 (repeatable)");
+  compare->add_option("--metric", cmp.metric_regex,
+                      "metrics to compare, a regex (default ^(real_time|bytes_per_second)$)");
+  compare->add_option("--out", cmp.out_dir,
+                      "write comparison.csv, comparison.md and github-benchmark-*.json here");
+
   bool dry_run = false;
   auto* clean = app.add_subcommand(
       "clean",
@@ -106,6 +131,19 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*clean) return clean_command(dry_run, std::cout, std::cerr);
+  if (*compare) {
+    for (const auto& st : suite_thresholds) {
+      const auto eq = st.find('=');
+      auto value = eq == std::string::npos ? std::nullopt : parse_number(st.substr(eq + 1));
+      if (!value || *value < 0) {
+        std::cerr << "ptbench compare: --suite-threshold wants suite=fraction, got '" << st
+                  << "'\n";
+        return kExitBadInput;
+      }
+      cmp.suite_thresholds[st.substr(0, eq)] = *value;
+    }
+    return compare_command(base_path, candidate_path, cmp, std::cout, std::cerr);
+  }
   write_host_csv(std::cout, collect_host());
   return kExitOk;
 }

@@ -220,6 +220,56 @@ void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples) {
   }
 }
 
+std::optional<std::vector<Sample>> parse_samples_csv(std::string_view text, std::string* error) {
+  auto parsed = parse_csv(text, kSampleColumns);
+  if (!parsed.error.empty()) {
+    *error = parsed.error;
+    return std::nullopt;
+  }
+  const auto& t = parsed.table;
+  auto col = [&](const char* name) { return *t.column(name); };
+  const std::size_t c_run = col("run_id"), c_suite = col("suite"), c_bench = col("benchmark"),
+                    c_mech = col("mechanism"), c_end = col("endpoint"), c_place = col("placement"),
+                    c_bytes = col("payload_bytes"), c_params = col("params"),
+                    c_rep = col("repetition"), c_metric = col("metric"), c_value = col("value"),
+                    c_unit = col("unit"), c_dir = col("direction"), c_err = col("error");
+  std::vector<Sample> out;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto& row = t.rows[r];
+    Sample s;
+    s.run_id = row[c_run];
+    s.suite = row[c_suite];
+    s.benchmark = row[c_bench];
+    s.mechanism = row[c_mech];
+    s.endpoint = row[c_end];
+    s.placement = row[c_place];
+    s.params = row[c_params];
+    s.metric = row[c_metric];
+    s.unit = row[c_unit];
+    s.direction = row[c_dir];
+    s.error = row[c_err];
+    auto bytes = parse_number(row[c_bytes]);
+    auto rep = parse_number(row[c_rep]);
+    auto value = row[c_value].empty() ? std::optional<double>(kNaN) : parse_number(row[c_value]);
+    if (!bytes || !rep || !value || s.benchmark.empty() || s.metric.empty() ||
+        (s.direction != "lower_is_better" && s.direction != "higher_is_better") ||
+        (std::isnan(*value) && s.error.empty())) {
+      *error = fmt::format("record {}: not a valid sample ({})", r + 2,
+                           !value           ? "value is not a number"
+                           : !bytes || !rep ? "payload_bytes or repetition is not a number"
+                           : s.direction != "lower_is_better" && s.direction != "higher_is_better"
+                               ? "direction must be lower_is_better or higher_is_better"
+                               : "a value or an error is required");
+      return std::nullopt;
+    }
+    s.payload_bytes = *bytes;
+    s.repetition = static_cast<int>(*rep);
+    s.value = *value;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows) {
   write_csv_row(out, kSummaryColumns);
   for (const auto& r : rows) {
@@ -259,15 +309,16 @@ std::string human_value(double value, const std::string& unit) {
   if (std::isnan(value)) return "-";
   if (unit == "ns") {
     const double a = std::fabs(value);
-    if (a >= 1e9) return fmt::format("{:.3g} s", value / 1e9);
-    if (a >= 1e6) return fmt::format("{:.3g} ms", value / 1e6);
-    if (a >= 1e3) return fmt::format("{:.3g} µs", value / 1e3);
+    // Switch units where three significant digits would round up to 1000.
+    if (a >= 999.5e6) return fmt::format("{:.3g} s", value / 1e9);
+    if (a >= 999.5e3) return fmt::format("{:.3g} ms", value / 1e6);
+    if (a >= 999.5) return fmt::format("{:.3g} µs", value / 1e3);
     return fmt::format("{:.3g} ns", value);
   }
   if (unit == "B/s") {
     const double a = std::fabs(value);
-    if (a >= 1e9) return fmt::format("{:.3g} GB/s", value / 1e9);
-    if (a >= 1e6) return fmt::format("{:.3g} MB/s", value / 1e6);
+    if (a >= 999.5e6) return fmt::format("{:.3g} GB/s", value / 1e9);
+    if (a >= 999.5e3) return fmt::format("{:.3g} MB/s", value / 1e6);
     return fmt::format("{:.3g} kB/s", value / 1e3);
   }
   return fmt::format("{:.3g} {}", value, unit);

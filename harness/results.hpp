@@ -83,6 +83,9 @@ extern const std::vector<std::string> kSampleColumns;
 extern const std::vector<std::string> kSummaryColumns;
 
 void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
+
+// Reads a samples.csv back; on failure returns nullopt and sets `error` (what and where).
+std::optional<std::vector<Sample>> parse_samples_csv(std::string_view text, std::string* error);
 void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows);
 
 // "48.7 µs"-style text for a value in the metric's unit.

@@ -146,6 +146,8 @@ TEST(Results, HumanValues) {
   EXPECT_EQ(human_value(48700, "ns"), "48.7 µs");
   EXPECT_EQ(human_value(2.5e6, "ns"), "2.5 ms");
   EXPECT_EQ(human_value(3.2e9, "B/s"), "3.2 GB/s");
+  EXPECT_EQ(human_value(999'600, "ns"), "1 ms");  // not "1e+03 µs"
+  EXPECT_EQ(human_value(999.7, "ns"), "1 µs");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "harness/stats.hpp"
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <numeric>
 
@@ -64,6 +65,85 @@ Summary summarize(std::vector<double> values) {
     s.ci_coverage = coverage;
   }
   return s;
+}
+
+namespace {
+
+// counts[u] = number of arrangements of n1 a's and n2 b's with U_a = u (no ties).
+std::vector<double> u_distribution(std::size_t n1, std::size_t n2) {
+  // f[i][j][u] built incrementally over i and j; kept as a 2-D table of vectors.
+  std::vector<std::vector<std::vector<double>>> f(n1 + 1, std::vector<std::vector<double>>(n2 + 1));
+  for (std::size_t i = 0; i <= n1; ++i) {
+    for (std::size_t j = 0; j <= n2; ++j) {
+      auto& cur = f[i][j];
+      cur.assign(i * j + 1, 0.0);
+      if (i == 0 || j == 0) {
+        cur[0] = 1;
+        continue;
+      }
+      // The largest element is an a (it beats all j b's) or a b.
+      for (std::size_t u = 0; u < f[i - 1][j].size(); ++u) cur[u + j] += f[i - 1][j][u];
+      for (std::size_t u = 0; u < f[i][j - 1].size(); ++u) cur[u] += f[i][j - 1][u];
+    }
+  }
+  return f[n1][n2];
+}
+
+}  // namespace
+
+double mann_whitney_min_p(std::size_t n1, std::size_t n2) {
+  if (n1 == 0 || n2 == 0) return 1;
+  // 2 / C(n1 + n2, n1)
+  double log_c = std::lgamma(static_cast<double>(n1 + n2) + 1) -
+                 std::lgamma(static_cast<double>(n1) + 1) -
+                 std::lgamma(static_cast<double>(n2) + 1);
+  return std::min(1.0, 2 * std::exp(-log_c));
+}
+
+UTest mann_whitney(const std::vector<double>& a, const std::vector<double>& b) {
+  UTest t;
+  const std::size_t n1 = a.size(), n2 = b.size();
+  if (n1 == 0 || n2 == 0) return t;
+  // Ranks over the pooled sample, ties get their average rank.
+  std::vector<std::pair<double, int>> pooled;
+  for (double v : a) pooled.emplace_back(v, 0);
+  for (double v : b) pooled.emplace_back(v, 1);
+  std::sort(pooled.begin(), pooled.end());
+  double rank_sum_a = 0, tie_term = 0;
+  bool ties = false;
+  for (std::size_t i = 0; i < pooled.size();) {
+    std::size_t j = i;
+    while (j + 1 < pooled.size() && pooled[j + 1].first == pooled[i].first) ++j;
+    const double avg = (static_cast<double>(i + j) + 2) / 2;  // ranks are 1-based
+    const double count = static_cast<double>(j - i + 1);
+    if (count > 1) ties = true;
+    tie_term += count * count * count - count;
+    for (std::size_t k = i; k <= j; ++k) {
+      if (pooled[k].second == 0) rank_sum_a += avg;
+    }
+    i = j + 1;
+  }
+  const double d1 = static_cast<double>(n1), d2 = static_cast<double>(n2);
+  t.u = rank_sum_a - d1 * (d1 + 1) / 2;
+  const double mean = d1 * d2 / 2;
+  if (!ties && n1 <= 30 && n2 <= 30) {
+    const auto dist = u_distribution(n1, n2);
+    const double total = std::accumulate(dist.begin(), dist.end(), 0.0);
+    const auto u = static_cast<std::size_t>(std::llround(t.u));
+    const std::size_t lo = std::min(u, n1 * n2 - u);
+    double tail = 0;
+    for (std::size_t k = 0; k <= lo; ++k) tail += dist[k];
+    t.p = std::min(1.0, 2 * tail / total);
+    t.exact = true;
+    return t;
+  }
+  const double n = d1 + d2;
+  const double var = d1 * d2 / 12 * ((n + 1) - tie_term / (n * (n - 1)));
+  if (var <= 0) return t;  // every value equal: no evidence of a difference
+  const double z = (std::fabs(t.u - mean) - 0.5) / std::sqrt(var);
+  boost::math::normal standard;
+  t.p = std::min(1.0, 2 * boost::math::cdf(boost::math::complement(standard, std::max(z, 0.0))));
+  return t;
 }
 
 bool is_stable(const Summary& s, double max_rel_mad) {

@@ -29,4 +29,18 @@ Summary summarize(std::vector<double> values);
 // MAD / median at most `max_rel_mad`.
 bool is_stable(const Summary& s, double max_rel_mad = 0.10);
 
+// Mann-Whitney U test of "a and b come from the same distribution", two-sided. Exact (counting
+// all rank arrangements) when both samples are small and have no ties; otherwise the normal
+// approximation with continuity and tie corrections.
+struct UTest {
+  double u = 0;  // U of sample a
+  double p = 1;  // two-sided p-value
+  bool exact = false;
+};
+UTest mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
+
+// The smallest two-sided p-value the U-test can give for these sample sizes (all of a below all
+// of b): if it is above alpha, the test cannot decide and another rule must.
+double mann_whitney_min_p(std::size_t n1, std::size_t n2);
+
 }  // namespace ptbench::harness

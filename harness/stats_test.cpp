@@ -64,3 +64,48 @@ TEST(Stats, StabilityNeedsThreeValuesAndANarrowSpread) {
 
 }  // namespace
 }  // namespace ptbench::harness
+
+namespace ptbench::harness {
+namespace {
+
+// Exact values: with 3 vs 3 fully separated samples there is 1 arrangement in C(6,3) = 20 on
+// each side, so p = 2/20; R's wilcox.test(c(1,2,3), c(4,5,6)) gives 0.1.
+TEST(MannWhitney, ExactSmallSamples) {
+  auto t = mann_whitney({1, 2, 3}, {4, 5, 6});
+  EXPECT_TRUE(t.exact);
+  EXPECT_DOUBLE_EQ(t.u, 0);
+  EXPECT_NEAR(t.p, 0.1, 1e-12);
+  EXPECT_NEAR(mann_whitney_min_p(3, 3), 0.1, 1e-12);
+  // U = 6 (pairs with a > b: 0 + 1 + 2 + 3). Arrangements with U <= 6 are the partitions of
+  // 0..6 that fit a 4 x 5 box: 1 + 1 + 2 + 3 + 5 + 6 + 8 = 26 of C(9, 4) = 126, so
+  // p = 2 * 26 / 126.
+  auto u = mann_whitney({1, 3, 5, 7}, {2, 4, 6, 8, 9});
+  EXPECT_DOUBLE_EQ(u.u, 6);
+  EXPECT_NEAR(u.p, 52.0 / 126, 1e-12);
+}
+
+TEST(MannWhitney, IdenticalSamplesAreNotDifferent) {
+  auto t = mann_whitney({5, 5, 5, 5}, {5, 5, 5, 5});
+  EXPECT_DOUBLE_EQ(t.p, 1);
+}
+
+TEST(MannWhitney, ElevenAgainstElevenSeparatedIsSignificant) {
+  std::vector<double> a, b;
+  for (int i = 0; i < 11; ++i) {
+    a.push_back(100 + i);
+    b.push_back(200 + i);
+  }
+  auto t = mann_whitney(a, b);
+  EXPECT_LT(t.p, 1e-5);
+  EXPECT_NEAR(t.p, mann_whitney_min_p(11, 11), 1e-15);
+}
+
+TEST(MannWhitney, TiesUseTheNormalApproximation) {
+  auto t = mann_whitney({1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+                        {2, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22});
+  EXPECT_FALSE(t.exact);
+  EXPECT_LT(t.p, 0.001);
+}
+
+}  // namespace
+}  // namespace ptbench::harness

@@ -1,0 +1,277 @@
+#include "harness/compare.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <regex>
+
+#include "harness/csv.hpp"
+#include "harness/host.hpp"
+#include "harness/runner.hpp"
+#include "harness/stats.hpp"
+
+namespace ptbench::harness {
+
+namespace fs = std::filesystem;
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kSame:
+      return "same";
+    case Verdict::kRegression:
+      return "regression";
+    case Verdict::kImprovement:
+      return "improvement";
+    case Verdict::kUnstable:
+      return "unstable";
+    case Verdict::kInsufficient:
+      return "insufficient";
+  }
+  return "?";
+}
+
+std::optional<std::vector<Sample>> load_samples(const fs::path& where, std::string* error) {
+  std::error_code ec;
+  const fs::path file = fs::is_directory(where, ec) ? where / "samples.csv" : where;
+  auto text = read_text_file(file);
+  if (!text) {
+    *error = fmt::format("cannot read {}", file.string());
+    return std::nullopt;
+  }
+  std::string why;
+  auto samples = parse_samples_csv(*text, &why);
+  if (!samples) {
+    *error = fmt::format("{}: {}", file.string(), why);
+    return std::nullopt;
+  }
+  if (samples->empty()) {
+    *error = fmt::format("{}: no samples", file.string());
+    return std::nullopt;
+  }
+  return samples;
+}
+
+namespace {
+
+struct Values {
+  std::string suite, unit, direction;
+  std::vector<double> v;
+};
+
+std::map<std::pair<std::string, std::string>, Values> group(const std::vector<Sample>& samples,
+                                                            const std::regex& metric) {
+  std::map<std::pair<std::string, std::string>, Values> out;
+  for (const auto& s : samples) {
+    if (!s.error.empty() || std::isnan(s.value) || !std::regex_search(s.metric, metric)) continue;
+    auto& g = out[{s.benchmark, s.metric}];
+    g.suite = s.suite;
+    g.unit = s.unit;
+    g.direction = s.direction;
+    g.v.push_back(s.value);
+  }
+  return out;
+}
+
+double relative_mad(const Summary& s) {
+  return s.median != 0 ? s.mad / std::fabs(s.median) : 0;
+}
+
+}  // namespace
+
+std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
+                                                const std::vector<Sample>& candidate,
+                                                const CompareOptions& opt, std::string* error) {
+  std::regex metric;
+  try {
+    metric = std::regex(opt.metric_regex);
+  } catch (const std::regex_error& e) {
+    *error = fmt::format("--metric '{}' is not a valid regular expression", opt.metric_regex);
+    return std::nullopt;
+  }
+  const auto b = group(base, metric), c = group(candidate, metric);
+  std::vector<std::pair<std::string, std::string>> common;
+  for (const auto& [key, values] : b) {
+    if (c.count(key)) common.push_back(key);
+  }
+  if (common.empty()) {
+    *error = "the two runs have no benchmark x metric in common";
+    return std::nullopt;
+  }
+  ComparisonResult result;
+  result.alpha_corrected = opt.alpha / static_cast<double>(common.size());
+  for (const auto& key : common) {
+    const auto& bv = b.at(key);
+    const auto& cv = c.at(key);
+    ComparisonRow row;
+    row.suite = bv.suite;
+    row.benchmark = key.first;
+    row.metric = key.second;
+    row.unit = bv.unit;
+    row.direction = bv.direction;
+    const Summary sb = summarize(bv.v), sc = summarize(cv.v);
+    row.n_base = sb.n;
+    row.n_candidate = sc.n;
+    row.median_base = sb.median;
+    row.median_candidate = sc.median;
+    row.ratio = sb.median != 0 ? sc.median / sb.median : NAN;
+    const bool lower_better = bv.direction == "lower_is_better";
+    row.slowdown =
+        lower_better ? row.ratio - 1 : (sc.median != 0 ? sb.median / sc.median - 1 : NAN);
+    auto t = opt.suite_thresholds.find(row.suite);
+    const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
+    // Never below the noise: three MADs of the noisier side (about two standard deviations).
+    row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
+    bool significant = false;
+    if (mann_whitney_min_p(sb.n, sc.n) <= result.alpha_corrected) {
+      row.rule = "mann-whitney";
+      row.p_value = mann_whitney(bv.v, cv.v).p;
+      significant = row.p_value < result.alpha_corrected;
+    } else if (sb.n >= 3 && sc.n >= 3) {
+      // Too few repetitions for the U-test to reach alpha: decide by whether the ranges of the
+      // two samples are disjoint (every candidate value beyond every base value).
+      row.rule = "disjoint-range";
+      significant = sc.min > sb.max || sc.max < sb.min;
+    } else {
+      row.rule = "none";
+    }
+    if (row.rule == "none") {
+      row.verdict = Verdict::kInsufficient;
+    } else if (significant && std::fabs(row.slowdown) > row.threshold) {
+      row.verdict = row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
+    }
+    // An unstable side (spread above 10%) cannot be trusted either way: it warns, never fails.
+    if (row.verdict != Verdict::kInsufficient && (!is_stable(sb) || !is_stable(sc))) {
+      row.verdict = Verdict::kUnstable;
+    }
+    switch (row.verdict) {
+      case Verdict::kRegression:
+        ++result.regressions;
+        break;
+      case Verdict::kImprovement:
+        ++result.improvements;
+        break;
+      case Verdict::kUnstable:
+      case Verdict::kInsufficient:
+        ++result.warnings;
+        break;
+      case Verdict::kSame:
+        break;
+    }
+    result.rows.push_back(std::move(row));
+  }
+  return result;
+}
+
+void write_comparison_csv(std::ostream& out, const ComparisonResult& r) {
+  write_csv_row(out, {"suite", "benchmark", "metric", "unit", "direction", "n_base", "n_candidate",
+                      "median_base", "median_candidate", "ratio", "slowdown", "p_value",
+                      "alpha_corrected", "threshold", "rule", "verdict"});
+  for (const auto& row : r.rows) {
+    write_csv_row(
+        out, {row.suite, row.benchmark, row.metric, row.unit, row.direction,
+              std::to_string(row.n_base), std::to_string(row.n_candidate),
+              csv_number(row.median_base), csv_number(row.median_candidate), csv_number(row.ratio),
+              csv_number(row.slowdown), csv_number(row.p_value), csv_number(r.alpha_corrected),
+              csv_number(row.threshold), row.rule, verdict_name(row.verdict)});
+  }
+}
+
+void write_comparison_markdown(std::ostream& out, const ComparisonResult& r) {
+  out << fmt::format("### ptbench compare: {} regression(s), {} improvement(s), {} warning(s)\n\n",
+                     r.regressions, r.improvements, r.warnings);
+  out << "| benchmark | metric | base | candidate | change | rule | verdict |\n"
+         "|---|---|---:|---:|---:|---|---|\n";
+  for (const auto& row : r.rows) {
+    if (row.verdict == Verdict::kSame) continue;
+    out << fmt::format("| `{}` | {} | {} | {} | {:+.1f}% | {} | **{}** |\n", row.benchmark,
+                       row.metric, human_value(row.median_base, row.unit),
+                       human_value(row.median_candidate, row.unit), 100 * row.slowdown, row.rule,
+                       verdict_name(row.verdict));
+  }
+  out << fmt::format(
+      "\n{} of {} rows unchanged. A change counts when it is significant "
+      "(Mann-Whitney at alpha {:.2g} after Bonferroni, or disjoint ranges when "
+      "there are too few repetitions) and larger than the threshold and the noise.\n",
+      r.rows.size() - r.regressions - r.improvements - r.warnings, r.rows.size(),
+      r.alpha_corrected);
+}
+
+void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, bool smaller) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    if ((row.direction == "lower_is_better") != smaller) continue;
+    list.push_back({{"name", row.benchmark + " " + row.metric},
+                    {"unit", row.unit},
+                    {"value", row.median_candidate},
+                    {"extra", fmt::format("base {} ({}), {}", row.median_base, row.rule,
+                                          verdict_name(row.verdict))}});
+  }
+  out << list.dump(2) << '\n';
+}
+
+int compare_command(const fs::path& base, const fs::path& candidate, const CompareOptions& opt,
+                    std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto b = load_samples(base, &error);
+  if (!b) {
+    err << "ptbench compare: " << error << '\n';
+    return kExitBadInput;
+  }
+  auto c = load_samples(candidate, &error);
+  if (!c) {
+    err << "ptbench compare: " << error << '\n';
+    return kExitBadInput;
+  }
+  auto result = compare_samples(*b, *c, opt, &error);
+  if (!result) {
+    err << "ptbench compare: " << error << '\n';
+    return kExitBadInput;
+  }
+  out << fmt::format("{:<60} {:>10} {:>10} {:>8} {:<15} {}\n", "benchmark (metric)", "base",
+                     "candidate", "change", "rule", "verdict");
+  std::size_t passed = 0;
+  for (const auto& row : result->rows) {
+    if (row.verdict != Verdict::kRegression) ++passed;
+    out << fmt::format("{:<60} {:>10} {:>10} {:>+7.1f}% {:<15} {}\n",
+                       row.benchmark + (row.metric == "real_time" ? "" : " (" + row.metric + ")"),
+                       human_value(row.median_base, row.unit),
+                       human_value(row.median_candidate, row.unit), 100 * row.slowdown, row.rule,
+                       verdict_name(row.verdict));
+  }
+  if (result->warnings > 0) {
+    out << fmt::format(
+        "\n{} row(s) warned: unstable (spread above 10%) or too few repetitions to decide; they "
+        "never fail. Close other work, raise --repetitions, or run base and candidate "
+        "interleaved.\n",
+        result->warnings);
+  }
+  for (const auto& row : result->rows) {
+    if (row.verdict == Verdict::kRegression) {
+      out << fmt::format("REGRESSION: {} {} is {:.1f}% worse ({})\n", row.benchmark, row.metric,
+                         100 * row.slowdown, row.rule);
+    }
+  }
+  if (!opt.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(opt.out_dir, ec);
+    std::ofstream csv(opt.out_dir / "comparison.csv"), md(opt.out_dir / "comparison.md"),
+        smaller(opt.out_dir / "github-benchmark-smaller.json"),
+        bigger(opt.out_dir / "github-benchmark-bigger.json");
+    write_comparison_csv(csv, *result);
+    write_comparison_markdown(md, *result);
+    write_github_benchmark_json(smaller, *result, true);
+    write_github_benchmark_json(bigger, *result, false);
+    if (!csv || !md || !smaller || !bigger) {
+      err << "ptbench compare: cannot write the comparison files in " << opt.out_dir.string()
+          << '\n';
+      return kExitBadInput;
+    }
+  }
+  out << fmt::format("{} passed, {} failed\n", passed, result->regressions);
+  return result->regressions > 0 ? kExitRegression : kExitOk;
+}
+
+}  // namespace ptbench::harness

@@ -1,0 +1,66 @@
+// `ptbench compare BASE CANDIDATE`: is the candidate slower than the base, beyond the noise?
+// A regression needs both a significant difference and a change larger than the threshold and
+// the measured noise; unstable rows warn and never fail.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/results.hpp"
+
+namespace ptbench::harness {
+
+struct CompareOptions {
+  double alpha = 0.01;      // before the Bonferroni correction for the number of comparisons
+  double threshold = 0.10;  // the smallest change (fraction) that counts
+  std::map<std::string, double> suite_thresholds;  // per-suite overrides
+  std::string metric_regex = "^(real_time|bytes_per_second)$";
+  std::filesystem::path out_dir;  // where comparison.csv/.md/.json go; empty: no files
+};
+
+enum class Verdict { kSame, kRegression, kImprovement, kUnstable, kInsufficient };
+const char* verdict_name(Verdict v);
+
+struct ComparisonRow {
+  std::string suite, benchmark, metric, unit, direction;
+  std::size_t n_base = 0, n_candidate = 0;
+  double median_base = 0, median_candidate = 0;
+  double ratio = 0;      // candidate / base median
+  double slowdown = 0;   // > 0: worse; oriented by direction (a halved rate is +1.0)
+  double p_value = 1;    // Mann-Whitney, two-sided (1 when not applicable)
+  double threshold = 0;  // the effective threshold: max(option, measured noise)
+  std::string rule;      // mann-whitney | disjoint-range | none
+  Verdict verdict = Verdict::kSame;
+};
+
+struct ComparisonResult {
+  std::vector<ComparisonRow> rows;
+  double alpha_corrected = 0;
+  std::size_t regressions = 0, improvements = 0, warnings = 0;
+};
+
+// Compares the per-repetition samples. Returns nullopt with `error` set when nothing can be
+// compared (no common benchmark x metric).
+std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
+                                                const std::vector<Sample>& candidate,
+                                                const CompareOptions& opt, std::string* error);
+
+// Loads samples from a run directory or a samples.csv path.
+std::optional<std::vector<Sample>> load_samples(const std::filesystem::path& where,
+                                                std::string* error);
+
+void write_comparison_csv(std::ostream& out, const ComparisonResult& r);
+void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
+// github-action-benchmark input: the candidate's medians, one file per direction
+// (customSmallerIsBetter for times, customBiggerIsBetter for rates).
+void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, bool smaller);
+
+// The whole command: prints the table, writes the files, returns the exit code.
+int compare_command(const std::filesystem::path& base, const std::filesystem::path& candidate,
+                    const CompareOptions& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace ptbench::harness

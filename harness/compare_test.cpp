@@ -1,0 +1,113 @@
+#include "harness/compare.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "harness/host.hpp"
+#include "harness/runner.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = "testdata/compare";
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run compare(const std::string& base, const std::string& candidate, CompareOptions opt = {}) {
+  std::ostringstream out, err;
+  const int code = compare_command(kData / base, kData / candidate, opt, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of('\n');
+  auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - start);
+}
+
+TEST(Compare, AnAARunPasses) {
+  auto r = compare("base.csv", "aa.csv");
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_EQ(last_line(r.out), "4 passed, 0 failed");
+  EXPECT_EQ(r.out.find("REGRESSION"), std::string::npos);
+}
+
+TEST(Compare, APlantedTwofoldRegressionIsCaughtAndNamed) {
+  auto r = compare("base.csv", "regressed.csv");
+  EXPECT_EQ(r.code, kExitRegression) << r.out;
+  EXPECT_NE(r.out.find("REGRESSION: BM_Create/fork/process/unpinned/0 real_time"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(last_line(r.out), "3 passed, 1 failed");
+}
+
+TEST(Compare, AnImprovementIsReportedNotFailed) {
+  // The rate doubled: for a higher-is-better metric that is an improvement.
+  auto r = compare("base.csv", "improved.csv");
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  EXPECT_NE(r.out.find("improvement"), std::string::npos) << r.out;
+  EXPECT_EQ(last_line(r.out), "4 passed, 0 failed");
+}
+
+TEST(Compare, NoisyRowsWarnAndNeverFail) {
+  auto r = compare("base.csv", "noisy.csv");
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  EXPECT_NE(r.out.find("warned"), std::string::npos) << r.out;
+}
+
+TEST(Compare, AQuickRunFallsBackToARuleThatCanDecide) {
+  // Three repetitions a side: the U-test's smallest p (0.1) cannot reach alpha.
+  auto r = compare("quick_base.csv", "quick_regressed.csv");
+  EXPECT_EQ(r.code, kExitRegression) << r.out;
+  EXPECT_NE(r.out.find("disjoint-range"), std::string::npos) << r.out;
+}
+
+TEST(Compare, WritesCsvMarkdownAndGithubBenchmarkJson) {
+  const fs::path dir = fs::temp_directory_path() / "ptbench-compare-test";
+  fs::remove_all(dir);
+  CompareOptions opt;
+  opt.out_dir = dir;
+  auto r = compare("base.csv", "regressed.csv", opt);
+  EXPECT_EQ(r.code, kExitRegression);
+  auto csv = read_text_file(dir / "comparison.csv").value_or("");
+  EXPECT_NE(csv.find("BM_Create/fork/process/unpinned/0,real_time"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",mann-whitney,regression"), std::string::npos) << csv;
+  auto md = read_text_file(dir / "comparison.md").value_or("");
+  EXPECT_NE(md.find("1 regression(s)"), std::string::npos) << md;
+  auto smaller = read_text_file(dir / "github-benchmark-smaller.json").value_or("");
+  EXPECT_NE(smaller.find("\"unit\": \"ns\""), std::string::npos) << smaller;
+  auto bigger = read_text_file(dir / "github-benchmark-bigger.json").value_or("");
+  EXPECT_NE(bigger.find("bytes_per_second"), std::string::npos) << bigger;
+  fs::remove_all(dir);
+}
+
+TEST(Compare, ASuiteThresholdOverridesTheDefault) {
+  CompareOptions opt;
+  opt.suite_thresholds["create"] = 1.5;  // only a change over 150% counts in create
+  auto r = compare("base.csv", "regressed.csv", opt);
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+}
+
+TEST(Compare, BadInputExitsTwoWithTheReason) {
+  for (const auto& [file, reason] : std::vector<std::pair<std::string, std::string>>{
+           {"empty.csv", "empty input"},
+           {"header_only.csv", "no samples"},
+           {"missing_column.csv", "missing column 'direction'"},
+           {"bad_quote.csv", "never closed"},
+           {"bad_value.csv", "value is not a number"},
+           {"no-such-file.csv", "cannot read"},
+           {"unrelated.csv", "no benchmark x metric in common"}}) {
+    auto r = compare("base.csv", file);
+    EXPECT_EQ(r.code, kExitBadInput) << file;
+    EXPECT_NE(r.err.find(reason), std::string::npos) << file << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace ptbench::harness
