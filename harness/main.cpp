@@ -8,6 +8,7 @@
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
 #include "harness/runner.hpp"
+#include "harness/verify.hpp"
 #include "ipc/names.hpp"
 
 namespace {
@@ -104,6 +105,22 @@ int main(int argc, char** argv) {
   compare->add_option("--out", cmp.out_dir,
                       "write comparison.csv, comparison.md and github-benchmark-*.json here");
 
+  std::string verify_from;
+  auto* verify = app.add_subcommand(
+      "verify",
+      "Test the textbook claims on this host (threads cheaper to create and to switch, shared "
+      "memory beats message passing, fork grows with memory, process switches lose cache): "
+      "ratio, confidence interval, Mann-Whitney p-value and a verdict per claim, in verify.csv");
+  verify
+      ->add_option("--from", verify_from,
+                   "evaluate an existing run directory instead of running the benchmarks")
+      ->check(CLI::ExistingDirectory);
+  verify->add_option("--out", opt.out_dir, "run directory to write");
+  verify->add_option("--repetitions", repetitions, "repetitions per benchmark (default 7)")
+      ->check(CLI::Range(3, 1000));
+  verify->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
+
   bool dry_run = false;
   auto* clean = app.add_subcommand(
       "clean",
@@ -131,6 +148,10 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*clean) return clean_command(dry_run, std::cout, std::cerr);
+  if (*verify) {
+    if (verify->count("--repetitions")) opt.repetitions = repetitions;
+    return verify_command(opt, verify_from, std::cout, std::cerr);
+  }
   if (*compare) {
     for (const auto& st : suite_thresholds) {
       const auto eq = st.find('=');
