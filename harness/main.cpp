@@ -7,6 +7,7 @@
 #include "harness/compare.hpp"
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
+#include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/verify.hpp"
 #include "ipc/names.hpp"
@@ -121,6 +122,13 @@ int main(int argc, char** argv) {
   verify->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
       ->check(CLI::ExistingDirectory);
 
+  std::string report_dir;
+  auto* report = app.add_subcommand(
+      "report", "Rewrite DIR/report.md and its charts from the run directory's CSV files");
+  report->add_option("dir", report_dir, "a run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+
   bool dry_run = false;
   auto* clean = app.add_subcommand(
       "clean",
@@ -148,6 +156,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*clean) return clean_command(dry_run, std::cout, std::cerr);
+  if (*report) return report_command(report_dir, std::cout, std::cerr);
   if (*verify) {
     if (verify->count("--repetitions")) opt.repetitions = repetitions;
     return verify_command(opt, verify_from, std::cout, std::cerr);

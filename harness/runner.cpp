@@ -16,6 +16,7 @@
 
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
+#include "harness/report.hpp"
 #include "harness/results.hpp"
 #include "harness/subprocess.hpp"
 
@@ -309,18 +310,31 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   add("load_after", read_load());
   add("completed", interrupted ? "no (interrupted)" : "yes");
 
-  std::ofstream samples_csv(dir / "samples.csv"), summary_csv(dir / "summary.csv"),
-      host_csv(dir / "host.csv");
-  write_samples_csv(samples_csv, samples);
-  write_summary_csv(summary_csv, summary);
-  write_host_csv(host_csv, meta);
-  if (!samples_csv || !summary_csv || !host_csv) {
-    err << fmt::format("ptbench: writing the CSV files in {} failed\n", dir.string());
-    return kExitBadInput;
+  {
+    // Closed before the report reads them back.
+    std::ofstream samples_csv(dir / "samples.csv"), summary_csv(dir / "summary.csv"),
+        host_csv(dir / "host.csv");
+    write_samples_csv(samples_csv, samples);
+    write_summary_csv(summary_csv, summary);
+    write_host_csv(host_csv, meta);
+    samples_csv.close();
+    summary_csv.close();
+    host_csv.close();
+    if (!samples_csv || !summary_csv || !host_csv) {
+      err << fmt::format("ptbench: writing the CSV files in {} failed\n", dir.string());
+      return kExitBadInput;
+    }
   }
 
   print_summary_table(out, summary, baselines);
-  out << fmt::format("\nrun directory: {}\n", dir.string());
+  std::string chart_note;
+  if (auto problem = write_report(dir, &chart_note); !problem.empty()) {
+    err << "ptbench: report.md not written: " << problem << '\n';
+  } else if (!chart_note.empty()) {
+    err << "ptbench: " << chart_note << '\n';
+  }
+  out << fmt::format("\nrun directory: {} (report.md, summary.csv, samples.csv, host.csv)\n",
+                     dir.string());
   if (interrupted) {
     err << "ptbench: interrupted; what completed is in the run directory\n";
     return kExitInterrupted;

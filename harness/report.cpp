@@ -1,0 +1,246 @@
+#include "harness/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "harness/csv.hpp"
+#include "harness/host.hpp"
+#include "harness/results.hpp"
+#include "harness/runner.hpp"
+#include "harness/subprocess.hpp"
+
+namespace ptbench::harness {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Row {
+  std::map<std::string, std::string> f;
+  const std::string& operator[](const std::string& k) const {
+    static const std::string empty;
+    auto it = f.find(k);
+    return it == f.end() ? empty : it->second;
+  }
+  double num(const std::string& k) const {
+    auto v = parse_number((*this)[k]);
+    return v ? *v : NAN;
+  }
+};
+
+std::optional<std::vector<Row>> read_table(const fs::path& file,
+                                           const std::vector<std::string>& need,
+                                           std::string* error) {
+  auto text = read_text_file(file);
+  if (!text) {
+    *error = fmt::format("cannot read {}", file.string());
+    return std::nullopt;
+  }
+  auto parsed = parse_csv(*text, need);
+  if (!parsed.error.empty()) {
+    *error = fmt::format("{}: {}", file.string(), parsed.error);
+    return std::nullopt;
+  }
+  std::vector<Row> rows;
+  for (const auto& r : parsed.table.rows) {
+    Row row;
+    for (std::size_t i = 0; i < r.size(); ++i) row.f[parsed.table.header[i]] = r[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string ratio(double v) {
+  return std::isnan(v) ? "–" : fmt::format("{:.3g}×", v);
+}
+
+std::string label(const Row& r) {
+  std::string l = r["mechanism"];
+  if (!r["params"].empty()) l += " " + r["params"];
+  return l;
+}
+
+std::string median_with_spread(const Row& r) {
+  const double m = r.num("median");
+  if (std::isnan(m)) return "–";
+  return fmt::format("{} ({}–{})", human_value(m, r["unit"]), human_value(r.num("p25"), r["unit"]),
+                     human_value(r.num("p75"), r["unit"]));
+}
+
+std::string mark(const Row& r) {
+  if (r["error"].rfind(kSkippedPrefix, 0) == 0) return r["error"];
+  if (r["errors"] != "0" && !r["errors"].empty()) return "FAILED: " + r["error"];
+  return r["stable"] == "true" ? "" : "unstable";
+}
+
+// A table of one suite's rows for one metric, with an optional second metric beside it.
+void section_table(std::ostream& out, const std::vector<Row>& rows, const std::string& suite,
+                   const std::string& metric, bool with_floor, const std::string& extra_metric) {
+  std::map<std::string, const Row*> extra;
+  for (const auto& r : rows) {
+    if (r["suite"] == suite && r["metric"] == extra_metric) extra[r["benchmark"]] = &r;
+  }
+  out << "| benchmark | endpoint | placement | bytes | median (p25–p75) | ";
+  if (!extra_metric.empty()) out << extra_metric << " | ";
+  out << "× baseline |" << (with_floor ? " × floor |" : "") << " note |\n|---|---|---|---:|---:|";
+  if (!extra_metric.empty()) out << "---:|";
+  out << "---:|" << (with_floor ? "---:|" : "") << "---|\n";
+  for (const auto& r : rows) {
+    if (r["suite"] != suite) continue;
+    const bool skipped = r["error"].rfind(kSkippedPrefix, 0) == 0;
+    if (r["metric"] != metric && !(skipped && r["metric"] == "real_time")) continue;
+    out << fmt::format("| {} | {} | {} | {} | {} | ", label(r), r["endpoint"], r["placement"],
+                       r["payload_bytes"], median_with_spread(r));
+    if (!extra_metric.empty()) {
+      auto it = extra.find(r["benchmark"]);
+      const Row* e = it == extra.end() ? nullptr : it->second;
+      out << (e ? human_value(e->num("median"), (*e)["unit"]) : "–") << " | ";
+    }
+    out << ratio(r.num("ratio_to_baseline")) << " |";
+    if (with_floor) out << " " << ratio(r.num("ratio_to_floor")) << " |";
+    out << " " << mark(r) << " |\n";
+  }
+}
+
+// Process against thread for every hand-off measured both ways.
+void thread_process_table(std::ostream& out, const std::vector<Row>& rows) {
+  std::map<std::string, std::pair<const Row*, const Row*>> pairs;  // key without the endpoint
+  for (const auto& r : rows) {
+    if (r["suite"] != "switch" || r["metric"] != "real_time" || std::isnan(r.num("median"))) {
+      continue;
+    }
+    const std::string key = fmt::format("{}|{}|{}", r["mechanism"], r["placement"], r["params"]);
+    (r["endpoint"] == "process" ? pairs[key].first : pairs[key].second) = &r;
+  }
+  out << "| primitive | placement | params | process | thread | thread / process |\n"
+         "|---|---|---|---:|---:|---:|\n";
+  for (const auto& [key, pr] : pairs) {
+    if (!pr.first || !pr.second) continue;
+    const Row& p = *pr.first;
+    const Row& t = *pr.second;
+    out << fmt::format("| {} | {} | {} | {} | {} | {:.2f} |\n", p["mechanism"], p["placement"],
+                       p["params"], human_value(p.num("median"), "ns"),
+                       human_value(t.num("median"), "ns"), t.num("median") / p.num("median"));
+  }
+}
+
+std::string run_plot(const fs::path& dir) {
+  const fs::path script = fs::path(PTBENCH_SOURCE_DIR) / "scripts/plot.py";
+  const fs::path log = dir / "charts.log";
+  auto r = run_process({"/usr/bin/python3", script.string(), dir.string()}, log,
+                       std::chrono::seconds(120), nullptr);
+  if (r.ok()) {
+    fs::remove(log);
+    return {};
+  }
+  if (r.exit_code == 3 || (r.exit_code == 127 && !fs::exists("/usr/bin/python3"))) {
+    return "charts skipped: matplotlib is missing; install it with `apt-get install "
+           "python3-matplotlib` and run `ptbench report " +
+           dir.string() + "`";
+  }
+  return fmt::format("charts skipped: scripts/plot.py {} (see {})", r.describe(), log.string());
+}
+
+void chart(std::ostream& out, const fs::path& dir, const std::string& name,
+           const std::string& alt) {
+  if (fs::exists(dir / "charts" / (name + ".png"))) {
+    out << fmt::format("\n![{}](charts/{}.png)\n", alt, name);
+  }
+}
+
+}  // namespace
+
+std::string write_report(const fs::path& dir, std::string* chart_note) {
+  std::string error;
+  auto rows = read_table(dir / "summary.csv", kSummaryColumns, &error);
+  if (!rows) return error;
+  auto host = read_table(dir / "host.csv", {"key", "value"}, &error);
+  if (!host) return error;
+  std::map<std::string, std::string> h;
+  for (const auto& r : *host) h[r["key"]] = r["value"];
+  auto hv = [&](const std::string& k) { return h.count(k) ? h[k] : std::string("unknown"); };
+
+  *chart_note = run_plot(dir);
+  std::ostringstream md;
+  md << fmt::format("# ptbench report: {}\n\n", hv("run_id"));
+  md << fmt::format(
+      "- **Host:** {}, CPUs online {}, allowed {}; {}; kernel {}; THP {}; governor {} "
+      "(mitigations and more in host.csv)\n"
+      "- **Build:** {} {}; Google Benchmark {} ({} library build)\n"
+      "- **Run:** profile {}, {} repetitions of at least {} s each, each in its own process, in "
+      "a random interleaved order (seed {}); load {} before, {} after; completed: {}\n\n",
+      hv("cpu_model"), hv("cpus_online"), hv("cpus_allowed"), hv("virtualization"), hv("kernel"),
+      hv("thp"), hv("governor"), hv("compiler"), hv("build_type"), hv("google_benchmark_version"),
+      hv("google_benchmark_library_build"), hv("profile"), hv("repetitions"), hv("min_time_s"),
+      hv("interleave_seed"), hv("load_before"), hv("load_after"), hv("completed"));
+  md << "Medians of the repetitions with their 25th–75th percentiles; *× baseline* is the ratio "
+        "to the section's baseline with the same placement and size, *× floor* to the hardware "
+        "floor measured in the same run. *unstable* marks rows whose spread (MAD / median) is "
+        "above 10%: close other work, raise `--repetitions`, or pin before trusting them.\n";
+  if (!chart_note->empty()) md << "\n> " << *chart_note << "\n";
+
+  std::string verr;
+  if (auto verdicts = read_table(dir / "verify.csv", {"claim", "verdict"}, &verr)) {
+    md << "\n## The textbook claims on this host (`ptbench verify`)\n\n"
+          "| # | claim | verdict | ratio | interval | p |\n|---|---|---|---:|---:|---:|\n";
+    for (const auto& c : *verdicts) {
+      md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c["claim"],
+                        c["statement"], c["verdict"], c.num("ratio"), c.num("ci_low"),
+                        c.num("ci_high"), c.num("p_value"));
+    }
+  }
+
+  md << "\n## Creation: a process against a thread\n\nTimed: creating a task that exits at "
+        "once, and waiting for it. Baseline: `pthread_create` + join.\n\n";
+  section_table(md, *rows, "create", "real_time", false, "");
+  chart(md, dir, "creation", "creation cost per mechanism, log scale");
+  chart(md, dir, "fork_memory", "fork cost against the parent's resident memory");
+
+  md << "\n## Context switches: process against thread\n\nTwo tasks hand a token back and "
+        "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
+        "a wake-up of a sleeping task on the other core. `tasks=1` rows make the same calls "
+        "inside one task: the mechanism's own cost without a switch. Baseline: the pipe.\n\n";
+  section_table(md, *rows, "switch", "real_time", false, "per_switch_ns");
+  md << "\n";
+  thread_process_table(md, *rows);
+  chart(md, dir, "switch", "hand-off round trip, process against thread");
+
+  md << "\n## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line bouncing "
+        "between the same two CPUs.\n\n";
+  section_table(md, *rows, "ipc_latency", "real_time", true, "p99_ns");
+  chart(md, dir, "ipc_latency", "IPC round trip against message size");
+
+  md << "\n## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
+        "bandwidth at the same size.\n\n";
+  section_table(md, *rows, "ipc_throughput", "bytes_per_second", true, "receiver_cpu_s_per_gb");
+  chart(md, dir, "ipc_throughput", "IPC throughput against message size");
+
+  md << "\n## Floors\n\n";
+  section_table(md, *rows, "floor", "real_time", false, "p99_ns");
+  md << "\n";
+  section_table(md, *rows, "floor", "bytes_per_second", false, "");
+
+  std::ofstream out(dir / "report.md");
+  out << md.str();
+  if (!out) return fmt::format("cannot write {}", (dir / "report.md").string());
+  return {};
+}
+
+int report_command(const fs::path& dir, std::ostream& out, std::ostream& err) {
+  std::string note;
+  if (auto e = write_report(dir, &note); !e.empty()) {
+    err << "ptbench report: " << e << '\n';
+    return kExitBadInput;
+  }
+  if (!note.empty()) err << "ptbench report: " << note << '\n';
+  out << "wrote " << (dir / "report.md").string() << '\n';
+  return kExitOk;
+}
+
+}  // namespace ptbench::harness

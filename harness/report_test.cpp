@@ -1,0 +1,62 @@
+#include "harness/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/host.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The fixture is the CSV output of a real small run (ptbench run --filter ... --repetitions 3).
+class Report : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ptbench-report-test-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    for (const char* f : {"summary.csv", "samples.csv", "host.csv"}) {
+      fs::copy_file(fs::path("testdata/run_fixture") / f, dir_ / f);
+    }
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
+  std::string note;
+  ASSERT_EQ(write_report(dir_, &note), "");
+  const auto md = read_text_file(dir_ / "report.md").value_or("");
+  for (const char* heading : {"# ptbench report:", "## Creation", "## Context switches",
+                              "## IPC latency", "## IPC throughput", "## Floors"}) {
+    EXPECT_NE(md.find(heading), std::string::npos) << heading;
+  }
+  EXPECT_NE(md.find("AMD EPYC"), std::string::npos);  // host summary
+  EXPECT_NE(md.find("| pthread rss_mib=0 | thread |"), std::string::npos) << md;
+  EXPECT_NE(md.find("× |"), std::string::npos);                            // ratios in the tables
+  EXPECT_NE(md.find("skipped: POSIX message queues"), std::string::npos);  // skipped, with why
+  // Charts when matplotlib is there, or a note that says how to get them.
+  if (note.empty()) {
+    EXPECT_TRUE(fs::exists(dir_ / "charts/creation.png"));
+    EXPECT_NE(md.find("![creation cost"), std::string::npos);
+  } else {
+    EXPECT_NE(note.find("python3-matplotlib"), std::string::npos) << note;
+  }
+}
+
+TEST_F(Report, AMissingOrMalformedSummaryIsAnError) {
+  fs::remove(dir_ / "summary.csv");
+  std::string note;
+  EXPECT_NE(write_report(dir_, &note).find("cannot read"), std::string::npos);
+  std::ofstream(dir_ / "summary.csv") << "suite,benchmark\nx\n";
+  EXPECT_NE(write_report(dir_, &note), "");
+}
+
+}  // namespace
+}  // namespace ptbench::harness
