@@ -330,12 +330,14 @@ struct SwitchCase {
 };
 
 // The same calls inside one task, per round trip: two signals and two waits that never block,
-// plus touching the working set twice (once per task in the real hand-off).
+// plus touching the working set twice (once per task in the real hand-off). At most `rounds`
+// rounds or about 20 ms, whichever comes first.
 double own_cost_ns(const SwitchCase& c, int rounds) {
   auto a = make_handoff(c.primitive, c.endpoint), b = make_handoff(c.primitive, c.endpoint);
   WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
   const auto t0 = now_ns();
-  for (int i = 0; i < rounds; ++i) {
+  int i = 0;
+  for (; i < rounds && (i < 10 || now_ns() - t0 < 20'000'000); ++i) {
     mine.touch();
     (void)a->signal();
     (void)a->wait();
@@ -343,7 +345,7 @@ double own_cost_ns(const SwitchCase& c, int rounds) {
     (void)b->signal();
     (void)b->wait();
   }
-  return static_cast<double>(now_ns() - t0) / rounds;
+  return static_cast<double>(now_ns() - t0) / i;
 }
 
 void BM_handoff(benchmark::State& state, SwitchCase c) {
@@ -388,7 +390,8 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
     if (auto st = to_peer->signal(); !st) return st;
     return to_us->wait();
   };
-  for (int i = 0; i < 200 && s; ++i) s = round_trip();  // warm-up
+  // Warm-up: 200 round trips or about 10 ms, whichever comes first.
+  for (WarmUp w(200); s && w.more();) s = round_trip();
   counts->measuring.store(1);
   const auto start = thread_switches();
   LatencyRecorder rec(state);
@@ -473,7 +476,7 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
     if (auto st = pipes[0]->signal(); !st) return st;
     return pipes[tasks - 1]->wait();
   };
-  for (int i = 0; i < 100 && s; ++i) s = lap();
+  for (WarmUp w(100); s && w.more();) s = lap();
   LatencyRecorder rec(state);
   for (auto _ : state) {
     if (!s) break;

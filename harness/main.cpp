@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   unsigned seed = 0;
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("--profile", opt.profile,
-                    "quick: the default grid in about a minute; full: every size, every memory "
-                    "level, 11 repetitions")
+                    "quick: the default grid, 3 repetitions, about a minute here; full: every "
+                    "transport, size, placement, policy and memory level, 11 repetitions")
         ->check(CLI::IsMember({"quick", "full"}));
     sub->add_option("--filter", opt.filter,
                     "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
                   "repetitions per benchmark, each in its own process (default 3 quick, 11 full)")
       ->check(CLI::Range(1, 1000));
   run->add_option("--min-time", min_time,
-                  "seconds each repetition runs at least (default 0.05 quick, 0.5 full)")
+                  "seconds each repetition runs at least (default 0.05 quick, 0.01 full)")
       ->check(CLI::Range(0.0001, 60.0));
   run->add_option("--seed", seed, "seed of the random interleaving order (default: random)");
   run->add_option("--timeout", opt.timeout_s, "seconds one repetition may take before it is killed")

@@ -184,6 +184,9 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
         "floor measured in the same run. *unstable* marks rows whose spread (MAD / median) is "
         "above 10%: close other work, raise `--repetitions`, or pin before trusting them.\n";
   if (!chart_note->empty()) md << "\n> " << *chart_note << "\n";
+  md << fmt::format("\nNoise guard: cache-line floor {} ns before the run, {} ns after.\n",
+                    hv("cacheline_floor_before_ns"), hv("cacheline_floor_after_ns"));
+  if (h.count("noise_warning")) md << "\n> **Warning:** " << h["noise_warning"] << "\n";
 
   std::string verr;
   if (auto verdicts = read_table(dir / "verify.csv", {"claim", "verdict"}, &verr)) {

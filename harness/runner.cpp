@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/csv.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
 #include "harness/report.hpp"
@@ -65,7 +67,8 @@ std::string prepare_out_dir(const fs::path& dir) {
 }
 
 struct Job {
-  const Listed* bench;
+  std::string program;
+  const std::vector<const Listed*>* benches;
   int repetition;
 };
 
@@ -159,7 +162,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   if (!listed) return g_interrupted ? kExitInterrupted : kExitBadInput;
 
   const int reps = opt.repetitions.value_or(opt.profile == "full" ? 11 : 3);
-  const double min_time = opt.min_time.value_or(opt.profile == "full" ? 0.5 : 0.05);
+  const double min_time = opt.min_time.value_or(opt.profile == "full" ? 0.01 : 0.05);
   const unsigned seed = opt.seed.value_or(std::random_device{}());
   const std::time_t started = std::time(nullptr);
   const auto host = collect_host();
@@ -179,16 +182,46 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   }
   const std::string load_before = read_load();
+  // The noise guard: the cache-line floor before and after the run. If the host changed under us
+  // (another tenant, a build), it moves, and the run says so.
+  auto floor_probe = [&](const std::string& stem) -> double {
+    const std::string program = "floor_bench";
+    const std::string name = "BM_Floor/cacheline/thread/cross-cpu/64/manual_time";
+    if (std::find(opt.programs.begin(), opt.programs.end(), program) == opt.programs.end() ||
+        access((opt.bench_dir / program).c_str(), X_OK) != 0) {
+      return NAN;
+    }
+    const fs::path json = dir / "raw" / (stem + ".json");
+    auto r = run_process({(opt.bench_dir / program).string(),
+                          "--benchmark_filter=" + exact_filter(name), "--benchmark_min_time=0.05",
+                          "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
+                         dir / "raw" / (stem + ".log"), std::chrono::seconds(60), &g_interrupted);
+    auto text = read_text_file(json);
+    if (!r.ok() || !text) return NAN;
+    auto parsed = parse_gbench_json(*text);
+    return parsed.error.empty() && !parsed.runs.empty() && !parsed.runs[0].error
+               ? parsed.runs[0].real_time_ns
+               : NAN;
+  };
+  const double floor_before = floor_probe("noise_guard_before");
 
-  // Repetition rounds; inside each round a fresh random order, so drift over the run (another
-  // tenant, thermal state) spreads over all benchmarks instead of biasing the last ones.
+  // One batch per program and repetition round: a single process runs that round's benchmarks
+  // of the program in Google Benchmark's random interleaved order. Rounds go one after another
+  // and the programs' order within a round is shuffled too, so drift over the run (another
+  // tenant, thermal state) spreads over all benchmarks. A process per benchmark would cost more
+  // than the benchmarks themselves on a host where starting one takes tens of milliseconds.
+  std::map<std::string, std::vector<const Listed*>> by_program;
+  std::size_t runnable = 0;
+  for (const auto& b : *listed) {
+    if (!b.skipped.empty()) continue;
+    by_program[b.program].push_back(&b);
+    ++runnable;
+  }
   std::vector<Job> jobs;
   std::mt19937 rng(seed);
   for (int r = 0; r < reps; ++r) {
     std::vector<Job> round;
-    for (const auto& b : *listed) {
-      if (b.skipped.empty()) round.push_back({&b, r});
-    }
+    for (const auto& [program, benches] : by_program) round.push_back({program, &benches, r});
     std::shuffle(round.begin(), round.end(), rng);
     jobs.insert(jobs.end(), round.begin(), round.end());
   }
@@ -196,8 +229,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   const bool tty = isatty(STDERR_FILENO);
   err << fmt::format(
       "ptbench run: {} benchmarks x {} repetitions ({} cannot run here), profile {}, into {}\n",
-      jobs.size() / static_cast<std::size_t>(reps), reps,
-      listed->size() - jobs.size() / static_cast<std::size_t>(reps), opt.profile, dir.string());
+      runnable, reps, listed->size() - runnable, opt.profile, dir.string());
   std::vector<Sample> samples;
   for (const auto& b : *listed) {
     if (!b.skipped.empty()) {
@@ -210,74 +242,127 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   int failures = 0;
   bool interrupted = false;
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
+  std::size_t done = 0;  // benchmarks x repetitions finished, for the estimate
+
+  // Runs `benches` (of one program) in one process; returns the parsed output or the reason.
+  auto run_batch = [&](const std::string& program, const std::vector<const Listed*>& benches,
+                       int rep, const std::string& stem, ProcessResult* result) {
+    std::string filter = "^(";
+    for (std::size_t i = 0; i < benches.size(); ++i) {
+      const std::string exact = exact_filter(benches[i]->name);
+      if (i) filter += '|';
+      filter.append(exact, 1, exact.size() - 2);
+    }
+    filter += ")$";
+    const fs::path json = dir / "raw" / (stem + ".json");
+    *result = run_process({(opt.bench_dir / program).string(), "--ptbench_profile=" + opt.profile,
+                           "--benchmark_filter=" + filter, "--benchmark_repetitions=1",
+                           "--benchmark_enable_random_interleaving=true",
+                           fmt::format("--benchmark_min_time={}", min_time),
+                           "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
+                          dir / "raw" / (stem + ".log"),
+                          std::chrono::milliseconds(static_cast<long>(
+                              (opt.timeout_s + 15.0 * static_cast<double>(benches.size())) * 1000)),
+                          &g_interrupted);
+    (void)rep;
+    auto text = read_text_file(json);
+    return text ? parse_gbench_json(*text) : GbenchFile{{}, {}, "no JSON output"};
+  };
+
+  auto fail = [&](const Listed& b, int rep, const std::string& why) {
+    ++failures;
+    samples.push_back(failed_sample(run_id, b.suite, *parse_grid_name(b.name), rep, why));
+    if (tty) err << '\n';
+    err << fmt::format("ptbench: {} repetition {}: {}\n", b.grid, rep, why);
+  };
+
+  // Takes a batch's results; returns the benchmarks that produced nothing.
+  auto take = [&](const GbenchFile& parsed, const std::vector<const Listed*>& benches, int rep) {
+    std::map<std::string, const Listed*> wanted;
+    for (const auto* b : benches) wanted[b->grid] = b;
+    const Listed* any = benches.front();
+    if (auto it = parsed.context.find("ptbench_baseline_mechanism"); it != parsed.context.end()) {
+      baselines[any->suite] = it->second;
+    }
+    if (auto it = parsed.context.find("ptbench_floor"); it != parsed.context.end()) {
+      if (auto spec = parse_floor_spec(it->second)) floors[any->suite] = *spec;
+    }
+    if (auto it = parsed.context.find("library_build_type"); it != parsed.context.end()) {
+      library_build[any->program] = it->second;
+    }
+    for (const auto& run : parsed.runs) {
+      auto it = wanted.find(run.grid.benchmark);
+      if (it == wanted.end()) continue;
+      if (run.error) {
+        fail(*it->second, rep, run.error_message);
+      } else {
+        auto rows = samples_from_run(run_id, it->second->suite, run, rep);
+        samples.insert(samples.end(), rows.begin(), rows.end());
+      }
+      wanted.erase(it);
+    }
+    std::vector<const Listed*> missing;
+    for (const auto& [grid, b] : wanted) missing.push_back(b);
+    return missing;
+  };
+
+  for (std::size_t i = 0; i < jobs.size() && !interrupted; ++i) {
     if (g_interrupted) {
       interrupted = true;
       break;
     }
     const auto& job = jobs[i];
-    const auto& b = *job.bench;
+    const std::string suite = job.benches->front()->suite;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const std::string eta = i == 0
+    const std::size_t total = runnable * static_cast<std::size_t>(reps);
+    const std::string eta = done == 0
                                 ? "?"
-                                : fmt::format("{:.0f}s", elapsed / static_cast<double>(i) *
-                                                             static_cast<double>(jobs.size() - i));
-    const std::string progress = fmt::format("[{}/{}] {:.0f}s elapsed, ~{} left  {} #{}", i + 1,
-                                             jobs.size(), elapsed, eta, b.grid, job.repetition);
+                                : fmt::format("{:.0f}s", elapsed / static_cast<double>(done) *
+                                                             static_cast<double>(total - done));
+    const std::string progress = fmt::format(
+        "[{}/{}] {:.0f}s elapsed, ~{} left  {} round {} of {} ({} benchmarks)", i + 1, jobs.size(),
+        elapsed, eta, suite, job.repetition + 1, reps, job.benches->size());
     if (tty) {
       err << "\r\033[K" << progress.substr(0, 150) << std::flush;
     } else {
       err << progress << '\n';
     }
-    const std::string stem = fmt::format("{}_{:04d}", b.suite, i);
-    const fs::path json = dir / "raw" / (stem + ".json");
-    const fs::path log = dir / "raw" / (stem + ".log");
-    auto result = run_process(
-        {(opt.bench_dir / b.program).string(), "--ptbench_profile=" + opt.profile,
-         "--benchmark_filter=" + exact_filter(b.name), "--benchmark_repetitions=1",
-         fmt::format("--benchmark_min_time={}", min_time), "--benchmark_out=" + json.string(),
-         "--benchmark_out_format=json"},
-        log, std::chrono::milliseconds(static_cast<long>(opt.timeout_s * 1000)), &g_interrupted);
-    const auto grid = *parse_grid_name(b.name);
+    const std::string stem = fmt::format("{}_r{:02d}", suite, job.repetition);
+    ProcessResult result;
+    auto parsed = run_batch(job.program, *job.benches, job.repetition, stem, &result);
     if (result.cancelled) {
       interrupted = true;
       break;
     }
-    auto fail = [&](const std::string& why) {
-      ++failures;
-      samples.push_back(failed_sample(run_id, b.suite, grid, job.repetition, why));
+    auto missing = take(parsed, *job.benches, job.repetition);
+    if (!result.ok() || !parsed.error.empty()) {
+      // The batch died or wrote no usable JSON: run what it did not deliver one by one, so one
+      // crashing benchmark costs only its own result.
       if (tty) err << '\n';
-      err << fmt::format("ptbench: {} repetition {}: {}\n", b.grid, job.repetition, why);
-    };
-    if (!result.ok()) {
-      fail(fmt::format("{} {} (see raw/{}.log)", b.program, result.describe(), stem));
-      continue;
-    }
-    auto text = read_text_file(json);
-    auto parsed = text ? parse_gbench_json(*text) : GbenchFile{{}, {}, "no JSON output"};
-    if (!parsed.error.empty() || parsed.runs.empty()) {
-      fail(fmt::format("raw/{}.json: {}", stem,
-                       parsed.error.empty() ? "no benchmark ran" : parsed.error));
-      continue;
-    }
-    if (auto it = parsed.context.find("ptbench_baseline_mechanism"); it != parsed.context.end()) {
-      baselines[b.suite] = it->second;
-    }
-    if (auto it = parsed.context.find("ptbench_floor"); it != parsed.context.end()) {
-      if (auto spec = parse_floor_spec(it->second)) floors[b.suite] = *spec;
-    }
-    if (auto it = parsed.context.find("library_build_type"); it != parsed.context.end()) {
-      library_build[b.program] = it->second;
-    }
-    for (const auto& run : parsed.runs) {
-      if (run.error) {
-        fail(run.error_message);
-        continue;
+      err << fmt::format(
+          "ptbench: {} round {} {}; running its {} remaining benchmark(s) one by "
+          "one (see raw/{}.log)\n",
+          job.program, job.repetition + 1, result.ok() ? "wrote no usable JSON" : result.describe(),
+          missing.size(), stem);
+      for (std::size_t k = 0; k < missing.size() && !interrupted; ++k) {
+        const std::string one = fmt::format("{}_{:02d}", stem, k);
+        ProcessResult r1;
+        auto p1 = run_batch(job.program, {missing[k]}, job.repetition, one, &r1);
+        if (r1.cancelled) {
+          interrupted = true;
+          break;
+        }
+        if (take(p1, {missing[k]}, job.repetition).empty()) continue;
+        fail(*missing[k], job.repetition,
+             !r1.ok() ? fmt::format("{} {} (see raw/{}.log)", job.program, r1.describe(), one)
+                      : fmt::format("raw/{}.json: {}", one,
+                                    p1.error.empty() ? "the benchmark did not run" : p1.error));
       }
-      auto rows = samples_from_run(run_id, b.suite, run, job.repetition);
-      samples.insert(samples.end(), rows.begin(), rows.end());
+    } else {
+      for (const auto* b : missing) fail(*b, job.repetition, "the benchmark did not run");
     }
+    done += job.benches->size();
   }
   if (tty) err << '\n';
 
@@ -308,6 +393,20 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   add("finished_utc", utc_stamp(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ"));
   add("load_before", load_before);
   add("load_after", read_load());
+  const double floor_after = interrupted ? NAN : floor_probe("noise_guard_after");
+  add("cacheline_floor_before_ns",
+      std::isnan(floor_before) ? "unknown" : fmt::format("{:.0f}", floor_before));
+  add("cacheline_floor_after_ns",
+      std::isnan(floor_after) ? "unknown" : fmt::format("{:.0f}", floor_after));
+  if (!std::isnan(floor_before) && !std::isnan(floor_after) &&
+      std::fabs(floor_after / floor_before - 1) > 0.2) {
+    const std::string moved = fmt::format(
+        "the cache-line floor moved from {:.0f} ns to {:.0f} ns during the run: the host changed "
+        "under it (other work?); trust ratios within the run, close other work and run again",
+        floor_before, floor_after);
+    add("noise_warning", moved);
+    err << "ptbench: warning: " << moved << '\n';
+  }
   add("completed", interrupted ? "no (interrupted)" : "yes");
 
   {

@@ -35,6 +35,19 @@ inline std::int64_t now_ns() {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
+// A warm-up of at most `count` operations or about 2 ms, whichever ends first, so that a slow
+// case (a 1 MiB message, a 4 MiB working set) does not warm up for seconds.
+class WarmUp {
+ public:
+  explicit WarmUp(int count) : left_(count), start_(now_ns()) {}
+  // Google Benchmark calls a benchmark once per step of its iteration ramp: each call warms up.
+  bool more() { return left_-- > 0 && now_ns() - start_ < 2'000'000; }
+
+ private:
+  int left_;
+  std::int64_t start_;
+};
+
 // Context switches and page faults over the timed loop, reported per iteration. SELF covers the
 // benchmark process and its joined threads; CHILDREN covers the children it has waited for.
 class RusageCounters {
