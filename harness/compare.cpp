@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <regex>
+#include <set>
 
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
@@ -63,9 +64,15 @@ struct Values {
 
 std::map<std::pair<std::string, std::string>, Values> group(const std::vector<Sample>& samples,
                                                             const std::regex& metric) {
+  // A benchmark that reports a rate is judged by it; its time per message says the same again.
+  std::set<std::string> rates;
+  for (const auto& s : samples) {
+    if (s.metric == "bytes_per_second") rates.insert(s.benchmark);
+  }
   std::map<std::pair<std::string, std::string>, Values> out;
   for (const auto& s : samples) {
     if (!s.error.empty() || std::isnan(s.value) || !std::regex_search(s.metric, metric)) continue;
+    if (s.metric == "real_time" && rates.count(s.benchmark)) continue;
     auto& g = out[{s.benchmark, s.metric}];
     g.suite = s.suite;
     g.unit = s.unit;
@@ -124,19 +131,27 @@ std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
     const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
     // Never below the noise: three MADs of the noisier side (about two standard deviations).
     row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
+    // Significant when the U-test says so (at the Bonferroni-corrected alpha, where the sample
+    // sizes can reach it at all), or when the medians' distribution-free confidence intervals
+    // are disjoint: robust to a single outlier, which can hold the U-test back.
     bool significant = false;
-    if (mann_whitney_min_p(sb.n, sc.n) <= result.alpha_corrected) {
-      row.rule = "mann-whitney";
+    const bool u_can_decide = mann_whitney_min_p(sb.n, sc.n) <= result.alpha_corrected;
+    if (u_can_decide) {
       row.p_value = mann_whitney(bv.v, cv.v).p;
       significant = row.p_value < result.alpha_corrected;
-    } else if (sb.n >= 3 && sc.n >= 3) {
-      // Too few repetitions for the U-test to reach alpha: decide by whether the ranges of the
-      // two samples are disjoint (every candidate value beyond every base value).
-      row.rule = "disjoint-range";
-      significant = sc.min > sb.max || sc.max < sb.min;
-    } else {
-      row.rule = "none";
+      row.rule = "mann-whitney";
     }
+    // Only intervals that cover their medians with at least 95% (6 repetitions and more): with
+    // 3 against 3, disjoint ranges happen by chance in 2 / C(6, 3) = 10% of unchanged rows.
+    if (!significant && sb.ci_coverage >= 0.95 && sc.ci_coverage >= 0.95) {
+      if (sc.ci_low > sb.ci_high || sc.ci_high < sb.ci_low) {
+        significant = true;
+        row.rule = "median-ci";
+      } else if (!u_can_decide) {
+        row.rule = "median-ci";
+      }
+    }
+    if (row.rule.empty()) row.rule = "none";
     if (row.rule == "none") {
       row.verdict = Verdict::kInsufficient;
     } else if (significant && std::fabs(row.slowdown) > row.threshold) {
@@ -212,15 +227,29 @@ void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, b
   out << list.dump(2) << '\n';
 }
 
-int compare_command(const fs::path& base, const fs::path& candidate, const CompareOptions& opt,
-                    std::ostream& out, std::ostream& err) {
+std::optional<std::vector<Sample>> load_pooled(const std::string& list, std::string* error) {
+  std::vector<Sample> all;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    auto end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    auto one = load_samples(list.substr(start, end - start), error);
+    if (!one) return std::nullopt;
+    all.insert(all.end(), one->begin(), one->end());
+    start = end + 1;
+  }
+  return all;
+}
+
+int compare_command(const std::string& base, const std::string& candidate,
+                    const CompareOptions& opt, std::ostream& out, std::ostream& err) {
   std::string error;
-  auto b = load_samples(base, &error);
+  auto b = load_pooled(base, &error);
   if (!b) {
     err << "ptbench compare: " << error << '\n';
     return kExitBadInput;
   }
-  auto c = load_samples(candidate, &error);
+  auto c = load_pooled(candidate, &error);
   if (!c) {
     err << "ptbench compare: " << error << '\n';
     return kExitBadInput;
@@ -243,9 +272,9 @@ int compare_command(const fs::path& base, const fs::path& candidate, const Compa
   }
   if (result->warnings > 0) {
     out << fmt::format(
-        "\n{} row(s) warned: unstable (spread above 10%) or too few repetitions to decide; they "
-        "never fail. Close other work, raise --repetitions, or run base and candidate "
-        "interleaved.\n",
+        "\n{} row(s) warned: unstable (spread above 10%) or too few repetitions to decide (fewer "
+        "than 6 a side); they never fail. Close other work, raise --repetitions, or pool "
+        "interleaved rounds: ptbench compare BASE1,BASE2 CAND1,CAND2\n",
         result->warnings);
   }
   for (const auto& row : result->rows) {

@@ -33,7 +33,7 @@ struct ComparisonRow {
   double slowdown = 0;   // > 0: worse; oriented by direction (a halved rate is +1.0)
   double p_value = 1;    // Mann-Whitney, two-sided (1 when not applicable)
   double threshold = 0;  // the effective threshold: max(option, measured noise)
-  std::string rule;      // mann-whitney | disjoint-range | none
+  std::string rule;      // mann-whitney | median-ci | none
   Verdict verdict = Verdict::kSame;
 };
 
@@ -52,6 +52,8 @@ std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
 // Loads samples from a run directory or a samples.csv path.
 std::optional<std::vector<Sample>> load_samples(const std::filesystem::path& where,
                                                 std::string* error);
+// The samples of several runs, comma-separated, pooled (for interleaved A/B rounds).
+std::optional<std::vector<Sample>> load_pooled(const std::string& list, std::string* error);
 
 void write_comparison_csv(std::ostream& out, const ComparisonResult& r);
 void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
@@ -59,8 +61,10 @@ void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
 // (customSmallerIsBetter for times, customBiggerIsBetter for rates).
 void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, bool smaller);
 
-// The whole command: prints the table, writes the files, returns the exit code.
-int compare_command(const std::filesystem::path& base, const std::filesystem::path& candidate,
+// The whole command: prints the table, writes the files, returns the exit code. `base` and
+// `candidate` are run directories or samples.csv files, each possibly a comma-separated list
+// whose samples are pooled.
+int compare_command(const std::string& base, const std::string& candidate,
                     const CompareOptions& opt, std::ostream& out, std::ostream& err);
 
 }  // namespace ptbench::harness

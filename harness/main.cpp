@@ -89,10 +89,15 @@ int main(int argc, char** argv) {
   auto* compare = app.add_subcommand(
       "compare",
       "Compare two runs (directories or samples.csv files) and fail on real regressions: "
-      "significant (Mann-Whitney, Bonferroni-corrected; disjoint ranges when repetitions are too "
-      "few) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad input");
-  compare->add_option("base", base_path, "the reference run")->required();
-  compare->add_option("candidate", candidate_path, "the run under test")->required();
+      "significant (Mann-Whitney, Bonferroni-corrected, or disjoint confidence intervals of the "
+      "medians) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad "
+      "input");
+  compare
+      ->add_option("base", base_path,
+                   "the reference run: a run directory or samples.csv, or several, "
+                   "comma-separated, whose samples are pooled")
+      ->required();
+  compare->add_option("candidate", candidate_path, "the run under test, the same way")->required();
   compare->add_option("--alpha", cmp.alpha, "significance level before correction (default 0.01)")
       ->check(CLI::Range(1e-9, 0.5));
   compare

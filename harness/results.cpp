@@ -48,7 +48,8 @@ const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
                                                   "min",         "max",
                                                   "ci95_low",    "ci95_high",
                                                   "ci_coverage", "ratio_to_baseline",
-                                                  "baseline",    "stable",
+                                                  "baseline",    "ratio_to_floor",
+                                                  "floor",       "stable",
                                                   "errors",      "error"};
 
 MetricInfo metric_info(const std::string& metric) {
@@ -299,6 +300,8 @@ void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows) {
                         num(st.ci_coverage),
                         csv_number(r.ratio_to_baseline),
                         r.baseline,
+                        csv_number(r.ratio_to_floor),
+                        r.floor,
                         r.stable ? "true" : "false",
                         std::to_string(r.errors),
                         r.error});
@@ -328,14 +331,14 @@ void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
                          const std::map<std::string, std::string>& baselines) {
   std::string suite;
   bool any_unstable = false, any_error = false;
-  // Rate suites (they report bytes_per_second) are shown by their rate, the others by time.
-  std::set<std::string> rate_suites, has_floor;
+  // A benchmark that reports bytes_per_second is shown by its rate, the others by their time.
+  std::set<std::string> rate_benchmarks, has_floor;
   for (const auto& r : rows) {
-    if (r.metric == "bytes_per_second" && r.stats.n > 0) rate_suites.insert(r.suite);
+    if (r.metric == "bytes_per_second" && r.stats.n > 0) rate_benchmarks.insert(r.benchmark);
     if (!r.floor.empty()) has_floor.insert(r.suite);
   }
   for (const auto& r : rows) {
-    const bool rate = rate_suites.count(r.suite) > 0;
+    const bool rate = rate_benchmarks.count(r.benchmark) > 0;
     if (r.metric != (rate ? "bytes_per_second" : "real_time") &&
         !(r.skipped && r.metric == "real_time")) {
       continue;
@@ -344,8 +347,8 @@ void print_summary_table(std::ostream& out, const std::vector<SummaryRow>& rows,
       suite = r.suite;
       auto b = baselines.find(suite);
       const std::string ratio_head = b == baselines.end() ? "ratio" : "× " + b->second;
-      out << fmt::format("\n{}\n{:<52} {:>10} {:>9} {:>3} {:>10}{}\n", suite, "benchmark",
-                         rate ? "rate" : "median", "spread", "n", ratio_head,
+      out << fmt::format("\n{}\n{:<52} {:>10} {:>9} {:>3} {:>10}{}\n", suite, "benchmark", "median",
+                         "spread", "n", ratio_head,
                          has_floor.count(suite) ? fmt::format(" {:>9}", "× floor") : "");
     }
     std::string label = fmt::format("{}/{}", r.mechanism, r.endpoint);

@@ -124,6 +124,26 @@ TEST(Results, CsvFilesHaveTheSchemaHeaderAndParseBack) {
   EXPECT_EQ(first[*pm.table.column("stable")], "true");
 }
 
+TEST(Results, TheFloorRatioReachesTheCsv) {
+  std::vector<Sample> s = three_reps("BM_IpcLatency/pipe/process/cross-cpu/64", 20e3);
+  auto floor = three_reps("BM_Floor/cacheline/process/cross-cpu/64", 1e3);
+  for (auto& f : floor) f.suite = "floor";
+  for (auto& x : s) x.suite = "ipc_latency";
+  s.insert(s.end(), floor.begin(), floor.end());
+  std::ostringstream out;
+  write_summary_csv(
+      out, summarize_samples(
+               s, {},
+               {{"ipc_latency",
+                 *parse_floor_spec("BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time")}}));
+  auto parsed = parse_csv(out.str(), kSummaryColumns);
+  ASSERT_EQ(parsed.error, "");
+  const auto& row = parsed.table.rows[0];
+  EXPECT_EQ(row[*parsed.table.column("benchmark")], "BM_IpcLatency/pipe/process/cross-cpu/64");
+  EXPECT_EQ(row[*parsed.table.column("ratio_to_floor")], "20");
+  EXPECT_EQ(row[*parsed.table.column("floor")], "BM_Floor/cacheline/process/cross-cpu/64");
+}
+
 TEST(Results, TableShowsRatiosAndMarksUnstableRows) {
   std::vector<Sample> s = three_reps("BM_Create/pthread/thread/unpinned/0", 50e3);
   for (int rep = 0; rep < 3; ++rep) {
