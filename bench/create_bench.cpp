@@ -55,6 +55,8 @@ void* empty_thread(void*) {
 // Timed: pthread_create of a thread that returns at once, and pthread_join. The baseline.
 void BM_pthread(benchmark::State& state, std::size_t rss_mib) {
   set_resident_ballast(rss_mib);
+  pthread_t warm;  // the first create after touching the ballast pays a one-time cost
+  if (pthread_create(&warm, nullptr, empty_thread, nullptr) == 0) pthread_join(warm, nullptr);
   RusageCounters usage;
   for (auto _ : state) {
     pthread_t t;
@@ -81,6 +83,11 @@ void BM_std_thread(benchmark::State& state, std::size_t rss_mib) {
 // Timed: fork, the child's _exit(0), and waitpid: the full cycle a process pays.
 void BM_fork(benchmark::State& state, std::size_t rss_mib) {
   set_resident_ballast(rss_mib);
+  if (pid_t warm = fork(); warm == 0) {
+    _exit(0);
+  } else if (warm > 0) {
+    waitpid(warm, nullptr, 0);
+  }
   RusageCounters usage;
   for (auto _ : state) {
     pid_t pid = fork();
@@ -136,6 +143,11 @@ void BM_fork_interval(benchmark::State& state, ForkInterval interval) {
 // Timed: vfork, the child's _exit(0) (the parent is suspended until then), and waitpid.
 void BM_vfork(benchmark::State& state, std::size_t rss_mib) {
   set_resident_ballast(rss_mib);
+  if (pid_t warm = vfork(); warm == 0) {
+    _exit(0);
+  } else if (warm > 0) {
+    waitpid(warm, nullptr, 0);
+  }
   RusageCounters usage;
   for (auto _ : state) {
     pid_t pid = vfork();
