@@ -129,8 +129,8 @@ std::uint32_t spin_limit_for(Placement placement) {
   return placement == Placement::kSameCpu ? 0 : kSpinBeforeSleep;
 }
 
-RingProducer::RingProducer(RingControl* control, std::byte* data, WaitPolicy policy,
-                           Placement placement, std::chrono::milliseconds timeout)
+RingEnd::RingEnd(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
+                 std::chrono::milliseconds timeout)
     : ctl_(control),
       data_(data),
       cap_(control->capacity),
@@ -180,16 +180,6 @@ Status RingProducer::push(const void* msg, std::size_t size) {
   notify(ctl_->data, policy_);
   return {};
 }
-
-RingConsumer::RingConsumer(RingControl* control, std::byte* data, WaitPolicy policy,
-                           Placement placement, std::chrono::milliseconds timeout)
-    : ctl_(control),
-      data_(data),
-      cap_(control->capacity),
-      mask_(control->capacity - 1),
-      policy_(policy),
-      spin_limit_(spin_limit_for(placement)),
-      timeout_(timeout) {}
 
 Status RingConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
   RecordHeader* rec = header_at(data_, tail_ & mask_);

@@ -39,36 +39,37 @@ struct alignas(64) RingControl {
 // Ring capacity for messages of up to `max_message` bytes.
 std::size_t ring_capacity(std::size_t max_message);
 
-class RingProducer {
+// What both ends of one direction know: the shared control block and data, and how to wait.
+class RingEnd {
  public:
-  RingProducer(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
-               std::chrono::milliseconds timeout);
-  Status push(const void* msg, std::size_t size);
+  RingEnd(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
+          std::chrono::milliseconds timeout);
 
- private:
+ protected:
   RingControl* ctl_;
   std::byte* data_;
   std::uint64_t cap_, mask_;
-  std::uint64_t head_ = 0, cached_tail_ = 0, seq_ = 1;
   WaitPolicy policy_;
   std::uint32_t spin_limit_;  // spin_futex: pauses before sleeping (0 on one CPU)
   std::chrono::milliseconds timeout_;
 };
 
-class RingConsumer {
+class RingProducer : private RingEnd {
  public:
-  RingConsumer(RingControl* control, std::byte* data, WaitPolicy policy, Placement placement,
-               std::chrono::milliseconds timeout);
+  using RingEnd::RingEnd;
+  Status push(const void* msg, std::size_t size);
+
+ private:
+  std::uint64_t head_ = 0, cached_tail_ = 0, seq_ = 1;
+};
+
+class RingConsumer : private RingEnd {
+ public:
+  using RingEnd::RingEnd;
   Status pop(void* buf, std::size_t capacity, std::size_t* size);
 
  private:
-  RingControl* ctl_;
-  std::byte* data_;
-  std::uint64_t cap_, mask_;
   std::uint64_t tail_ = 0, seq_ = 1;
-  WaitPolicy policy_;
-  std::uint32_t spin_limit_;  // spin_futex: pauses before sleeping (0 on one CPU)
-  std::chrono::milliseconds timeout_;
 };
 
 // Lost wake-ups detected so far by the rings of a transport (both directions). A lost wake-up is

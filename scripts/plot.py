@@ -71,7 +71,8 @@ def fork_memory(plt, rows, run_dir):
         plt.close(fig)
         return
     ax.set_xlabel("parent's resident memory (MiB of touched ballast)")
-    ax.set_ylabel("µs per create + wait")
+    ax.set_yscale("log")
+    ax.set_ylabel("µs per create + wait (log)")
     ax.set_title("fork copies page tables: cost against the parent's memory")
     ax.legend()
     save(fig, run_dir, "fork_memory")
@@ -93,7 +94,7 @@ def switch(plt, rows, run_dir):
         ax.bar([x + i * width for x in range(len(groups))], vals, width, label=endpoint,
                color="tab:red" if endpoint == "process" else "tab:blue")
     ax.set_xticks([x + width / 2 for x in range(len(groups))])
-    ax.set_xticklabels([f"{m}\n{p}" for m, p in groups], fontsize=8)
+    ax.set_xticklabels([f"{m} {p}" for m, p in groups], fontsize=8, rotation=40, ha="right")
     ax.set_ylabel("µs per round trip (two hand-offs)")
     ax.set_title("Hand-off round trip: process against thread (same-cpu: two context switches)")
     ax.legend()
