@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
                   "seconds each repetition runs at least (default 0.05 quick, 0.01 full)")
       ->check(CLI::Range(0.0001, 60.0));
   run->add_option("--seed", seed, "seed of the random interleaving order (default: random)");
-  run->add_option("--timeout", opt.timeout_s, "seconds one repetition may take before it is killed")
+  run->add_option("--timeout", opt.timeout_s,
+                  "deadline of one batch (a program's benchmarks of one round): this many seconds "
+                  "plus 15 per benchmark; then it is killed and its benchmarks rerun one by one")
       ->check(CLI::Range(1.0, 86400.0));
 
   auto* list = app.add_subcommand("list", "List the benchmarks a run would execute");

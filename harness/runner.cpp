@@ -246,7 +246,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
 
   // Runs `benches` (of one program) in one process; returns the parsed output or the reason.
   auto run_batch = [&](const std::string& program, const std::vector<const Listed*>& benches,
-                       int rep, const std::string& stem, ProcessResult* result) {
+                       const std::string& stem, ProcessResult* result) {
     std::string filter = "^(";
     for (std::size_t i = 0; i < benches.size(); ++i) {
       const std::string exact = exact_filter(benches[i]->name);
@@ -264,7 +264,6 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
                           std::chrono::milliseconds(static_cast<long>(
                               (opt.timeout_s + 15.0 * static_cast<double>(benches.size())) * 1000)),
                           &g_interrupted);
-    (void)rep;
     auto text = read_text_file(json);
     return text ? parse_gbench_json(*text) : GbenchFile{{}, {}, "no JSON output"};
   };
@@ -330,7 +329,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     }
     const std::string stem = fmt::format("{}_r{:02d}", suite, job.repetition);
     ProcessResult result;
-    auto parsed = run_batch(job.program, *job.benches, job.repetition, stem, &result);
+    auto parsed = run_batch(job.program, *job.benches, stem, &result);
     if (result.cancelled) {
       interrupted = true;
       break;
@@ -348,7 +347,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       for (std::size_t k = 0; k < missing.size() && !interrupted; ++k) {
         const std::string one = fmt::format("{}_{:02d}", stem, k);
         ProcessResult r1;
-        auto p1 = run_batch(job.program, {missing[k]}, job.repetition, one, &r1);
+        auto p1 = run_batch(job.program, {missing[k]}, one, &r1);
         if (r1.cancelled) {
           interrupted = true;
           break;

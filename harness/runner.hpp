@@ -19,7 +19,7 @@ struct RunOptions {
   std::filesystem::path bench_dir;    // where the programs are
   std::vector<std::string> programs;  // program names in bench_dir
   std::optional<unsigned> seed;       // the interleaving order; default: random, recorded
-  double timeout_s = 600;             // per repetition
+  double timeout_s = 600;             // a batch's deadline: this plus 15 s per benchmark in it
 };
 
 // A benchmark as one program lists it.
