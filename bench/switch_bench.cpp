@@ -31,6 +31,7 @@
 
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "ipc/boost_deadline.hpp"
 
 namespace ptbench::bench {
 namespace {
@@ -61,7 +62,7 @@ const char* name_of(Primitive p) {
 }
 
 Status overdue(const char* what) {
-  return {ipc::Errc::kTimeout, fmt::format("{}: no hand-off within the deadline", what)};
+  return ipc::timed_out(what, ipc::kDefaultTimeout);
 }
 
 // One direction of a hand-off: signal() makes the next wait() return. Objects live in memory
@@ -126,8 +127,7 @@ class EventfdHandoff final : public Handoff {
 
 // The shared-memory primitives sit in one page each, mapped MAP_SHARED before any fork.
 template <typename T>
-T* shared_new(bool shared_with_process) {
-  (void)shared_with_process;
+T* shared_new() {
   void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : new (p) T();
 }
@@ -142,7 +142,7 @@ class FutexHandoff final : public Handoff {
  public:
   // Threads use the private futex operations a thread library would; processes the shared ones.
   explicit FutexHandoff(bool process)
-      : word_(shared_new<std::atomic<std::uint32_t>>(process)),
+      : word_(shared_new<std::atomic<std::uint32_t>>()),
         wait_op_(process ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE),
         wake_op_(process ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE) {}
   ~FutexHandoff() override { shared_delete(word_); }
@@ -167,7 +167,7 @@ class FutexHandoff final : public Handoff {
 
 class SemaphoreHandoff final : public Handoff {
  public:
-  explicit SemaphoreHandoff(bool process) : sem_(shared_new<sem_t>(process)) {
+  explicit SemaphoreHandoff(bool process) : sem_(shared_new<sem_t>()) {
     sem_init(sem_, process ? 1 : 0, 0);
   }
   ~SemaphoreHandoff() override {
@@ -196,7 +196,7 @@ class CondvarHandoff final : public Handoff {
  public:
   explicit CondvarHandoff(bool process) : process_(process) {
     if (process_) {
-      ip_ = shared_new<IpShared>(true);
+      ip_ = shared_new<IpShared>();
     } else {
       th_ = std::make_unique<ThreadShared>();
     }
@@ -216,8 +216,7 @@ class CondvarHandoff final : public Handoff {
   }
   Status wait() override {
     if (process_) {
-      const auto deadline = boost::posix_time::microsec_clock::universal_time() +
-                            boost::posix_time::milliseconds(ipc::kDefaultTimeout.count());
+      const auto deadline = ipc::deadline_after(ipc::kDefaultTimeout);
       boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
       while (!ip_->flag) {
         if (!ip_->cv.timed_wait(lock, deadline)) return overdue("condvar");
@@ -252,7 +251,7 @@ class CondvarHandoff final : public Handoff {
 // Both tasks on one CPU: the waiter yields until the flag is set.
 class YieldHandoff final : public Handoff {
  public:
-  YieldHandoff() : flag_(shared_new<std::atomic<std::uint32_t>>(true)) {}
+  YieldHandoff() : flag_(shared_new<std::atomic<std::uint32_t>>()) {}
   ~YieldHandoff() override { shared_delete(flag_); }
   Status signal() override {
     flag_->store(1, std::memory_order_release);
@@ -354,7 +353,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   const double own = own_cost_ns(c, 2000);
   auto to_peer = make_handoff(c.primitive, c.endpoint);
   auto to_us = make_handoff(c.primitive, c.endpoint);
-  auto* counts = shared_new<PeerCounts>(true);
+  auto* counts = shared_new<PeerCounts>();
   const std::size_t ws = c.ws_kib;
   auto body = [&, counts, ws](const std::function<void()>& ready) -> Status {
     WorkingSet theirs(ws);
@@ -450,7 +449,7 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
   auto cpus = ipc::cpus_for(placement, ipc::allowed_cpus());
   std::vector<std::unique_ptr<Handoff>> pipes;
   for (int i = 0; i < tasks; ++i) pipes.push_back(std::make_unique<PipeHandoff>());
-  auto* stop = shared_new<std::atomic<int>>(true);
+  auto* stop = shared_new<std::atomic<int>>();
   std::vector<std::unique_ptr<ipc::Peer>> peers;
   auto cpu_of = [&](int i) { return i % 2 == 0 ? cpus.cpus.first : cpus.cpus.second; };
   ipc::ScopedPin pin(cpu_of(0));

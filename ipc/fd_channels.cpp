@@ -56,11 +56,6 @@ Status peer_closed(const char* what) {
   return {Errc::kPeerClosed, fmt::format("{}: the peer closed its end", what)};
 }
 
-Status timed_out(const char* what, std::chrono::milliseconds timeout) {
-  return {Errc::kTimeout,
-          fmt::format("{}: no progress within {} ms (peer stuck or dead)", what, timeout.count())};
-}
-
 // Length-prefixed messages over a byte stream (pipe, FIFO, Unix stream socket, TCP).
 class StreamChannel final : public Channel {
  public:

@@ -34,7 +34,6 @@ class Peer {
   // Joins (killing a process peer at once) if join() was not called.
   ~Peer();
 
-  Endpoint endpoint() const { return endpoint_; }
   pid_t pid() const { return pid_; }
 
   Peer(const Peer&) = delete;

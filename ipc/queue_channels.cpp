@@ -15,6 +15,7 @@
 #include <fstream>
 #include <vector>
 
+#include "ipc/boost_deadline.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/names.hpp"
 
@@ -26,11 +27,6 @@ long read_proc_long(const char* path, long fallback) {
   std::ifstream in(path);
   long v = 0;
   return in >> v ? v : fallback;
-}
-
-Status timed_out(const char* what, std::chrono::milliseconds timeout) {
-  return {Errc::kTimeout,
-          fmt::format("{}: no progress within {} ms (peer stuck or dead)", what, timeout.count())};
 }
 
 Status too_large_for_channel(std::size_t size, std::size_t max) {
@@ -262,11 +258,6 @@ Status make_sysv(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
 // ---- Boost.Interprocess message_queue -------------------------------------------------------
 
 namespace bip = boost::interprocess;
-
-boost::posix_time::ptime deadline_after(std::chrono::milliseconds timeout) {
-  return boost::posix_time::microsec_clock::universal_time() +
-         boost::posix_time::milliseconds(timeout.count());
-}
 
 class BoostMqChannel final : public Channel {
  public:

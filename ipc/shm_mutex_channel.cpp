@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "ipc/boost_deadline.hpp"
 #include "ipc/channel.hpp"
 #include "ipc/shm_segment.hpp"
 
@@ -27,16 +28,6 @@ struct Mailbox {
   // the message bytes follow, at offset kData
 };
 constexpr std::size_t kData = (sizeof(Mailbox) + 63) & ~std::size_t{63};
-
-boost::posix_time::ptime deadline_after(std::chrono::milliseconds timeout) {
-  return boost::posix_time::microsec_clock::universal_time() +
-         boost::posix_time::milliseconds(timeout.count());
-}
-
-Status timed_out(const char* what, std::chrono::milliseconds timeout) {
-  return {Errc::kTimeout,
-          fmt::format("{}: no progress within {} ms (peer stuck or dead)", what, timeout.count())};
-}
 
 class ShmMutexChannel final : public Channel {
  public:

@@ -72,10 +72,7 @@ Status wait(Ready ready, EventCount& ec, std::atomic<std::uint64_t>& lost, WaitP
             std::uint32_t spin_limit, std::chrono::milliseconds timeout, const char* what) {
   if (ready()) return {};
   DeadlineGuard guard(timeout);
-  auto overdue = [&] {
-    return Status{Errc::kTimeout, fmt::format("{}: no progress within {} ms (peer stuck or dead)",
-                                              what, timeout.count())};
-  };
+  auto overdue = [&] { return timed_out(what, timeout); };
   if (policy == WaitPolicy::kSpin || (policy == WaitPolicy::kSpinFutex && spin_limit > 0)) {
     for (std::uint32_t n = 1;; ++n) {
       cpu_relax();

@@ -10,6 +10,11 @@ Status Status::from_errno(const std::string& what, int err) {
   return {Errc::kSystem, fmt::format("{}: {}", what, std::strerror(err))};
 }
 
+Status timed_out(const char* what, std::chrono::milliseconds timeout) {
+  return {Errc::kTimeout,
+          fmt::format("{}: no progress within {} ms (peer stuck or dead)", what, timeout.count())};
+}
+
 const char* errc_name(Errc e) {
   switch (e) {
     case Errc::kOk:

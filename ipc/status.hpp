@@ -1,6 +1,7 @@
 // Errors are values at the channel boundary: every operation returns a Status the caller reports.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -35,5 +36,8 @@ class [[nodiscard]] Status {
 };
 
 const char* errc_name(Errc e);
+
+// kTimeout for a blocking call that made no progress before its deadline.
+Status timed_out(const char* what, std::chrono::milliseconds timeout);
 
 }  // namespace ptbench::ipc
