@@ -18,6 +18,7 @@
 #include "ipc/message.hpp"
 #include "ipc/names.hpp"
 #include "ipc/peer.hpp"
+#include "ipc/status_testing.hpp"
 
 namespace ptbench::ipc {
 namespace {
@@ -131,8 +132,8 @@ TEST_P(ChannelTest, EverySizeArrivesIntactBothWays) {
   std::unique_ptr<Channel> ch;
   const int rounds = 3;
   const int count = static_cast<int>(sizes.size()) * rounds;
-  ASSERT_TRUE(start_channel_peer(
-      *t, GetParam().endpoint, -1, [&](Channel& c) { return echo(c, max, count); }, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(
+      *t, GetParam().endpoint, -1, [&](Channel& c) { return echo(c, max, count); }, &peer, &ch)));
   std::vector<unsigned char> out(max), in(max);
   fill_pattern(out.data(), out.size());
   std::uint64_t seq = 0;
@@ -170,7 +171,7 @@ TEST_P(ChannelTest, HundredThousandSmallMessagesStreamInOrder) {
     const char done[] = "done";
     return c.send(done, sizeof done);
   };
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch)));
   unsigned char msg[kSize];
   fill_pattern(msg, kSize);
   const auto sum = payload_checksum(msg, kSize);
@@ -202,12 +203,12 @@ TEST_P(ChannelTest, APeerThatDiesMidExchangeIsAnErrorWithinTheDeadline) {
     if (process) raise(SIGKILL);
     return {};
   };
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, body, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, body, &peer, &ch)));
   unsigned char msg[64] = {1, 2, 3};
   std::size_t n = 0;
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(ch->send(msg, sizeof msg));
-    ASSERT_TRUE(ch->recv(msg, sizeof msg, &n));
+    ASSERT_TRUE(IsOk(ch->send(msg, sizeof msg)));
+    ASSERT_TRUE(IsOk(ch->recv(msg, sizeof msg, &n)));
   }
   const auto t0 = std::chrono::steady_clock::now();
   // The send may still succeed (buffered); the reply can never come.
@@ -233,12 +234,12 @@ TEST_P(ChannelTest, AMessageTooLargeForTheReceiveBufferIsAnError) {
     std::vector<unsigned char> big(4096, 7);
     return c.send(big.data(), big.size());
   };
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, sender, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, sender, &peer, &ch)));
   unsigned char small[100];
   std::size_t n = 0;
   Status s = ch->recv(small, sizeof small, &n);
   EXPECT_EQ(s.code(), Errc::kTooLarge) << s.message();
-  EXPECT_TRUE(peer->join());
+  EXPECT_TRUE(IsOk(peer->join()));
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ChannelTest, testing::ValuesIn([] {
@@ -281,9 +282,9 @@ TEST(ChannelLimits, SendingMoreThanTheConfiguredMaximumIsRefused) {
     ChannelOptions o;
     o.max_message = 4096;
     std::unique_ptr<Transport> t;
-    ASSERT_TRUE(make_transport(m, o, &t)) << to_string(m);
+    ASSERT_TRUE(IsOk(make_transport(m, o, &t))) << to_string(m);
     std::unique_ptr<Channel> a;
-    ASSERT_TRUE(t->open(Side::kA, &a));
+    ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
     Status s = a->send(big.data(), big.size());
     EXPECT_EQ(s.code(), Errc::kTooLarge) << to_string(m) << ": " << s.message();
   }

@@ -283,22 +283,30 @@ class FifoTransport final : public Transport {
   Mechanism mechanism() const override { return Mechanism::kFifo; }
   std::size_t max_message() const override { return opt_.max_message; }
 
-  // Opens by path, as two programs would. The write end first, O_RDWR (which Linux defines for
-  // FIFOs): it never blocks. Then the read end, blocking until a writer exists, which is the
-  // peer's write end: a read before that would see end of file. The peer's death later shows as
-  // end of file on our read end, whose only writer is the peer.
+  // Opens by path, as two programs would, both sides in the same order: a2b, then b2a. Each open
+  // of a FIFO blocks until the other side opens the same FIFO the other way, so the two opens
+  // meet in pairs and neither side returns before the peer holds its ends. That matters: a FIFO
+  // drops its contents when its last end closes, so a peer that wrote and exited before our read
+  // end existed would lose its message and leave our open waiting for a writer that never comes
+  // (it did, about once in 20 runs). Every end is pure (no O_RDWR), so the peer's death shows as
+  // end of file on the read end and EPIPE on the write end.
   Status open(Side side, std::unique_ptr<Channel>* out) override {
-    const std::string mine = dir_ + (side == Side::kA ? "/b2a" : "/a2b");
-    const std::string theirs = dir_ + (side == Side::kA ? "/a2b" : "/b2a");
-    Fd w(::open(theirs.c_str(), O_RDWR | O_CLOEXEC));
-    if (w.get() < 0) return Status::from_errno("open " + theirs, errno);
+    const std::string a2b = dir_ + "/a2b";
+    const std::string b2a = dir_ + "/b2a";
     Fd r;
+    Fd w;
     DeadlineGuard guard(opt_.timeout);
-    while ((r = Fd(::open(mine.c_str(), O_RDONLY | O_CLOEXEC))).get() < 0) {
-      if (errno != EINTR) return Status::from_errno("open " + mine, errno);
-      if (guard.expired())
-        return timed_out("open FIFO (the peer never opened its end)", opt_.timeout);
-    }
+    auto open_end = [&](const std::string& path, int flags, Fd* fd) -> Status {
+      while ((*fd = Fd(::open(path.c_str(), flags | O_CLOEXEC))).get() < 0) {
+        if (errno != EINTR) return Status::from_errno("open " + path, errno);
+        if (guard.expired())
+          return timed_out("open FIFO (the peer never opened its end)", opt_.timeout);
+      }
+      return {};
+    };
+    const bool a = side == Side::kA;
+    if (auto s = open_end(a2b, a ? O_WRONLY : O_RDONLY, a ? &w : &r); !s) return s;
+    if (auto s = open_end(b2a, a ? O_RDONLY : O_WRONLY, a ? &r : &w); !s) return s;
     *out = std::make_unique<StreamChannel>(std::move(r), std::move(w), false, opt_.timeout);
     return {};
   }

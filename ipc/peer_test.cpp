@@ -1,4 +1,5 @@
 #include "ipc/peer.hpp"
+#include "ipc/status_testing.hpp"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -25,14 +26,14 @@ class PeerTest : public testing::TestWithParam<Endpoint> {
 
 TEST_P(PeerTest, ReturnsTheBodysStatus) {
   std::unique_ptr<Peer> peer;
-  ASSERT_TRUE(Peer::start(
+  ASSERT_TRUE(IsOk(Peer::start(
       GetParam(), -1,
       [](auto& ready) {
         ready();
         return Status{Errc::kCorrupt, "checksum mismatch in message 7"};
       },
-      &peer));
-  ASSERT_TRUE(peer->wait_ready());
+      &peer)));
+  ASSERT_TRUE(IsOk(peer->wait_ready()));
   Status s = peer->join();
   EXPECT_EQ(s.code(), Errc::kCorrupt);
   EXPECT_NE(s.message().find("message 7"), std::string::npos) << s.message();
@@ -40,12 +41,12 @@ TEST_P(PeerTest, ReturnsTheBodysStatus) {
 
 TEST_P(PeerTest, FailingBeforeReadyIsAnErrorNotAHang) {
   std::unique_ptr<Peer> peer;
-  ASSERT_TRUE(Peer::start(
+  ASSERT_TRUE(IsOk(Peer::start(
       GetParam(), -1,
       [](auto&) {
         return Status{Errc::kSystem, "could not open its end"};
       },
-      &peer));
+      &peer)));
   Status s = peer->wait_ready(2s);
   EXPECT_FALSE(s);
   EXPECT_NE(s.message().find("could not open its end"), std::string::npos) << s.message();
@@ -55,15 +56,15 @@ TEST_P(PeerTest, RunsOnTheRequestedCpu) {
   const auto cpus = allowed_cpus();
   const int cpu = cpus.back();
   std::unique_ptr<Peer> peer;
-  ASSERT_TRUE(Peer::start(
+  ASSERT_TRUE(IsOk(Peer::start(
       GetParam(), cpu,
       [cpu](auto& ready) {
         ready();
         return sched_getcpu() == cpu ? Status{} : Status{Errc::kSystem, "not on the pinned CPU"};
       },
-      &peer));
-  ASSERT_TRUE(peer->wait_ready());
-  EXPECT_TRUE(peer->join());
+      &peer)));
+  ASSERT_TRUE(IsOk(peer->wait_ready()));
+  EXPECT_TRUE(IsOk(peer->join()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, PeerTest, testing::Values(Endpoint::kProcess, Endpoint::kThread),
@@ -74,15 +75,15 @@ TEST(PeerProcess, AStuckChildIsKilledAndReapedAtTheDeadline) {
   GTEST_SKIP() << "no fork under TSan";
 #endif
   std::unique_ptr<Peer> peer;
-  ASSERT_TRUE(Peer::start(
+  ASSERT_TRUE(IsOk(Peer::start(
       Endpoint::kProcess, -1,
       [](auto& ready) {
         ready();
         pause();  // stuck forever
         return Status{};
       },
-      &peer));
-  ASSERT_TRUE(peer->wait_ready());
+      &peer)));
+  ASSERT_TRUE(IsOk(peer->wait_ready()));
   const pid_t pid = peer->pid();
   const auto t0 = std::chrono::steady_clock::now();
   Status s = peer->join(300ms);
@@ -97,15 +98,15 @@ TEST(PeerProcess, ACrashingChildIsReportedWithItsSignal) {
   GTEST_SKIP() << "no fork under TSan";
 #endif
   std::unique_ptr<Peer> peer;
-  ASSERT_TRUE(Peer::start(
+  ASSERT_TRUE(IsOk(Peer::start(
       Endpoint::kProcess, -1,
       [](auto& ready) {
         ready();
         raise(SIGABRT);
         return Status{};
       },
-      &peer));
-  ASSERT_TRUE(peer->wait_ready());
+      &peer)));
+  ASSERT_TRUE(IsOk(peer->wait_ready()));
   Status s = peer->join();
   EXPECT_EQ(s.code(), Errc::kPeerClosed);
   EXPECT_NE(s.message().find("signal 6"), std::string::npos) << s.message();

@@ -9,6 +9,7 @@
 
 #include "ipc/message.hpp"
 #include "ipc/peer.hpp"
+#include "ipc/status_testing.hpp"
 
 namespace ptbench::ipc {
 namespace {
@@ -61,7 +62,7 @@ TEST_P(ShmRingTest, VariableSizesSurviveManyWrapArounds) {
   };
   std::unique_ptr<Peer> peer;
   std::unique_ptr<Channel> ch;
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch)));
   std::vector<unsigned char> msg(kMax);
   fill_pattern(msg.data(), msg.size());
   for (int i = 0; i < kCount; ++i) {
@@ -94,20 +95,20 @@ TEST_P(ShmRingTest, PingPongLosesNoWakeUps) {
   };
   std::unique_ptr<Peer> peer;
   std::unique_ptr<Channel> ch;
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, echo, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, echo, &peer, &ch)));
   unsigned char msg[24];
   fill_pattern(msg, sizeof msg);
   const auto sum = payload_checksum(msg, sizeof msg);
   unsigned char in[64];
   for (int i = 1; i <= kRounds; ++i) {
     stamp(msg, sizeof msg, i, sum);
-    ASSERT_TRUE(ch->send(msg, sizeof msg));
+    ASSERT_TRUE(IsOk(ch->send(msg, sizeof msg)));
     std::size_t n = 0;
     Status s = ch->recv(in, sizeof in, &n);
     ASSERT_TRUE(s) << "round " << i << ": " << s.message();
     ASSERT_TRUE(verify(in, n, sizeof msg, i));
   }
-  EXPECT_TRUE(peer->join());
+  EXPECT_TRUE(IsOk(peer->join()));
   EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
 }
 
@@ -129,7 +130,7 @@ TEST_P(ShmRingTest, AProducerWaitsForSpaceAndResumes) {
   };
   std::unique_ptr<Peer> peer;
   std::unique_ptr<Channel> ch;
-  ASSERT_TRUE(start_channel_peer(*t, GetParam().endpoint, -1, slow, &peer, &ch));
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, slow, &peer, &ch)));
   std::vector<unsigned char> msg(kSize);
   fill_pattern(msg.data(), msg.size());
   const auto sum = payload_checksum(msg.data(), kSize);
