@@ -50,7 +50,7 @@ class RingEnd {
   std::byte* data_;
   std::uint64_t cap_, mask_;
   WaitPolicy policy_;
-  std::uint32_t spin_limit_;  // spin_futex: pauses before sleeping (0 on one CPU)
+  std::chrono::nanoseconds spin_budget_;  // spin_futex: spin this long, then sleep (0 on one CPU)
   std::chrono::milliseconds timeout_;
 };
 

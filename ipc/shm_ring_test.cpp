@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "ipc/message.hpp"
@@ -142,6 +145,41 @@ TEST_P(ShmRingTest, AProducerWaitsForSpaceAndResumes) {
   Status s = peer->join();
   EXPECT_TRUE(s) << s.message();
   EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
+}
+
+// The sleeping policies sleep: a receiver left waiting 300 ms burns a small part of that in
+// CPU time (spin_futex spins only its short budget first); spin, for contrast, burns it all.
+TEST(ShmRing, ASleepingPolicyWaitsWithoutBurningTheCpu) {
+  for (WaitPolicy policy : {WaitPolicy::kFutex, WaitPolicy::kSpinFutex, WaitPolicy::kSpin}) {
+    ChannelOptions o;
+    o.max_message = 64;
+    o.policy = policy;
+    o.placement = Placement::kCrossCpu;
+    std::unique_ptr<Transport> t;
+    ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
+    auto late = [](Channel& c) -> Status {
+      std::this_thread::sleep_for(300ms);
+      unsigned char m[8] = {};
+      return c.send(m, sizeof m);
+    };
+    std::unique_ptr<Peer> peer;
+    std::unique_ptr<Channel> ch;
+    ASSERT_TRUE(IsOk(start_channel_peer(*t, Endpoint::kThread, -1, late, &peer, &ch)));
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    unsigned char m[8];
+    std::size_t n = 0;
+    ASSERT_TRUE(IsOk(ch->recv(m, sizeof m, &n)));
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    const double cpu_ms = static_cast<double>(c1.tv_sec - c0.tv_sec) * 1e3 +
+                          static_cast<double>(c1.tv_nsec - c0.tv_nsec) / 1e6;
+    if (policy == WaitPolicy::kSpin) {
+      EXPECT_GT(cpu_ms, 60) << "spin should have burnt the wait";  // even on a shared core
+    } else {
+      EXPECT_LT(cpu_ms, 30) << to_string(policy) << " spun instead of sleeping";
+    }
+    EXPECT_TRUE(IsOk(peer->join()));
+  }
 }
 
 TEST(ShmRing, CapacityHoldsTwoMaximalMessages) {
