@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -108,6 +110,78 @@ void section_table(std::ostream& out, const std::vector<Row>& rows, const std::s
   }
 }
 
+// 8 B, 4 KiB, 1 MiB: message sizes as people write them.
+std::string size_label(long long bytes) {
+  if (bytes >= (1 << 20) && bytes % (1 << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{} B", bytes);
+}
+
+// The section at a glance: one row per mechanism and endpoint, one column per message size, for
+// one placement; the full table follows folded. Cells are medians; a cell says why it is empty.
+void glance_table(std::ostream& out, const std::vector<Row>& rows, const std::string& suite,
+                  const std::string& metric, const std::string& placement) {
+  std::vector<long long> sizes;
+  std::vector<std::string> order;  // row keys in the summary's order
+  std::map<std::string, std::map<long long, std::string>> cells;
+  std::map<std::string, std::map<long long, std::string>> floors;  // by endpoint
+  for (const auto& r : rows) {
+    if (r["suite"] != suite || r["placement"] != placement) continue;
+    const bool skipped = r["error"].rfind(kSkippedPrefix, 0) == 0;
+    if (r["metric"] != metric && !(skipped && r["metric"] == "real_time")) continue;
+    auto bytes = parse_number(r["payload_bytes"]);
+    if (!bytes) continue;
+    const auto size = static_cast<long long>(*bytes);
+    if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
+    const std::string key = fmt::format("{} | {}", label(r), r["endpoint"]);
+    if (!cells.count(key)) order.push_back(key);
+    std::string cell = skipped ? "skipped" : human_value(r.num("median"), r["unit"]);
+    if (r["errors"] != "0" && !r["errors"].empty() && !skipped) cell = "FAILED";
+    cells[key][size] = cell;
+    const double floor = r.num("median") / r.num("ratio_to_floor");
+    if (std::isfinite(floor) && floor > 0) {
+      floors[r["endpoint"]][size] = human_value(floor, r["unit"]);
+    }
+  }
+  if (order.empty()) return;
+  std::sort(sizes.begin(), sizes.end());
+  out << fmt::format(
+      "At a glance ({}; medians; the last rows are the section's floor from the same run; the "
+      "full table is below):\n\n",
+      placement);
+  out << "| mechanism | endpoint |";
+  for (long long b : sizes) out << " " << size_label(b) << " |";
+  out << "\n|---|---|";
+  for (std::size_t i = 0; i < sizes.size(); ++i) out << "---:|";
+  out << "\n";
+  // The floor of the same run last, once if both endpoints share it.
+  if (floors.size() == 2 && floors.begin()->second == floors.rbegin()->second) {
+    floors = {{"both", floors.begin()->second}};
+  }
+  for (const auto& [endpoint, f] : floors) {
+    const std::string key = fmt::format("*hardware floor* | {}", endpoint);
+    order.push_back(key);
+    cells[key] = f;
+  }
+  for (const auto& key : order) {
+    out << "| " << key << " |";
+    for (long long b : sizes) {
+      auto it = cells[key].find(b);
+      out << " " << (it == cells[key].end() ? "–" : it->second) << " |";
+    }
+    out << "\n";
+  }
+  out << "\n";
+}
+
+// Folds a long table so the sections read at a glance.
+void folded_table(std::ostream& out, const std::string& summary,
+                  const std::function<void(std::ostream&)>& table) {
+  out << "<details><summary>" << summary << "</summary>\n\n";
+  table(out);
+  out << "\n</details>\n";
+}
+
 // Process against thread for every hand-off measured both ways.
 void thread_process_table(std::ostream& out, const std::vector<Row>& rows) {
   std::map<std::string, std::pair<const Row*, const Row*>> pairs;  // key without the endpoint
@@ -209,19 +283,27 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
         "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
         "a wake-up of a sleeping task on the other core. `tasks=1` rows make the same calls "
         "inside one task: the mechanism's own cost without a switch. Baseline: the pipe.\n\n";
-  section_table(md, *rows, "switch", "real_time", false, "per_switch_ns");
-  md << "\n";
   thread_process_table(md, *rows);
+  md << "\n";
+  folded_table(md, "Every primitive, endpoint, placement and working set", [&](std::ostream& o) {
+    section_table(o, *rows, "switch", "real_time", false, "per_switch_ns");
+  });
   chart(md, dir, "switch", "hand-off round trip, process against thread");
 
   md << "\n## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line bouncing "
         "between the same two CPUs.\n\n";
-  section_table(md, *rows, "ipc_latency", "real_time", true, "p99_ns");
+  glance_table(md, *rows, "ipc_latency", "real_time", "cross-cpu");
+  folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
+    section_table(o, *rows, "ipc_latency", "real_time", true, "p99_ns");
+  });
   chart(md, dir, "ipc_latency", "IPC round trip against message size");
 
   md << "\n## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
         "bandwidth at the same size.\n\n";
-  section_table(md, *rows, "ipc_throughput", "bytes_per_second", true, "receiver_cpu_s_per_gb");
+  glance_table(md, *rows, "ipc_throughput", "bytes_per_second", "cross-cpu");
+  folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
+    section_table(o, *rows, "ipc_throughput", "bytes_per_second", true, "receiver_cpu_s_per_gb");
+  });
   chart(md, dir, "ipc_throughput", "IPC throughput against message size");
 
   md << "\n## Floors\n\n";
