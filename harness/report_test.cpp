@@ -41,6 +41,11 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   EXPECT_NE(md.find("| pthread rss_mib=0 | thread |"), std::string::npos) << md;
   EXPECT_NE(md.find("× |"), std::string::npos);                            // ratios in the tables
   EXPECT_NE(md.find("skipped: POSIX message queues"), std::string::npos);  // skipped, with why
+  // IPC sections open with a mechanism x size table that ends with the floor of the same run.
+  EXPECT_NE(md.find("| mechanism | endpoint | 64 B |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| shm_ring policy=spin | thread |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| *hardware floor* |"), std::string::npos) << md;
+  EXPECT_NE(md.find("<details><summary>"), std::string::npos);  // the long tables, folded
   // Charts when matplotlib is there, or a note that says how to get them.
   if (note.empty()) {
     EXPECT_TRUE(fs::exists(dir_ / "charts/creation.png"));
