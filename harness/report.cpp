@@ -204,6 +204,42 @@ void thread_process_table(std::ostream& out, const std::vector<Row>& rows) {
   }
 }
 
+// Context switches at a glance: two tasks, no working set, process against thread on one CPU
+// (a switch) and across two (a wake-up on another core).
+void switch_glance_table(std::ostream& out, const std::vector<Row>& rows) {
+  const std::vector<std::string> placements = {"same-cpu", "cross-cpu"};
+  std::vector<std::string> order;
+  std::map<std::string, const Row*> cell;  // primitive|placement|endpoint
+  for (const auto& r : rows) {
+    if (r["suite"] != "switch" || r["metric"] != "real_time" || r["params"] != "tasks=2;ws_kib=0" ||
+        std::isnan(r.num("median"))) {
+      continue;
+    }
+    if (std::find(order.begin(), order.end(), r["mechanism"]) == order.end()) {
+      order.push_back(r["mechanism"]);
+    }
+    cell[r["mechanism"] + "|" + r["placement"] + "|" + r["endpoint"]] = &r;
+  }
+  if (order.empty()) return;
+  out << "At a glance (two tasks, no working set; medians of the round trip):\n\n"
+         "| primitive | same-cpu process | same-cpu thread | thread / process | cross-cpu "
+         "process | cross-cpu thread | thread / process |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& m : order) {
+    out << "| " << m << " |";
+    for (const auto& pl : placements) {
+      auto p = cell.find(m + "|" + pl + "|process");
+      auto t = cell.find(m + "|" + pl + "|thread");
+      const double pv = p == cell.end() ? NAN : p->second->num("median");
+      const double tv = t == cell.end() ? NAN : t->second->num("median");
+      out << fmt::format(" {} | {} | {} |", std::isnan(pv) ? "–" : human_value(pv, "ns"),
+                         std::isnan(tv) ? "–" : human_value(tv, "ns"),
+                         std::isnan(pv) || std::isnan(tv) ? "–" : fmt::format("{:.2f}", tv / pv));
+    }
+    out << "\n";
+  }
+  out << "\n";
+}
+
 std::string run_plot(const fs::path& dir) {
   const fs::path script = fs::path(PTBENCH_SOURCE_DIR) / "scripts/plot.py";
   const fs::path log = dir / "charts.log";
@@ -283,8 +319,9 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
         "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
         "a wake-up of a sleeping task on the other core. `tasks=1` rows make the same calls "
         "inside one task: the mechanism's own cost without a switch. Baseline: the pipe.\n\n";
-  thread_process_table(md, *rows);
-  md << "\n";
+  switch_glance_table(md, *rows);
+  folded_table(md, "Process against thread for every placement, task count and working set",
+               [&](std::ostream& o) { thread_process_table(o, *rows); });
   folded_table(md, "Every primitive, endpoint, placement and working set", [&](std::ostream& o) {
     section_table(o, *rows, "switch", "real_time", false, "per_switch_ns");
   });

@@ -14,7 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The fixture is the CSV output of a real small run (ptbench run --filter ... --repetitions 3).
+// The fixture is the CSV output of a real small run (ptbench run --filter ... --repetitions 3;
+// the filter is in its host.csv).
 class Report : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,6 +47,11 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   EXPECT_NE(md.find("| shm_ring policy=spin | thread |"), std::string::npos) << md;
   EXPECT_NE(md.find("| *hardware floor* |"), std::string::npos) << md;
   EXPECT_NE(md.find("<details><summary>"), std::string::npos);  // the long tables, folded
+  // Context switches open with process against thread, on one CPU and across two.
+  EXPECT_NE(md.find("| primitive | same-cpu process | same-cpu thread | thread / process |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("\n| pipe | "), std::string::npos) << md;
   // Charts when matplotlib is there, or a note that says how to get them.
   if (note.empty()) {
     EXPECT_TRUE(fs::exists(dir_ / "charts/creation.png"));
