@@ -165,9 +165,10 @@ void glance_table(std::ostream& out, const std::vector<Row>& rows, const std::st
   }
   for (const auto& key : order) {
     out << "| " << key << " |";
+    const auto& row = cells.at(key);
     for (long long b : sizes) {
-      auto it = cells[key].find(b);
-      out << " " << (it == cells[key].end() ? "–" : it->second) << " |";
+      auto it = row.find(b);
+      out << " " << (it == row.end() ? "–" : it->second) << " |";
     }
     out << "\n";
   }
@@ -327,21 +328,26 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
   });
   chart(md, dir, "switch", "hand-off round trip, process against thread");
 
-  md << "\n## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line bouncing "
-        "between the same two CPUs.\n\n";
-  glance_table(md, *rows, "ipc_latency", "real_time", "cross-cpu");
-  folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
-    section_table(o, *rows, "ipc_latency", "real_time", true, "p99_ns");
-  });
-  chart(md, dir, "ipc_latency", "IPC round trip against message size");
-
-  md << "\n## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
-        "bandwidth at the same size.\n\n";
-  glance_table(md, *rows, "ipc_throughput", "bytes_per_second", "cross-cpu");
-  folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
-    section_table(o, *rows, "ipc_throughput", "bytes_per_second", true, "receiver_cpu_s_per_gb");
-  });
-  chart(md, dir, "ipc_throughput", "IPC throughput against message size");
+  // An IPC section: the at-a-glance table, every row folded below it, and the chart.
+  auto ipc_section = [&](const std::string& heading, const std::string& suite,
+                         const std::string& metric, const std::string& extra_metric,
+                         const std::string& chart_alt) {
+    md << "\n" << heading << "\n\n";
+    glance_table(md, *rows, suite, metric, "cross-cpu");
+    folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
+      section_table(o, *rows, suite, metric, true, extra_metric);
+    });
+    chart(md, dir, suite, chart_alt);
+  };
+  ipc_section(
+      "## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line bouncing "
+      "between the same two CPUs.",
+      "ipc_latency", "real_time", "p99_ns", "IPC round trip against message size");
+  ipc_section(
+      "## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
+      "bandwidth at the same size.",
+      "ipc_throughput", "bytes_per_second", "receiver_cpu_s_per_gb",
+      "IPC throughput against message size");
 
   md << "\n## Floors\n\n";
   section_table(md, *rows, "floor", "real_time", false, "p99_ns");

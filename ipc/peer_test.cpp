@@ -1,5 +1,4 @@
 #include "ipc/peer.hpp"
-#include "ipc/status_testing.hpp"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -9,6 +8,8 @@
 
 #include <atomic>
 #include <thread>
+
+#include "ipc/status_testing.hpp"
 
 namespace ptbench::ipc {
 namespace {
