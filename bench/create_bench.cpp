@@ -11,23 +11,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "bench/support/bench_support.hpp"
-
-extern char** environ;
+#include "bench/support/ipc_support.hpp"
+#include "bench/support/minimal_parent_client.hpp"
+#include "ipc/peer.hpp"
 
 namespace ptbench::bench {
 namespace {
 
 using ipc::Placement;
-constexpr const char* kTrue = "/bin/true";
 
 // Reaps `pid` and checks that it exited with status 0; reports an error to the benchmark if not.
 bool reap(benchmark::State& state, pid_t pid) {
@@ -43,19 +45,62 @@ bool reap(benchmark::State& state, pid_t pid) {
   return true;
 }
 
-void report(benchmark::State& state, const RusageCounters& usage) {
-  usage.report(state);
-  state.counters["parent_rss_mib"] = resident_mib();
-}
-
 void* empty_thread(void*) {
   return nullptr;
 }
 
-// Timed: pthread_create of a thread that returns at once, and pthread_join. The baseline.
-void BM_pthread(benchmark::State& state, std::size_t rss_mib) {
-  set_resident_ballast(rss_mib);
-  pthread_t warm;  // the first create after touching the ballast pays a one-time cost
+// Timed, in ptbench_minimal_parent (a small C program: one thread, no atfork handlers, a known
+// RSS): `mechanism` creates a task that exits at once and reaps it; batches of creations are timed
+// with one clock read pair each, so the clock is not in the number. The parent's RSS, mappings
+// and thread count are recorded beside it. Left out: the request to the minimal parent.
+void BM_minimal(benchmark::State& state, const std::string& mechanism, ipc::CpuPair cpus,
+                std::size_t rss_mib) {
+  std::unique_ptr<MinimalParent> parent;
+  mp_reply r{};
+  if (auto s = MinimalParent::start(mechanism, cpus.first, cpus.second, rss_mib, &parent);
+      !s || !(s = parent->batch(1, &r))) {
+    return state.SkipWithError(s.message().c_str());
+  }
+  // About a millisecond per batch: few requests, and never seconds for a slow creation.
+  const auto batch = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(1'000'000 / std::max<std::int64_t>(r.ns, 1), 1, 1000));
+  mp_reply total{};
+  while (state.KeepRunningBatch(batch)) {
+    if (auto s = parent->batch(batch, &r); !s) {
+      state.SkipWithError(s.message().c_str());
+      break;
+    }
+    state.SetIterationTime(static_cast<double>(r.ns) * 1e-9);
+    total.self_minflt += r.self_minflt;
+    total.child_minflt += r.child_minflt;
+    total.self_nvcsw += r.self_nvcsw;
+    total.self_nivcsw += r.self_nivcsw;
+  }
+  auto per_op = [](std::int64_t v) {
+    return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
+  };
+  state.counters["vcsw_per_op"] = per_op(total.self_nvcsw);
+  state.counters["ivcsw_per_op"] = per_op(total.self_nivcsw);
+  state.counters["minflt_per_op"] = per_op(total.self_minflt);
+  state.counters["child_minflt_per_op"] = per_op(total.child_minflt);
+  state.counters["parent_rss_mib"] = static_cast<double>(parent->hello().rss_kib) / 1024;
+  state.counters["parent_mappings"] = static_cast<double>(parent->hello().mappings);
+  state.counters["parent_threads"] = static_cast<double>(parent->hello().threads);
+}
+
+void record_parent(benchmark::State& state, const RusageCounters& usage) {
+  usage.report(state);
+  state.counters["parent_rss_mib"] = resident_mib();
+  state.counters["parent_threads"] = thread_count();
+}
+
+// The same creations from this benchmark process (Google Benchmark, Boost, fmt and the ipc
+// library mapped, its atfork handler and watchdog thread): what a large program pays. Timed:
+// pthread_create + join of a thread that returns at once.
+void BM_pthread_suite(benchmark::State& state, int cpu) {
+  set_resident_ballast(0);
+  ipc::ScopedPin pin(cpu);
+  pthread_t warm;  // the first create pays a one-time cost
   if (pthread_create(&warm, nullptr, empty_thread, nullptr) == 0) pthread_join(warm, nullptr);
   RusageCounters usage;
   for (auto _ : state) {
@@ -66,23 +111,13 @@ void BM_pthread(benchmark::State& state, std::size_t rss_mib) {
     }
     pthread_join(t, nullptr);
   }
-  report(state, usage);
+  record_parent(state, usage);
 }
 
-// Timed: constructing a std::thread with an empty lambda, and join. Left out: nothing else.
-void BM_std_thread(benchmark::State& state, std::size_t rss_mib) {
-  set_resident_ballast(rss_mib);
-  RusageCounters usage;
-  for (auto _ : state) {
-    std::thread t([] {});
-    t.join();
-  }
-  report(state, usage);
-}
-
-// Timed: fork, the child's _exit(0), and waitpid: the full cycle a process pays.
-void BM_fork(benchmark::State& state, std::size_t rss_mib) {
-  set_resident_ballast(rss_mib);
+// Timed, from this benchmark process: fork, the child's _exit(0), and waitpid.
+void BM_fork_suite(benchmark::State& state, int cpu) {
+  set_resident_ballast(0);
+  ipc::ScopedPin pin(cpu);
   if (pid_t warm = fork(); warm == 0) {
     _exit(0);
   } else if (warm > 0) {
@@ -98,67 +133,19 @@ void BM_fork(benchmark::State& state, std::size_t rss_mib) {
     }
     if (!reap(state, pid)) break;
   }
-  report(state, usage);
+  record_parent(state, usage);
 }
 
-// The fork intervals, timed manually from just before fork():
-//   parent_resumes: until fork() returns in the parent (the child's exit and reaping left out);
-//   child_runs: until the child's first instruction stamps the clock into a shared page.
-enum class ForkInterval { kParentResumes, kChildRuns };
-
-void BM_fork_interval(benchmark::State& state, ForkInterval interval) {
+// Timed: constructing a std::thread with an empty lambda, and join, from this process.
+void BM_std_thread(benchmark::State& state, int cpu) {
   set_resident_ballast(0);
-  auto* stamp = static_cast<std::atomic<std::int64_t>*>(mmap(
-      nullptr, sizeof(std::int64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  if (stamp == MAP_FAILED) {
-    state.SkipWithError("mmap of the shared stamp page failed");
-    return;
-  }
+  ipc::ScopedPin pin(cpu);
   RusageCounters usage;
   for (auto _ : state) {
-    stamp->store(0);
-    const std::int64_t t0 = now_ns();
-    pid_t pid = fork();
-    if (pid == 0) {
-      stamp->store(now_ns());
-      _exit(0);
-    }
-    const std::int64_t t1 = now_ns();
-    if (pid < 0) {
-      state.SkipWithError("fork failed");
-      break;
-    }
-    if (!reap(state, pid)) break;
-    const std::int64_t end = interval == ForkInterval::kParentResumes ? t1 : stamp->load();
-    if (end < t0) {
-      state.SkipWithError("the child did not stamp the shared page");
-      break;
-    }
-    state.SetIterationTime(static_cast<double>(end - t0) * 1e-9);
+    std::thread t([] {});
+    t.join();
   }
-  report(state, usage);
-  munmap(stamp, sizeof(std::int64_t));
-}
-
-// Timed: vfork, the child's _exit(0) (the parent is suspended until then), and waitpid.
-void BM_vfork(benchmark::State& state, std::size_t rss_mib) {
-  set_resident_ballast(rss_mib);
-  if (pid_t warm = vfork(); warm == 0) {
-    _exit(0);
-  } else if (warm > 0) {
-    waitpid(warm, nullptr, 0);
-  }
-  RusageCounters usage;
-  for (auto _ : state) {
-    pid_t pid = vfork();
-    if (pid == 0) _exit(0);
-    if (pid < 0) {
-      state.SkipWithError("vfork failed");
-      break;
-    }
-    if (!reap(state, pid)) break;
-  }
-  report(state, usage);
+  record_parent(state, usage);
 }
 
 // The child shares the parent's memory and thread pointer (no CLONE_SETTLS), so sanitizer
@@ -169,8 +156,9 @@ __attribute__((no_sanitize("thread", "address", "undefined"))) int clone_child(v
 
 // Timed: clone(CLONE_VM|SIGCHLD) onto a preallocated stack (a process that shares the address
 // space, as threads do, but is reaped like a process), and waitpid. The stack's mmap is left out.
-[[maybe_unused]] void BM_clone_vm(benchmark::State& state) {
+[[maybe_unused]] void BM_clone_vm(benchmark::State& state, int cpu) {
   set_resident_ballast(0);
+  ipc::ScopedPin pin(cpu);
   constexpr std::size_t kStack = 256 * 1024;
   void* stack =
       mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -187,45 +175,8 @@ __attribute__((no_sanitize("thread", "address", "undefined"))) int clone_child(v
     }
     if (!reap(state, pid)) break;
   }
-  report(state, usage);
+  record_parent(state, usage);
   munmap(stack, kStack);
-}
-
-// Timed: posix_spawn of /bin/true (glibc uses clone(CLONE_VM|CLONE_VFORK)) and waitpid; the
-// exec, the dynamic loader and /bin/true's run are included.
-void BM_posix_spawn(benchmark::State& state) {
-  set_resident_ballast(0);
-  char* argv[] = {const_cast<char*>(kTrue), nullptr};
-  RusageCounters usage;
-  for (auto _ : state) {
-    pid_t pid = 0;
-    if (posix_spawn(&pid, kTrue, nullptr, nullptr, argv, environ) != 0) {
-      state.SkipWithError("posix_spawn of /bin/true failed");
-      break;
-    }
-    if (!reap(state, pid)) break;
-  }
-  report(state, usage);
-}
-
-// Timed: fork, execv of /bin/true in the child, and waitpid: the classic way to run a program.
-void BM_fork_exec(benchmark::State& state) {
-  set_resident_ballast(0);
-  char* argv[] = {const_cast<char*>(kTrue), nullptr};
-  RusageCounters usage;
-  for (auto _ : state) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      execv(kTrue, argv);
-      _exit(127);
-    }
-    if (pid < 0) {
-      state.SkipWithError("fork failed");
-      break;
-    }
-    if (!reap(state, pid)) break;
-  }
-  report(state, usage);
 }
 
 // What a thread pool pays instead of creation: handing a task to an already-running worker and
@@ -256,7 +207,7 @@ void BM_pool_handoff(benchmark::State& state) {
       break;
     }
   }
-  report(state, usage);
+  record_parent(state, usage);
   {
     std::lock_guard lock(m);
     stop = true;
@@ -265,47 +216,111 @@ void BM_pool_handoff(benchmark::State& state) {
   worker.join();
 }
 
-}  // namespace
+// Placements a creation is measured at: the parent's and the child's CPU.
+struct CreatePlacement {
+  Placement placement;
+  ipc::CpuPair cpus;
+};
 
-void register_benchmarks(Profile profile) {
-  const auto unpinned = Placement::kUnpinned;
-  auto rss = [](std::size_t mib) {
-    return std::vector<std::pair<std::string, std::string>>{{"rss_mib", std::to_string(mib)}};
-  };
-  auto add = [](const std::string& name, auto fn, bool manual_time = false) {
-    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Unit(benchmark::kMicrosecond);
-    return manual_time ? b->UseManualTime() : b->UseRealTime();
-  };
+std::vector<CreatePlacement> create_placements(bool cross_cpu_child) {
+  std::vector<CreatePlacement> out;
+  const auto allowed = ipc::allowed_cpus();
+  for (Placement p : {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned}) {
+    if (p == Placement::kCrossCpu && !cross_cpu_child) continue;
+    const auto r = ipc::cpus_for(p, allowed);
+    if (r.error.empty())
+      out.push_back(
+          {p, p == Placement::kSameCpu ? ipc::CpuPair{r.cpus.first, r.cpus.first} : r.cpus});
+  }
+  return out;
+}
 
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+Params rss(std::size_t mib) {
+  return {{"rss_mib", std::to_string(mib)}};
+}
+
+benchmark::internal::Benchmark* add(const std::string& name,
+                                    std::function<void(benchmark::State&)> fn,
+                                    bool manual_time = false) {
+  auto* b =
+      benchmark::RegisterBenchmark(name.c_str(), std::move(fn))->Unit(benchmark::kMicrosecond);
+  return manual_time ? b->UseManualTime() : b->UseRealTime();
+}
+
+// The headline creations, from the minimal parent. The quick profile sweeps the ballast on one
+// CPU only (the stable mode); cross-cpu and unpinned run at rss 0.
+void register_minimal(Profile profile) {
   std::vector<std::size_t> sweep = {0, 64};
   if (profile != Profile::kSmoke) sweep.push_back(256);
   if (profile == Profile::kFull) sweep.push_back(1024);
-  for (std::size_t mib : sweep) {
-    add(grid_name("Create", "pthread", "thread", unpinned, 0, rss(mib)),
-        [mib](benchmark::State& s) { BM_pthread(s, mib); });
-    add(grid_name("Create", "fork", "process", unpinned, 0, rss(mib)),
-        [mib](benchmark::State& s) { BM_fork(s, mib); });
-    add(grid_name("Create", "vfork", "process", unpinned, 0, rss(mib)),
-        [mib](benchmark::State& s) { BM_vfork(s, mib); });
+  for (std::string mech : {"pthread", "fork", "vfork"}) {
+    for (std::size_t mib : sweep) {
+      for (const auto& [placement, cpus] : create_placements(mech == "pthread")) {
+        if (placement != Placement::kSameCpu && mib != 0 && profile != Profile::kFull) continue;
+        add(
+            grid_name("Create", mech, mech == "pthread" ? "thread" : "process", placement, 0,
+                      rss(mib)),
+            [mech, cpus = cpus, mib](benchmark::State& s) { BM_minimal(s, mech, cpus, mib); },
+            true);
+      }
+    }
+    if (mech != "pthread" &&
+        ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty()) {
+      note_skipped(
+          grid_name("Create", mech, "process", Placement::kCrossCpu, 0, rss(0)),
+          "a forked child starts on its parent's CPU: no way to place it elsewhere before it runs");
+    }
   }
-  add(grid_name("Create", "std_thread", "thread", unpinned, 0, rss(0)),
-      [](benchmark::State& s) { BM_std_thread(s, 0); });
+  for (std::string mech : {"posix_spawn", "fork_exec"}) {
+    for (const auto& [placement, cpus] : create_placements(false)) {
+      add(
+          grid_name("Create", mech, "process", placement, 0, rss(0)),
+          [mech, cpus = cpus](benchmark::State& s) { BM_minimal(s, mech, cpus, 0); }, true);
+    }
+  }
+  for (std::string interval : {"parent_resumes", "child_runs"}) {
+    for (const auto& [placement, cpus] : create_placements(false)) {
+      add(
+          grid_name("Create", "fork", "process", placement, 0,
+                    {{"interval", interval}, {"rss_mib", "0"}}),
+          [interval, cpus = cpus](benchmark::State& s) {
+            BM_minimal(s, "fork_" + interval, cpus, 0);
+          },
+          true);
+    }
+  }
+}
+
+// Creation from this benchmark process (parent=suite): a large, multi-threaded program.
+void register_suite_parent() {
+  Params suite = rss(0);
+  suite.emplace_back("parent", "suite");
+  for (const auto& [placement, cpus] : create_placements(false)) {
+    const int cpu = cpus.first;
+    add(grid_name("Create", "pthread", "thread", placement, 0, suite),
+        [cpu](benchmark::State& s) { BM_pthread_suite(s, cpu); });
+    add(grid_name("Create", "fork", "process", placement, 0, suite),
+        [cpu](benchmark::State& s) { BM_fork_suite(s, cpu); });
+    add(grid_name("Create", "std_thread", "thread", placement, 0, suite),
+        [cpu](benchmark::State& s) { BM_std_thread(s, cpu); });
 #ifndef __SANITIZE_THREAD__
-  // ThreadSanitizer's runtime cannot follow a CLONE_VM child and then reports false races in
-  // unrelated benchmarks; the release and ASan builds run this one.
-  add(grid_name("Create", "clone_vm", "process", unpinned, 0, rss(0)), BM_clone_vm);
+    // ThreadSanitizer's runtime cannot follow a CLONE_VM child and then reports false races in
+    // unrelated benchmarks; the release and ASan builds run this one.
+    add(grid_name("Create", "clone_vm", "process", placement, 0, suite),
+        [cpu](benchmark::State& s) { BM_clone_vm(s, cpu); });
 #endif
-  add(grid_name("Create", "posix_spawn", "process", unpinned, 0, rss(0)), BM_posix_spawn);
-  add(grid_name("Create", "fork_exec", "process", unpinned, 0, rss(0)), BM_fork_exec);
-  add(grid_name("Create", "pool_handoff", "thread", unpinned, 0, rss(0)), BM_pool_handoff);
-  for (auto [label, interval] : {std::pair{"parent_resumes", ForkInterval::kParentResumes},
-                                 std::pair{"child_runs", ForkInterval::kChildRuns}}) {
-    auto params = rss(0);
-    params.insert(params.begin(), {"interval", label});
-    add(
-        grid_name("Create", "fork", "process", unpinned, 0, params),
-        [interval](benchmark::State& s) { BM_fork_interval(s, interval); }, true);
   }
+  add(grid_name("Create", "pool_handoff", "thread", Placement::kUnpinned, 0, suite),
+      BM_pool_handoff);
+}
+
+}  // namespace
+
+void register_benchmarks(Profile profile) {
+  register_minimal(profile);
+  register_suite_parent();
   benchmark::AddCustomContext("ptbench_baseline_mechanism", "pthread");
 }
 

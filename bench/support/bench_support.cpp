@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace ptbench::bench {
@@ -69,6 +70,18 @@ double resident_mib() {
   std::fclose(f);
   if (n != 2) return -1;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+double thread_count() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  double threads = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "Threads:", 8) == 0) threads = std::strtod(line + 8, nullptr);
+  }
+  std::fclose(f);
+  return threads;
 }
 
 }  // namespace ptbench::bench

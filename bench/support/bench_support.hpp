@@ -68,4 +68,7 @@ void set_resident_ballast(std::size_t mib);
 // This process's resident set size in MiB (from /proc/self/statm), or -1 if unreadable.
 double resident_mib();
 
+// This process's thread count (from /proc/self/status), or -1 if unreadable.
+double thread_count();
+
 }  // namespace ptbench::bench
