@@ -65,17 +65,18 @@ void BM_minimal(benchmark::State& state, const std::string& mechanism, ipc::CpuP
   const auto batch = static_cast<std::uint32_t>(
       std::clamp<std::int64_t>(1'000'000 / std::max<std::int64_t>(r.ns, 1), 1, 1000));
   mp_reply total{};
-  while (state.KeepRunningBatch(batch)) {
-    if (auto s = parent->batch(batch, &r); !s) {
+  run_batches(state, batch, [&](std::uint32_t k) {
+    if (auto s = parent->batch(k, &r); !s) {
       state.SkipWithError(s.message().c_str());
-      break;
+      return false;
     }
     state.SetIterationTime(static_cast<double>(r.ns) * 1e-9);
     total.self_minflt += r.self_minflt;
     total.child_minflt += r.child_minflt;
     total.self_nvcsw += r.self_nvcsw;
     total.self_nivcsw += r.self_nivcsw;
-  }
+    return true;
+  });
   auto per_op = [](std::int64_t v) {
     return benchmark::Counter(static_cast<double>(v), benchmark::Counter::kAvgIterations);
   };

@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -47,6 +48,20 @@ class WarmUp {
   int left_;
   std::int64_t start_;
 };
+
+// Runs the benchmark's iterations in batches of at most `batch`: `run(k)` performs k operations
+// and returns false to stop (after SkipWithError). The iteration count stays exactly the one
+// Google Benchmark planned, so that repetitions agree on it whatever batch each one chose.
+template <typename Run>
+void run_batches(benchmark::State& state, std::uint32_t batch, Run&& run) {
+  auto remaining = static_cast<std::uint64_t>(state.max_iterations);
+  for (;;) {
+    const std::uint64_t k = remaining == 0 ? 1 : std::min<std::uint64_t>(batch, remaining);
+    if (!state.KeepRunningBatch(static_cast<benchmark::IterationCount>(k))) return;
+    remaining -= k;
+    if (!run(static_cast<std::uint32_t>(k))) return;
+  }
+}
 
 // Context switches and page faults over the timed loop, reported per iteration. SELF covers the
 // benchmark process and its joined threads; CHILDREN covers the children it has waited for.
