@@ -1,8 +1,9 @@
 // Question: how many messages and bytes per second does each transport stream one way, and
 // what does it cost in CPU on each side?
-// Timed: sending one message per iteration while the peer receives and verifies every one
-// (sequence number and checksum over every byte). Left out: starting the peer, 100 warm-up
-// messages, and the final stop/acknowledge exchange that returns the peer's count and CPU time.
+// Timed: from when the peer has received the warm-up messages until it acknowledges the last
+// message, sending one message per iteration while the peer receives and verifies every one
+// (sequence number and checksum over every byte). Left out: starting the peer and 100 warm-up
+// messages, drained by a sync exchange before the clock starts.
 #include <sys/resource.h>
 
 #include <cstring>
@@ -26,9 +27,12 @@ struct Ack {
   std::int64_t cpu_ns;
 };
 
+// The sender asks for this one-byte message to be answered once everything before it arrived.
+constexpr unsigned char kSync = 0xfe;
+
 // Receives and verifies until the stop message, then reports how many arrived and the CPU time
-// this thread spent, counted from the first message after the warm-up.
-ipc::Status sink(ipc::Channel& ch, std::size_t bytes, std::uint64_t warmup) {
+// this thread spent, counted from the sync that ends the warm-up.
+ipc::Status sink(ipc::Channel& ch, std::size_t bytes) {
   std::vector<unsigned char> buf(std::max(bytes, kStopSize));
   std::uint64_t seq = 0;
   std::int64_t cpu0 = thread_cpu_ns();
@@ -36,19 +40,33 @@ ipc::Status sink(ipc::Channel& ch, std::size_t bytes, std::uint64_t warmup) {
     std::size_t n = 0;
     if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
     if (n == kStopSize && buf[0] == kStop) break;
+    if (n == kStopSize && buf[0] == kSync) {
+      if (auto s = ch.send(&kSync, 1); !s) return s;
+      cpu0 = thread_cpu_ns();
+      continue;
+    }
     if (auto s = ipc::verify(buf.data(), n, bytes, ++seq); !s) return s;
-    if (seq == warmup) cpu0 = thread_cpu_ns();
   }
   const Ack ack{seq, thread_cpu_ns() - cpu0};
   return ch.send(&ack, sizeof ack);
+}
+
+// Sends the sync message and waits for its answer: every message sent before it has arrived.
+ipc::Status sync(ipc::Channel& ch) {
+  if (auto s = ch.send(&kSync, 1); !s) return s;
+  unsigned char answer = 0;
+  std::size_t n = 0;
+  if (auto s = ch.recv(&answer, 1, &n); !s) return s;
+  if (n != 1 || answer != kSync) return {ipc::Errc::kCorrupt, "the sync was not answered"};
+  return {};
 }
 
 void BM_stream(benchmark::State& state, IpcCase c) {
   constexpr std::uint64_t kWarmup = 100;
   IpcSession session;
   if (auto s = open_session(
-          c, std::max(c.bytes, sizeof(Ack)),
-          [&c](ipc::Channel& ch) { return sink(ch, c.bytes, kWarmup); }, &session);
+          c, std::max(c.bytes, sizeof(Ack)), [&c](ipc::Channel& ch) { return sink(ch, c.bytes); },
+          &session);
       !s) {
     return state.SkipWithError(s.message().c_str());
   }
@@ -62,13 +80,14 @@ void BM_stream(benchmark::State& state, IpcCase c) {
     ipc::stamp(msg.data(), c.bytes, ++seq, sum);
     failed = ch.send(msg.data(), c.bytes);
   }
+  if (failed) failed = sync(ch);
   const std::int64_t cpu0 = thread_cpu_ns();
+  const std::int64_t t0 = now_ns();
   for (auto _ : state) {
     ipc::stamp(msg.data(), c.bytes, ++seq, sum);
     failed = ch.send(msg.data(), c.bytes);
     if (!failed) break;
   }
-  const std::int64_t sender_cpu = thread_cpu_ns() - cpu0;
   Ack ack{};
   if (failed) {
     const unsigned char stop = kStop;
@@ -81,6 +100,9 @@ void BM_stream(benchmark::State& state, IpcCase c) {
       failed = {ipc::Errc::kCorrupt, "the receiver counted a different number of messages"};
     }
   }
+  // The clock stops when the receiver has acknowledged the last message.
+  state.SetIterationTime(static_cast<double>(now_ns() - t0) * 1e-9);
+  const std::int64_t sender_cpu = thread_cpu_ns() - cpu0;
   ipc::Status peer = session.peer->join();
   if (!peer) return state.SkipWithError(peer.message().c_str());
   if (!failed) return state.SkipWithError(failed.message().c_str());
@@ -110,7 +132,7 @@ void register_benchmarks(Profile profile) {
             continue;
           }
           benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) { BM_stream(s, c); })
-              ->UseRealTime()
+              ->UseManualTime()
               ->Unit(benchmark::kNanosecond);
         }
       }

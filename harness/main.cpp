@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "harness/compare.hpp"
+#include "harness/crosscheck.hpp"
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
 #include "harness/report.hpp"
@@ -137,6 +138,21 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
 
   bool dry_run = false;
+  CrosscheckOptions xopt;
+  auto* crosscheck = app.add_subcommand(
+      "crosscheck",
+      "Run each headline benchmark beside a minimal standalone probe (and perf bench sched pipe "
+      "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair. "
+      "Exit 0 when every pair agrees within the tolerance, 1 when one does not");
+  crosscheck->add_option("--rounds", xopt.rounds, "interleaved rounds (default 3)");
+  crosscheck->add_option("--min-time", xopt.min_time,
+                         "seconds per suite measurement (default 0.2)");
+  crosscheck->add_option("--tolerance", xopt.tolerance,
+                         "the largest |suite/probe - 1| that agrees (default 0.15)");
+  crosscheck->add_option("--out", xopt.work_dir,
+                         "keep each measurement's output and crosscheck.csv here");
+  crosscheck->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
   auto* clean = app.add_subcommand(
       "clean",
       "Remove what killed runs left behind: ptbench shared memory, message queues, FIFO "
@@ -161,6 +177,10 @@ int main(int argc, char** argv) {
       std::cout << b.grid << (b.skipped.empty() ? "" : "\t(skipped: " + b.skipped + ")") << '\n';
     }
     return kExitOk;
+  }
+  if (*crosscheck) {
+    xopt.bench_dir = opt.bench_dir;
+    return crosscheck_command(xopt, std::cout, std::cerr);
   }
   if (*clean) return clean_command(dry_run, std::cout, std::cerr);
   if (*report) return report_command(report_dir, std::cout, std::cerr);

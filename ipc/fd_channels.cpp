@@ -143,7 +143,10 @@ class StreamChannel final : public Channel {
       begin_ = 0;
     }
     for (;;) {
-      ssize_t n = read(rfd_.get(), rx_.data() + end_, rx_.size() - end_);
+      // At most kReadAhead at a time: enough to batch small messages, while the bulk of a large
+      // one is read straight into the caller's buffer (one copy, not two).
+      const std::size_t room = std::min(rx_.size() - end_, kReadAhead);
+      ssize_t n = read(rfd_.get(), rx_.data() + end_, room);
       if (n > 0) {
         end_ += static_cast<std::size_t>(n);
         return {};
@@ -154,6 +157,7 @@ class StreamChannel final : public Channel {
     }
   }
 
+  static constexpr std::size_t kReadAhead = 4096;
   Fd rfd_, wfd_;
   bool socket_;
   std::chrono::milliseconds timeout_;

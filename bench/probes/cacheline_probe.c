@@ -1,0 +1,43 @@
+/* cacheline_probe CPU_A CPU_B: one cache line bounced between two threads: ns per round trip. */
+#include <pthread.h>
+
+#include "probe_common.h"
+
+enum { kBatch = 2000, kBatches = 200 };
+static _Alignas(64) volatile uint64_t line;
+static int peer_cpu;
+
+static void* peer(void* arg) {
+  (void)arg;
+  probe_pin(peer_cpu);
+  for (uint64_t expect = 1;; expect += 2) {
+    uint64_t v;
+    while ((v = __atomic_load_n(&line, __ATOMIC_ACQUIRE)) < expect) {
+    }
+    if (v == UINT64_MAX) return NULL;
+    __atomic_store_n(&line, v + 1, __ATOMIC_RELEASE);
+  }
+}
+
+int main(int argc, char** argv) {
+  const int a = probe_cpu_arg(argc, argv, 1);
+  peer_cpu = probe_cpu_arg(argc, argv, 2);
+  probe_pin(a);
+  pthread_t t;
+  if (pthread_create(&t, NULL, peer, NULL) != 0) return 1;
+  static double mean[kBatches];
+  uint64_t v = 1;
+  for (int b = -10; b < kBatches; ++b) { /* ten batches of warm-up */
+    const int64_t t0 = probe_now();
+    for (int i = 0; i < kBatch; ++i, v += 2) {
+      __atomic_store_n(&line, v, __ATOMIC_RELEASE);
+      while (__atomic_load_n(&line, __ATOMIC_ACQUIRE) != v + 1) {
+      }
+    }
+    if (b >= 0) mean[b] = (double)(probe_now() - t0) / kBatch;
+  }
+  __atomic_store_n(&line, UINT64_MAX, __ATOMIC_RELEASE);
+  pthread_join(t, NULL);
+  printf("%.1f\n", probe_median(mean, kBatches));
+  return 0;
+}

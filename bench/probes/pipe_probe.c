@@ -1,0 +1,55 @@
+/* pipe_probe CPU_A CPU_B: 64-byte round trips over two pipes between a parent and a forked child:
+ * ns per round trip. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "probe_common.h"
+
+enum { kBytes = 64, kBatch = 200, kBatches = 50 };
+
+static int full(ssize_t (*io)(int, void*, size_t), int fd, char* buf) {
+  size_t done = 0;
+  while (done < kBytes) {
+    ssize_t n = io(fd, buf + done, kBytes - done);
+    if (n <= 0) return -1;
+    done += (size_t)n;
+  }
+  return 0;
+}
+
+static ssize_t write_io(int fd, void* buf, size_t len) {
+  return write(fd, buf, len);
+}
+
+int main(int argc, char** argv) {
+  const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
+  int to[2], back[2];
+  if (pipe(to) != 0 || pipe(back) != 0) return 1;
+  char buf[kBytes] = {1};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    probe_pin(b);
+    close(to[1]);
+    close(back[0]);
+    while (full(read, to[0], buf) == 0) {
+      if (full(write_io, back[1], buf) != 0) _exit(1);
+    }
+    _exit(0);
+  }
+  close(to[0]);
+  close(back[1]);
+  probe_pin(a);
+  static double mean[kBatches];
+  for (int k = -5; k < kBatches; ++k) {
+    const int64_t t0 = probe_now();
+    for (int i = 0; i < kBatch; ++i) {
+      if (full(write_io, to[1], buf) != 0 || full(read, back[0], buf) != 0) return 1;
+    }
+    if (k >= 0) mean[k] = (double)(probe_now() - t0) / kBatch;
+  }
+  close(to[1]);
+  waitpid(pid, NULL, 0);
+  printf("%.1f\n", probe_median(mean, kBatches));
+  return 0;
+}

@@ -1,0 +1,51 @@
+/* The few lines every probe needs; the probes share nothing with the suite (measurement rule 11).
+ * Each probe prints one number on stdout: the median over batches of the batch mean, in ns per
+ * operation (or B/s for a bandwidth), and exits 0; bad arguments exit 2, a failure exits 1. */
+#ifndef PTBENCH_PROBE_COMMON_H
+#define PTBENCH_PROBE_COMMON_H
+
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static inline int64_t probe_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void probe_pin(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    perror("sched_setaffinity");
+    exit(1);
+  }
+}
+
+static inline int probe_cmp(const void* a, const void* b) {
+  const double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+static inline double probe_median(double* v, int n) {
+  qsort(v, (size_t)n, sizeof *v, probe_cmp);
+  return v[n / 2];
+}
+
+static inline int probe_cpu_arg(int argc, char** argv, int i) {
+  if (i >= argc) return -1;
+  char* end = NULL;
+  long v = strtol(argv[i], &end, 10);
+  if (end == argv[i] || *end != '\0' || v < -1 || v >= CPU_SETSIZE) {
+    fprintf(stderr, "%s: bad CPU '%s'\n", argv[0], argv[i]);
+    exit(2);
+  }
+  return (int)v;
+}
+
+#endif

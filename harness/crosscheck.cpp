@@ -1,0 +1,273 @@
+#include "harness/crosscheck.hpp"
+
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "harness/gbench_json.hpp"
+#include "harness/host.hpp"
+#include "harness/runner.hpp"
+#include "harness/subprocess.hpp"
+#include "ipc/placement.hpp"
+
+namespace ptbench::harness {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string probe(const fs::path& dir, const char* name) {
+  return (dir / (std::string("ptbench_probe_") + name)).string();
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::optional<std::string> find_on_path(const std::string& name) {
+  const char* path = getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');) {
+    const fs::path p = fs::path(d.empty() ? "." : d) / name;
+    if (access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return std::nullopt;
+}
+
+// The grid name exactly, with or without Google Benchmark's time suffix.
+std::string suite_filter(const std::string& grid) {
+  const std::string exact = exact_filter(grid);
+  return exact.substr(0, exact.size() - 1) + "(/(manual|real)_time)?$";
+}
+
+// One measurement of the suite benchmark: its real time (ns) or a rate counter.
+std::optional<double> run_suite(const CrosscheckOptions& opt, const CrosscheckPair& p,
+                                const fs::path& stem, std::string* error) {
+  const fs::path json = stem.string() + ".json";
+  auto r = run_process({(opt.bench_dir / p.program).string(), "--ptbench_profile=full",
+                        "--benchmark_filter=" + suite_filter(p.benchmark),
+                        fmt::format("--benchmark_min_time={}", opt.min_time),
+                        "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
+                       stem.string() + ".log", std::chrono::seconds(120), &g_interrupted);
+  auto text = read_text_file(json);
+  if (!r.ok() || !text) {
+    *error = fmt::format("{} {}: {}", p.program, p.benchmark, r.ok() ? "no output" : r.describe());
+    return std::nullopt;
+  }
+  auto parsed = parse_gbench_json(*text);
+  if (!parsed.error.empty() || parsed.runs.empty() || parsed.runs[0].error) {
+    *error = fmt::format("{} did not run {}", p.program, p.benchmark);
+    return std::nullopt;
+  }
+  const auto& run = parsed.runs[0];
+  if (p.metric == "real_time") return run.real_time_ns;
+  auto it = run.counters.find(p.metric);
+  if (it == run.counters.end()) {
+    *error = fmt::format("{} reports no {}", p.benchmark, p.metric);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::optional<double> run_reference(const CrosscheckPair& p, const fs::path& stem,
+                                    std::string* error) {
+  const fs::path log = stem.string() + ".log";
+  auto r = run_process(p.reference, log, std::chrono::seconds(120), &g_interrupted);
+  auto text = read_text_file(log);
+  std::optional<double> v = text ? parse_probe_output(*text) : std::nullopt;
+  if (!r.ok() || !v) {
+    *error = fmt::format("{}: {}", p.reference_name, r.ok() ? "printed no number" : r.describe());
+    return std::nullopt;
+  }
+  return v;
+}
+
+void finish(CrosscheckRow& row, double tolerance) {
+  if (!row.error.empty() || row.suite.empty() || row.probe.empty()) return;
+  row.suite_median = median_of(row.suite);
+  row.probe_median = median_of(row.probe);
+  row.ratio = row.probe_median > 0 ? row.suite_median / row.probe_median : NAN;
+  row.agrees = std::abs(row.ratio - 1) <= tolerance;
+}
+
+std::string unit_of(const CrosscheckPair& p) {
+  return p.metric == "real_time" ? "ns" : "B/s";
+}
+
+// 85.8 ns, 17.2 us, 4.49 GB/s: a value as a person reads it.
+std::string human(double v, const CrosscheckPair& p) {
+  if (p.metric != "real_time") return fmt::format("{:.2f} GB/s", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f} ms", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.2f} us", v / 1e3);
+  return fmt::format("{:.1f} ns", v);
+}
+
+void print_table(const std::vector<CrosscheckRow>& rows, const CrosscheckOptions& opt,
+                 std::ostream& out) {
+  out << "| what | suite benchmark | suite | reference | reference value | suite/reference | "
+         "agrees |\n|---|---|---:|---|---:|---:|---|\n";
+  for (const auto& r : rows) {
+    if (!r.error.empty()) {
+      out << fmt::format("| {} | `{}` | | {} | | | failed: {} |\n", r.pair.label, r.pair.benchmark,
+                         r.pair.reference_name, r.error);
+      continue;
+    }
+    out << fmt::format(
+        "| {} | `{}` | {:.4g} {} | {} | {:.4g} {} | {:.2f} | {} |\n", r.pair.label,
+        r.pair.benchmark, r.suite_median, unit_of(r.pair), r.pair.reference_name, r.probe_median,
+        unit_of(r.pair), r.ratio,
+        r.agrees ? "yes" : fmt::format("no (outside ±{:.0f}%)", opt.tolerance * 100));
+  }
+}
+
+void write_csv(const std::vector<CrosscheckRow>& rows, const fs::path& file) {
+  std::ofstream f(file);
+  f << "label,benchmark,metric,unit,reference,round,suite,reference_value\n";
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.suite.size() && i < r.probe.size(); ++i) {
+      f << fmt::format("\"{}\",{},{},{},{},{},{},{}\n", r.pair.label, r.pair.benchmark,
+                       r.pair.metric, unit_of(r.pair), r.pair.reference_name, i, r.suite[i],
+                       r.probe[i]);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vector<int>& cpus,
+                                             bool with_perf) {
+  std::vector<CrosscheckPair> pairs;
+  if (cpus.empty()) return pairs;
+  const std::string a = std::to_string(cpus[0]);
+  pairs.push_back({"pthread create+join, one CPU",
+                   "create_bench",
+                   "BM_Create/pthread/thread/same-cpu/0/rss_mib=0",
+                   "real_time",
+                   {probe(dir, "pthread"), a, a},
+                   "pthread_probe"});
+  pairs.push_back({"fork+exit+wait, one CPU",
+                   "create_bench",
+                   "BM_Create/fork/process/same-cpu/0/rss_mib=0",
+                   "real_time",
+                   {probe(dir, "fork"), a},
+                   "fork_probe"});
+  pairs.push_back({"pipe round trip 64 B, one CPU",
+                   "ipc_latency_bench",
+                   "BM_IpcLatency/pipe/process/same-cpu/64",
+                   "real_time",
+                   {probe(dir, "pipe"), a, a},
+                   "pipe_probe"});
+  if (with_perf) {
+    auto perf = find_on_path("perf");
+    auto taskset = find_on_path("taskset");
+    if (perf && taskset) {
+      pairs.push_back({"pipe round trip, one CPU (perf: 4 B)",
+                       "ipc_latency_bench",
+                       "BM_IpcLatency/pipe/process/same-cpu/64",
+                       "real_time",
+                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
+                       "perf bench sched pipe"});
+    }
+  }
+  if (cpus.size() < 2) return pairs;
+  const std::string b = std::to_string(cpus[1]);
+  pairs.push_back({"cache-line round trip, two CPUs",
+                   "floor_bench",
+                   "BM_Floor/cacheline/thread/cross-cpu/64",
+                   "real_time",
+                   {probe(dir, "cacheline"), a, b},
+                   "cacheline_probe"});
+  pairs.push_back({"pthread create+join, child on the other CPU",
+                   "create_bench",
+                   "BM_Create/pthread/thread/cross-cpu/0/rss_mib=0",
+                   "real_time",
+                   {probe(dir, "pthread"), a, b},
+                   "pthread_probe"});
+  pairs.push_back({"pipe round trip 64 B, two CPUs",
+                   "ipc_latency_bench",
+                   "BM_IpcLatency/pipe/process/cross-cpu/64",
+                   "real_time",
+                   {probe(dir, "pipe"), a, b},
+                   "pipe_probe"});
+  pairs.push_back({"unix stream bandwidth 64 KiB, two CPUs",
+                   "ipc_throughput_bench",
+                   "BM_IpcThroughput/unix_stream/process/cross-cpu/65536",
+                   "bytes_per_second",
+                   {probe(dir, "unix_stream"), a, b},
+                   "unix_stream_probe"});
+  return pairs;
+}
+
+std::optional<double> parse_probe_output(const std::string& text) {
+  std::stringstream lines(text);
+  std::optional<double> last;
+  for (std::string line; std::getline(lines, line);) {
+    const auto usecs = line.find("usecs/op");
+    std::stringstream words(line.substr(0, usecs));
+    double v = 0;
+    std::string rest;
+    if (!(words >> v) || (words >> rest)) continue;  // one number alone on the line
+    last = usecs == std::string::npos ? v : v * 1000;
+    if (usecs != std::string::npos) return last;
+  }
+  return last;
+}
+
+int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ostream& err) {
+  if (opt.rounds < 1 || opt.min_time <= 0 || opt.tolerance <= 0) {
+    err << "ptbench crosscheck: --rounds, --min-time and --tolerance must be positive\n";
+    return kExitBadInput;
+  }
+  fs::path work = opt.work_dir;
+  std::error_code ec;
+  if (work.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "ptbench-crosscheck.XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      err << "ptbench crosscheck: cannot make a temporary directory\n";
+      return kExitBadInput;
+    }
+    work = tmpl;
+  } else if (fs::create_directories(work, ec); ec) {
+    err << fmt::format("ptbench crosscheck: cannot create {}: {}\n", work.string(), ec.message());
+    return kExitBadInput;
+  }
+  const auto pairs = crosscheck_pairs(opt.bench_dir, ipc::allowed_cpus(), true);
+  std::vector<CrosscheckRow> rows;
+  for (const auto& p : pairs) rows.push_back({p, {}, {}, "", 0, 0, 0, false});
+  for (int round = 0; round < opt.rounds && !g_interrupted; ++round) {
+    for (std::size_t i = 0; i < rows.size() && !g_interrupted; ++i) {
+      auto& row = rows[i];
+      if (!row.error.empty()) continue;
+      err << fmt::format("crosscheck: round {}/{}: {}\n", round + 1, opt.rounds, row.pair.label);
+      const fs::path stem = work / fmt::format("{}_{}", i, round);
+      // Alternate which side goes first, so that drift within a round favours neither.
+      for (int side : round % 2 == 0 ? std::vector{0, 1} : std::vector{1, 0}) {
+        auto v = side == 0 ? run_suite(opt, row.pair, stem.string() + "_suite", &row.error)
+                           : run_reference(row.pair, stem.string() + "_ref", &row.error);
+        if (!v) break;
+        (side == 0 ? row.suite : row.probe).push_back(*v);
+      }
+    }
+  }
+  if (g_interrupted) {
+    err << "ptbench crosscheck: interrupted\n";
+    return kExitInterrupted;
+  }
+  for (auto& r : rows) finish(r, opt.tolerance);
+  print_table(rows, opt, out);
+  write_csv(rows, work / "crosscheck.csv");
+  if (opt.work_dir.empty()) fs::remove_all(work, ec);
+  const auto agree = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.agrees; });
+  out << fmt::format("{} of {} pairs agree within ±{:.0f}% (medians of {} interleaved rounds)\n",
+                     agree, rows.size(), opt.tolerance * 100, opt.rounds);
+  return agree == static_cast<long>(rows.size()) ? kExitOk : kExitRegression;
+}
+
+}  // namespace ptbench::harness
