@@ -120,10 +120,9 @@ void print_table(const std::vector<CrosscheckRow>& rows, const CrosscheckOptions
       continue;
     }
     out << fmt::format(
-        "| {} | `{}` | {:.4g} {} | {} | {:.4g} {} | {:.2f} | {} |\n", r.pair.label,
-        r.pair.benchmark, r.suite_median, unit_of(r.pair), r.pair.reference_name, r.probe_median,
-        unit_of(r.pair), r.ratio,
-        r.agrees ? "yes" : fmt::format("no (outside ±{:.0f}%)", opt.tolerance * 100));
+        "| {} | `{}` | {} | {} | {} | {:.2f} | {} |\n", r.pair.label, r.pair.benchmark,
+        human(r.suite_median, r.pair), r.pair.reference_name, human(r.probe_median, r.pair),
+        r.ratio, r.agrees ? "yes" : fmt::format("no (outside ±{:.0f}%)", opt.tolerance * 100));
   }
 }
 
