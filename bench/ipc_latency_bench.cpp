@@ -4,7 +4,8 @@
 // checksum over every byte), in batches with the clock read outside them; the check's own cost,
 // measured on the same buffer, is taken off and reported as verify_ns. Per-message percentiles
 // come from a second pass. Left out: starting the peer and up to 200 warm-up round trips
-// (at most ~2 ms).
+// (at most ~2 ms). Each end reports its own context switches and faults (RUSAGE_THREAD; the
+// peer's as peer_*), per round trip of both passes.
 #include <algorithm>
 #include <vector>
 
@@ -15,14 +16,32 @@
 namespace ptbench::bench {
 namespace {
 
+// A one-byte message that starts the peer's own counters (it is echoed like any other); the stop
+// message is answered with the counters since then.
+constexpr unsigned char kMark = 0xfe;
+
 ipc::Status echo_until_stop(ipc::Channel& ch, std::size_t max) {
-  std::vector<unsigned char> buf(std::max(max, kStopSize));
+  std::vector<unsigned char> buf(std::max(max, sizeof(ThreadUsage)));
+  ThreadUsage start = ThreadUsage::now();
   for (;;) {
     std::size_t n = 0;
     if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
-    if (n == kStopSize && buf[0] == kStop) return {};
+    if (n == kStopSize && buf[0] == kStop) {
+      const ThreadUsage used = ThreadUsage::now() - start;
+      return ch.send(&used, sizeof used);
+    }
+    if (n == 1 && buf[0] == kMark) start = ThreadUsage::now();
     if (auto s = ch.send(buf.data(), n); !s) return s;
   }
+}
+
+// Sends `byte` alone and receives what comes back into `reply` (`size` bytes expected).
+ipc::Status exchange(ipc::Channel& ch, unsigned char byte, void* reply, std::size_t size) {
+  if (auto s = ch.send(&byte, 1); !s) return s;
+  std::size_t n = 0;
+  if (auto s = ch.recv(reply, size, &n); !s) return s;
+  if (n != size) return {ipc::Errc::kCorrupt, "the peer's answer to a control message is short"};
+  return {};
 }
 
 // What checking one received message of `bytes` costs here: the median of 5 timings of
@@ -42,7 +61,8 @@ double verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uint64_t
 void BM_round_trip(benchmark::State& state, IpcCase c) {
   IpcSession session;
   if (auto s = open_session(
-          c, c.bytes, [&c](ipc::Channel& ch) { return echo_until_stop(ch, c.bytes); }, &session);
+          c, std::max(c.bytes, sizeof(ThreadUsage)),
+          [&c](ipc::Channel& ch) { return echo_until_stop(ch, c.bytes); }, &session);
       !s) {
     return state.SkipWithError(s.message().c_str());
   }
@@ -64,14 +84,19 @@ void BM_round_trip(benchmark::State& state, IpcCase c) {
   ipc::Status failed;
   for (WarmUp w(200); failed && w.more();) failed = checked_round_trip();
   const double verify_ns = failed ? verify_cost_ns(in.data(), c.bytes, seq) : 0;
-  RusageCounters usage;
-  if (failed) failed = measure_latency(state, checked_round_trip, verify_ns);
-  usage.report(state);
-  state.counters["verify_ns"] = verify_ns;
+  unsigned char mark = 0;
+  if (failed) failed = exchange(ch, kMark, &mark, 1);
+  const ThreadUsage mine0 = ThreadUsage::now();
+  std::int64_t ops = 0;
   if (failed) {
-    const unsigned char stop = kStop;
-    failed = ch.send(&stop, kStopSize);
+    failed = measure_latency(
+        state, [&] { return ++ops, checked_round_trip(); }, verify_ns);
   }
+  const ThreadUsage mine = ThreadUsage::now() - mine0;
+  ThreadUsage peer_usage;
+  if (failed) failed = exchange(ch, kStop, &peer_usage, sizeof peer_usage);
+  if (failed) report_thread_usage(state, mine, peer_usage, static_cast<double>(ops));
+  state.counters["verify_ns"] = verify_ns;
   ipc::Status peer = session.peer->join();
   if (!failed) return state.SkipWithError(failed.message().c_str());
   if (!peer) return state.SkipWithError(peer.message().c_str());

@@ -37,6 +37,23 @@ void RusageCounters::report(benchmark::State& state) const {
   state.counters["child_minflt_per_op"] = per_op(children.ru_minflt - children_.ru_minflt);
 }
 
+ThreadUsage ThreadUsage::now() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return {u.ru_nvcsw, u.ru_nivcsw, u.ru_minflt};
+}
+
+void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const ThreadUsage& peer,
+                         double ops) {
+  if (ops <= 0) return;
+  state.counters["vcsw_per_op"] = static_cast<double>(mine.vcsw) / ops;
+  state.counters["ivcsw_per_op"] = static_cast<double>(mine.ivcsw) / ops;
+  state.counters["minflt_per_op"] = static_cast<double>(mine.minflt) / ops;
+  state.counters["peer_vcsw_per_op"] = static_cast<double>(peer.vcsw) / ops;
+  state.counters["peer_ivcsw_per_op"] = static_cast<double>(peer.ivcsw) / ops;
+  state.counters["peer_minflt_per_op"] = static_cast<double>(peer.minflt) / ops;
+}
+
 namespace {
 struct Ballast {
   void* base = nullptr;

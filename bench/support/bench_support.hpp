@@ -75,6 +75,21 @@ class RusageCounters {
   rusage children_{};
 };
 
+// One thread's own context switches and page faults (RUSAGE_THREAD), so that each end of a
+// measurement reports its own counters whether its peer is a thread or a process.
+struct ThreadUsage {
+  std::int64_t vcsw = 0, ivcsw = 0, minflt = 0;
+  static ThreadUsage now();
+  ThreadUsage operator-(const ThreadUsage& o) const {
+    return {vcsw - o.vcsw, ivcsw - o.ivcsw, minflt - o.minflt};
+  }
+};
+
+// Reports `mine` and `peer` per operation: vcsw_per_op, ivcsw_per_op, minflt_per_op and the same
+// with a peer_ prefix.
+void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const ThreadUsage& peer,
+                         double ops);
+
 // Keeps exactly `mib` MiB of touched anonymous memory resident in this process, so that fork's
 // page-table copy can be measured against the parent's size. One ballast per process: asking for
 // a new size releases the old one, so benchmarks do not inherit each other's memory.
