@@ -1,10 +1,12 @@
 #include "ipc/watchdog.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -46,26 +48,44 @@ thread_local ThreadSlot t_slot;
 
 void on_watchdog_signal(int) {}
 
-void* watchdog_main(void*) {
-  const timespec tick{0, std::chrono::nanoseconds(kWatchdogTick).count()};
-  for (;;) {
-    nanosleep(&tick, nullptr);
-    for (auto& s : g_slots) {
-      if (!s.used.load(std::memory_order_acquire)) continue;
-      const std::uint64_t calls = s.calls.load(std::memory_order_acquire);
-      if ((calls & 1) == 0 || calls != s.last_seen) {
-        s.last_seen = calls;
-        s.still_ticks = 0;
-        continue;
-      }
-      if (++s.still_ticks < s.timeout_ticks.load(std::memory_order_relaxed)) continue;
-      if (s.expired_call.load() != calls) {
-        s.expired_call.store(calls, std::memory_order_release);
-        pthread_kill(s.thread, watchdog_signal());
-      } else if (s.still_ticks % 4 == 0) {
-        pthread_kill(s.thread, watchdog_signal());  // the call was between checks: again
-      }
+// The CPUs the process may use, read before any thread pins itself: the watchdog runs on all of
+// them instead of inheriting the mask of whichever measured thread started it.
+cpu_set_t g_process_cpus;
+[[maybe_unused]] const int g_process_cpus_read =
+    sched_getaffinity(0, sizeof g_process_cpus, &g_process_cpus);
+
+// Scans the slots once; true if some thread is inside a guarded call.
+bool scan_slots() {
+  bool active = false;
+  for (auto& s : g_slots) {
+    if (!s.used.load(std::memory_order_acquire)) continue;
+    const std::uint64_t calls = s.calls.load(std::memory_order_acquire);
+    active = active || (calls & 1) != 0;
+    if ((calls & 1) == 0 || calls != s.last_seen) {
+      s.last_seen = calls;
+      s.still_ticks = 0;
+      continue;
     }
+    if (++s.still_ticks < s.timeout_ticks.load(std::memory_order_relaxed)) continue;
+    if (s.expired_call.load() != calls) {
+      s.expired_call.store(calls, std::memory_order_release);
+      pthread_kill(s.thread, watchdog_signal());
+    } else if (s.still_ticks % 4 == 0) {
+      pthread_kill(s.thread, watchdog_signal());  // the call was between checks: again
+    }
+  }
+  return active;
+}
+
+// Wakes every kWatchdogTick while a guarded call is under way; while none is, it sleeps longer
+// and longer (up to kWatchdogIdleSleep), so an idle process is not woken 20 times a second. A
+// deadline is then noticed at most kWatchdogIdleSleep late.
+void* watchdog_main(void*) {
+  auto sleep = kWatchdogTick;
+  for (;;) {
+    const timespec ts{0, std::chrono::nanoseconds(sleep).count()};
+    nanosleep(&ts, nullptr);
+    sleep = scan_slots() ? kWatchdogTick : std::min(sleep * 2, kWatchdogIdleSleep);
   }
   return nullptr;
 }
@@ -84,6 +104,9 @@ void ensure_watchdog() {
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
+    if (g_process_cpus_read == 0) {
+      pthread_attr_setaffinity_np(&attr, sizeof g_process_cpus, &g_process_cpus);
+    }
     // The watchdog must not receive the signal it sends, nor the process's SIGINT/SIGTERM.
     sigset_t all, old;
     sigfillset(&all);
@@ -92,6 +115,7 @@ void ensure_watchdog() {
     const int rc = pthread_create(&t, &attr, watchdog_main, nullptr);
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     pthread_attr_destroy(&attr);
+    if (rc == 0) pthread_setname_np(t, kWatchdogThreadName);
     if (rc != 0) {
       std::fprintf(stderr, "ptbench: cannot start the deadline watchdog thread\n");
       std::abort();

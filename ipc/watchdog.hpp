@@ -16,6 +16,8 @@
 namespace ptbench::ipc {
 
 inline constexpr std::chrono::milliseconds kWatchdogTick{50};
+inline constexpr std::chrono::milliseconds kWatchdogIdleSleep{800};
+inline constexpr const char* kWatchdogThreadName = "ptbench-watch";
 inline constexpr std::chrono::milliseconds kDefaultTimeout{5000};
 
 struct WatchdogSlot;

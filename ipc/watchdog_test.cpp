@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sched.h>
+
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 
 namespace ptbench::ipc {
@@ -65,6 +70,40 @@ TEST(Watchdog, ACallThatCompletesIsNotExpired) {
     DeadlineGuard guard(50ms);
     EXPECT_FALSE(guard.expired());
   }
+}
+
+// The thread id of the watchdog thread (by its name), or -1.
+pid_t watchdog_tid() {
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(e.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == kWatchdogThreadName) return std::stoi(e.path().filename().string());
+  }
+  return -1;
+}
+
+TEST(Watchdog, RunsOnEveryAllowedCpuEvenWhenAPinnedThreadStartsIt) {
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  std::thread pinned([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &all)) {
+        CPU_SET(c, &one);
+        break;
+      }
+    }
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    DeadlineGuard guard(1000ms);  // starts the watchdog if nothing did yet
+  });
+  pinned.join();
+  const pid_t tid = watchdog_tid();
+  ASSERT_GT(tid, 0) << "no thread named " << kWatchdogThreadName;
+  cpu_set_t mask;
+  ASSERT_EQ(sched_getaffinity(tid, sizeof mask, &mask), 0);
+  EXPECT_EQ(CPU_COUNT(&mask), CPU_COUNT(&all));
 }
 
 }  // namespace
