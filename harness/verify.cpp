@@ -17,10 +17,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kThreadCreate = "BM_Create/pthread/thread/unpinned/0/rss_mib=0";
-constexpr const char* kForkCreate = "BM_Create/fork/process/unpinned/0/rss_mib=0";
-constexpr const char* kThreadCreate256 = "BM_Create/pthread/thread/unpinned/0/rss_mib=256";
-constexpr const char* kFork256 = "BM_Create/fork/process/unpinned/0/rss_mib=256";
+constexpr const char* kThreadCreate = "BM_Create/pthread/thread/same-cpu/0/rss_mib=0";
+constexpr const char* kForkCreate = "BM_Create/fork/process/same-cpu/0/rss_mib=0";
+constexpr const char* kThreadCreate256 = "BM_Create/pthread/thread/same-cpu/0/rss_mib=256";
+constexpr const char* kFork256 = "BM_Create/fork/process/same-cpu/0/rss_mib=256";
 constexpr const char* kThreadSwitch = "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=0";
 constexpr const char* kProcessSwitch = "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0";
 constexpr const char* kThreadSwitchWs = "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=256";

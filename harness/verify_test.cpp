@@ -27,10 +27,10 @@ void add(std::vector<Sample>& out, const std::string& benchmark, double center,
 
 std::vector<Sample> textbook_host(double thread_create = 50e3) {
   std::vector<Sample> s;
-  add(s, "BM_Create/pthread/thread/unpinned/0/rss_mib=0", thread_create);
-  add(s, "BM_Create/fork/process/unpinned/0/rss_mib=0", 1e6);
-  add(s, "BM_Create/pthread/thread/unpinned/0/rss_mib=256", thread_create * 1.01);
-  add(s, "BM_Create/fork/process/unpinned/0/rss_mib=256", 5e6);
+  add(s, "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", thread_create);
+  add(s, "BM_Create/fork/process/same-cpu/0/rss_mib=0", 1e6);
+  add(s, "BM_Create/pthread/thread/same-cpu/0/rss_mib=256", thread_create * 1.01);
+  add(s, "BM_Create/fork/process/same-cpu/0/rss_mib=256", 5e6);
   add(s, "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=0", 8e3);
   add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 17e3);
   // The working set adds 4 us to both: no difference between processes and threads.
@@ -80,8 +80,8 @@ TEST(Verify, MissingMeasurementsMakeAClaimInconclusive) {
 
 TEST(Verify, TooFewRepetitionsAreInconclusiveWithTheFix) {
   std::vector<Sample> s;
-  add(s, "BM_Create/pthread/thread/unpinned/0/rss_mib=0", 50e3, "real_time", 3);
-  add(s, "BM_Create/fork/process/unpinned/0/rss_mib=0", 1e6, "real_time", 3);
+  add(s, "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", 50e3, "real_time", 3);
+  add(s, "BM_Create/fork/process/same-cpu/0/rss_mib=0", 1e6, "real_time", 3);
   auto c = by_number(evaluate_claims(s));
   EXPECT_EQ(c[1].verdict, "inconclusive");
   EXPECT_NE(c[1].note.find("more repetitions"), std::string::npos) << c[1].note;

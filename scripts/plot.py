@@ -37,7 +37,12 @@ def save(fig, run_dir, name):
 
 
 def creation(plt, rows, run_dir):
-    data = [r for r in pick(rows, "create", "real_time") if r["params_map"].get("rss_mib") == "0"]
+    # The headline: each mechanism from the minimal parent, parent and child on one CPU.
+    data = [
+        r
+        for r in pick(rows, "create", "real_time")
+        if r["params_map"].get("rss_mib") == "0" and "parent" not in r["params_map"] and r["placement"] == "same-cpu"
+    ]
     if not data:
         return
     labels = [r["mechanism"] + ("" if "interval" not in r["params_map"] else "\n" + r["params_map"]["interval"]) for r in data]
@@ -50,7 +55,7 @@ def creation(plt, rows, run_dir):
     ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("µs per create + wait (log)")
-    ax.set_title("Creation cost (blue: threads, red: processes; bars p25-p75)")
+    ax.set_title("Creation cost from a minimal parent, one CPU (blue: threads, red: processes; bars p25-p75)")
     save(fig, run_dir, "creation")
     plt.close(fig)
 
@@ -62,7 +67,11 @@ def fork_memory(plt, rows, run_dir):
         pts = sorted(
             (float(r["params_map"]["rss_mib"]), r["median"] / 1e3)
             for r in pick(rows, "create", "real_time")
-            if r["mechanism"] == mech and "rss_mib" in r["params_map"] and "interval" not in r["params_map"]
+            if r["mechanism"] == mech
+            and r["placement"] == "same-cpu"
+            and "rss_mib" in r["params_map"]
+            and "interval" not in r["params_map"]
+            and "parent" not in r["params_map"]
         )
         if len(pts) >= 2:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=color, label=mech)
