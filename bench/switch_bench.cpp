@@ -24,9 +24,9 @@
 #include <boost/interprocess/sync/interprocess_mutex.hpp>
 #include <boost/interprocess/sync/scoped_lock.hpp>
 #include <climits>
-#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "bench/support/ipc_support.hpp"
@@ -129,7 +129,11 @@ class EventfdHandoff final : public Handoff {
 template <typename T>
 T* shared_new() {
   void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? nullptr : new (p) T();
+  if (p == MAP_FAILED) {  // out of memory for one page: nothing sensible can be measured
+    std::fprintf(stderr, "switch_bench: mmap of a shared page failed: %s\n", std::strerror(errno));
+    std::abort();
+  }
+  return new (p) T();
 }
 template <typename T>
 void shared_delete(T* p) {
@@ -140,21 +144,20 @@ void shared_delete(T* p) {
 
 class FutexHandoff final : public Handoff {
  public:
-  // Threads use the private futex operations a thread library would; processes the shared ones.
-  explicit FutexHandoff(bool process)
-      : word_(shared_new<std::atomic<std::uint32_t>>()),
-        wait_op_(process ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE),
-        wake_op_(process ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE) {}
+  // The shared futex operations for threads and processes alike, so that the thread/process
+  // ratio compares the same kernel path (a thread library would use the private ones, which
+  // skip the shared-mapping lookup).
+  FutexHandoff() : word_(shared_new<std::atomic<std::uint32_t>>()) {}
   ~FutexHandoff() override { shared_delete(word_); }
   Status signal() override {
     word_->store(1, std::memory_order_release);
-    syscall(SYS_futex, word_, wake_op_, 1, nullptr, nullptr, 0);
+    syscall(SYS_futex, word_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
     return {};
   }
   Status wait() override {
     ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
     while (word_->exchange(0, std::memory_order_acquire) == 0) {
-      syscall(SYS_futex, word_, wait_op_, 0, nullptr, nullptr, 0);
+      syscall(SYS_futex, word_, FUTEX_WAIT, 0, nullptr, nullptr, 0);
       if (guard.expired()) return overdue("futex");
     }
     return {};
@@ -162,14 +165,12 @@ class FutexHandoff final : public Handoff {
 
  private:
   std::atomic<std::uint32_t>* word_;
-  int wait_op_, wake_op_;
 };
 
 class SemaphoreHandoff final : public Handoff {
  public:
-  explicit SemaphoreHandoff(bool process) : sem_(shared_new<sem_t>()) {
-    sem_init(sem_, process ? 1 : 0, 0);
-  }
+  // Process-shared for threads too: the same operations on both endpoints.
+  SemaphoreHandoff() : sem_(shared_new<sem_t>()) { sem_init(sem_, 1, 0); }
   ~SemaphoreHandoff() override {
     sem_destroy(sem_);
     munmap(sem_, 4096);
@@ -190,45 +191,25 @@ class SemaphoreHandoff final : public Handoff {
   sem_t* sem_;
 };
 
-// Processes: Boost.Interprocess mutex + condition in shared memory; threads: std::mutex +
-// std::condition_variable. The flag makes a signal before the wait count.
+// Boost.Interprocess mutex + condition in shared memory, for threads and processes alike (the
+// same operations on both endpoints). The flag makes a signal before the wait count.
 class CondvarHandoff final : public Handoff {
  public:
-  explicit CondvarHandoff(bool process) : process_(process) {
-    if (process_) {
-      ip_ = shared_new<IpShared>();
-    } else {
-      th_ = std::make_unique<ThreadShared>();
-    }
-  }
+  CondvarHandoff() : ip_(shared_new<IpShared>()) {}
   ~CondvarHandoff() override { shared_delete(ip_); }
   Status signal() override {
-    if (process_) {
-      boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
-      ip_->flag = true;
-      ip_->cv.notify_one();
-    } else {
-      std::lock_guard lock(th_->m);
-      th_->flag = true;
-      th_->cv.notify_one();
-    }
+    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
+    ip_->flag = true;
+    ip_->cv.notify_one();
     return {};
   }
   Status wait() override {
-    if (process_) {
-      const auto deadline = ipc::deadline_after(ipc::kDefaultTimeout);
-      boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
-      while (!ip_->flag) {
-        if (!ip_->cv.timed_wait(lock, deadline)) return overdue("condvar");
-      }
-      ip_->flag = false;
-    } else {
-      std::unique_lock lock(th_->m);
-      if (!th_->cv.wait_for(lock, ipc::kDefaultTimeout, [&] { return th_->flag; })) {
-        return overdue("condvar");
-      }
-      th_->flag = false;
+    const auto deadline = ipc::deadline_after(ipc::kDefaultTimeout);
+    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
+    while (!ip_->flag) {
+      if (!ip_->cv.timed_wait(lock, deadline)) return overdue("condvar");
     }
+    ip_->flag = false;
     return {};
   }
 
@@ -238,14 +219,7 @@ class CondvarHandoff final : public Handoff {
     boost::interprocess::interprocess_condition cv;
     bool flag = false;
   };
-  struct ThreadShared {
-    std::mutex m;
-    std::condition_variable cv;
-    bool flag = false;
-  };
-  bool process_;
-  IpShared* ip_ = nullptr;
-  std::unique_ptr<ThreadShared> th_;
+  IpShared* ip_;
 };
 
 // Both tasks on one CPU: the waiter yields until the flag is set.
@@ -270,19 +244,18 @@ class YieldHandoff final : public Handoff {
   std::atomic<std::uint32_t>* flag_;
 };
 
-std::unique_ptr<Handoff> make_handoff(Primitive p, Endpoint e) {
-  const bool process = e == Endpoint::kProcess;
+std::unique_ptr<Handoff> make_handoff(Primitive p) {
   switch (p) {
     case Primitive::kPipe:
       return std::make_unique<PipeHandoff>();
     case Primitive::kFutex:
-      return std::make_unique<FutexHandoff>(process);
+      return std::make_unique<FutexHandoff>();
     case Primitive::kEventfd:
       return std::make_unique<EventfdHandoff>();
     case Primitive::kSemaphore:
-      return std::make_unique<SemaphoreHandoff>(process);
+      return std::make_unique<SemaphoreHandoff>();
     case Primitive::kCondvar:
-      return std::make_unique<CondvarHandoff>(process);
+      return std::make_unique<CondvarHandoff>();
     case Primitive::kYield:
       return std::make_unique<YieldHandoff>();
   }
@@ -332,7 +305,7 @@ struct SwitchCase {
 // plus touching the working set twice (once per task in the real hand-off). At most `rounds`
 // rounds or about 20 ms, whichever comes first.
 double own_cost_ns(const SwitchCase& c, int rounds) {
-  auto a = make_handoff(c.primitive, c.endpoint), b = make_handoff(c.primitive, c.endpoint);
+  auto a = make_handoff(c.primitive), b = make_handoff(c.primitive);
   WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
   const auto t0 = now_ns();
   int i = 0;
@@ -351,8 +324,8 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
   const double own = own_cost_ns(c, 2000);
-  auto to_peer = make_handoff(c.primitive, c.endpoint);
-  auto to_us = make_handoff(c.primitive, c.endpoint);
+  auto to_peer = make_handoff(c.primitive);
+  auto to_us = make_handoff(c.primitive);
   auto* counts = shared_new<PeerCounts>();
   const std::size_t ws = c.ws_kib;
   auto body = [&, counts, ws](const std::function<void()>& ready) -> Status {
@@ -434,7 +407,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
 void BM_in_task(benchmark::State& state, SwitchCase c) {
   auto cpus = ipc::cpus_for(Placement::kSameCpu, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
-  auto a = make_handoff(c.primitive, c.endpoint), b = make_handoff(c.primitive, c.endpoint);
+  auto a = make_handoff(c.primitive), b = make_handoff(c.primitive);
   WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
   for (auto _ : state) {
     mine.touch();
