@@ -69,8 +69,9 @@ int main(int argc, char** argv) {
   add_common(run);
   run->add_option("--out", opt.out_dir,
                   "run directory to write (default: results/runs/<UTC stamp>_<host>_<git sha>)");
-  run->add_option("--repetitions", repetitions,
-                  "repetitions per benchmark, each in its own process (default 3 quick, 11 full)")
+  run->add_option(
+         "--repetitions", repetitions,
+         "repetitions per benchmark, one process per program and round (default 3 quick, 11 full)")
       ->check(CLI::Range(1, 1000));
   run->add_option("--min-time", min_time,
                   "seconds each repetition runs at least (default 0.05 quick, 0.01 full)")

@@ -75,10 +75,28 @@ std::string median_with_spread(const Row& r) {
                      human_value(r.num("p75"), r["unit"]));
 }
 
+// Flags a reader must see (measurement rule 14): repetitions in two modes (the p75 over twice
+// the p25: a median alone would hide one of them), and a value beyond the run's own floor (a
+// time below it, a rate above it), which a correct measurement cannot give.
+std::string flags(const Row& r) {
+  std::string out;
+  const double p25 = r.num("p25"), p75 = r.num("p75");
+  if (p25 > 0 && p75 > 2 * p25)
+    out += "; two-mode: repetitions from " + human_value(p25, r["unit"]) + " to " +
+           human_value(p75, r["unit"]);
+  const double f = r.num("ratio_to_floor");
+  const bool rate = r["direction"] == "higher_is_better";
+  if (!std::isnan(f) && (rate ? f > 1.05 : f < 0.95))
+    out += rate ? "; above the floor" : "; below the floor";
+  return out;
+}
+
 std::string mark(const Row& r) {
   if (r["error"].rfind(kSkippedPrefix, 0) == 0) return r["error"];
   if (r["errors"] != "0" && !r["errors"].empty()) return "FAILED: " + r["error"];
-  return r["stable"] == "true" ? "" : "unstable";
+  std::string m = (r["stable"] == "true" ? "" : "unstable") + flags(r);
+  if (m.rfind("; ", 0) == 0) m.erase(0, 2);
+  return m;
 }
 
 // A table of one suite's rows for one metric, with an optional second metric beside it.
@@ -88,7 +106,7 @@ void section_table(std::ostream& out, const std::vector<Row>& rows, const std::s
   for (const auto& r : rows) {
     if (r["suite"] == suite && r["metric"] == extra_metric) extra[r["benchmark"]] = &r;
   }
-  out << "| benchmark | endpoint | placement | bytes | median (p25–p75) | ";
+  out << "| benchmark | endpoint | placement | bytes | median of repetition means (p25–p75) | ";
   if (!extra_metric.empty()) out << extra_metric << " | ";
   out << "× baseline |" << (with_floor ? " × floor |" : "") << " note |\n|---|---|---|---:|---:|";
   if (!extra_metric.empty()) out << "---:|";
@@ -284,13 +302,18 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
       "- **Host:** {}, CPUs online {}, allowed {}; {}; kernel {}; THP {}; governor {} "
       "(mitigations and more in host.csv)\n"
       "- **Build:** {} {}; Google Benchmark {} ({} library build)\n"
-      "- **Run:** profile {}, {} repetitions of at least {} s each, each in its own process, in "
-      "a random interleaved order (seed {}); load {} before, {} after; completed: {}\n\n",
+      "- **Run:** profile {}, {} repetitions of at least {} s each, one process per program and "
+      "repetition round, in a random interleaved order (seed {}); load {} before, {} after; "
+      "completed: {}\n\n",
       hv("cpu_model"), hv("cpus_online"), hv("cpus_allowed"), hv("virtualization"), hv("kernel"),
       hv("thp"), hv("governor"), hv("compiler"), hv("build_type"), hv("google_benchmark_version"),
       hv("google_benchmark_library_build"), hv("profile"), hv("repetitions"), hv("min_time_s"),
       hv("interleave_seed"), hv("load_before"), hv("load_after"), hv("completed"));
-  md << "Medians of the repetitions with their 25th–75th percentiles; *× baseline* is the ratio "
+  md << "Each repetition gives one mean per benchmark (batch-timed); tables show the median of "
+        "those repetition means with their 25th–75th percentiles, and per-message percentiles "
+        "(p50, p99, ...) are separate columns from a second, per-message pass. *two-mode* marks "
+        "rows whose repetitions split (p75 over twice p25), *below the floor* a time under the "
+        "run's own floor. *× baseline* is the ratio "
         "to the section's baseline with the same placement and size, *× floor* to the hardware "
         "floor measured in the same run. *unstable* marks rows whose spread (MAD / median) is "
         "above 10%: close other work, raise `--repetitions`, or pin before trusting them.\n";

@@ -63,6 +63,8 @@ MetricInfo metric_info(const std::string& metric) {
     return {"1/s", "higher_is_better"};
   }
   if (ends_with(metric, "_per_op")) return {"1/op", "lower_is_better"};
+  if (ends_with(metric, "_s_per_gb")) return {"s/GB", "lower_is_better"};
+  if (metric == "samples") return {"count", "higher_is_better"};
   if (ends_with(metric, "_mib")) return {"MiB", "lower_is_better"};
   return {"count", "lower_is_better"};
 }
