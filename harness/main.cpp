@@ -8,6 +8,7 @@
 #include "harness/crosscheck.hpp"
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
+#include "harness/paths.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/verify.hpp"
@@ -33,7 +34,7 @@ int clean_command(bool dry_run, std::ostream& out, std::ostream& err) {
   for (const auto& k : report.kept) out << "kept (its process still runs) " << k << '\n';
   for (const auto& f : report.failed) err << "ptbench clean: could not remove " << f << '\n';
   if (report.removed.empty() && report.failed.empty()) out << "nothing left behind\n";
-  return report.failed.empty() ? ptbench::harness::kExitOk : ptbench::harness::kExitBadInput;
+  return report.failed.empty() ? ptbench::harness::kExitOk : ptbench::harness::kExitSystem;
 }
 
 }  // namespace
@@ -42,12 +43,13 @@ int main(int argc, char** argv) {
   using namespace ptbench::harness;
   CLI::App app{
       "ptbench: what processes, threads and inter-process communication really cost on this "
-      "machine.\nExit codes: 0 fine, 1 regression, 2 bad input or failed benchmarks, "
-      "130 interrupted."};
+      "machine.\nExit codes: 0 fine; 1 a regression (compare) or a disagreeing pair (crosscheck); "
+      "2 bad input; 3 some benchmarks failed (what completed is written); 4 a system problem "
+      "(a program missing, a file that cannot be written); 130 interrupted."};
   app.require_subcommand(1);
 
   RunOptions opt;
-  opt.bench_dir = PTBENCH_BENCH_DIR;
+  opt.bench_dir = default_bench_dir();
   opt.programs = split_list(PTBENCH_BENCH_PROGRAMS);
   int repetitions = 0;
   double min_time = 0;

@@ -1,5 +1,7 @@
 #include "harness/runner.hpp"
 
+#include "harness/paths.hpp"
+
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -158,6 +160,15 @@ std::optional<std::vector<Listed>> list_benchmarks(const RunOptions& opt, std::o
 
 int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   install_interrupt_handlers();
+  for (const auto& program : opt.programs) {
+    if (access((opt.bench_dir / program).c_str(), X_OK) != 0) {
+      err << fmt::format(
+          "ptbench: benchmark program {} is missing or not executable; build first "
+          "(scripts/run builds the release preset) or pass --bench-dir\n",
+          (opt.bench_dir / program).string());
+      return kExitSystem;
+    }
+  }
   auto listed = list_benchmarks(opt, err);
   if (!listed) return g_interrupted ? kExitInterrupted : kExitBadInput;
 
@@ -175,8 +186,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   const std::string run_id =
       fmt::format("{}_{}_{}", utc_stamp(started, "%Y%m%dT%H%M%SZ"),
                   safe_for_path(host_value("hostname")), safe_for_path(host_value("git_sha")));
-  const fs::path dir =
-      opt.out_dir.empty() ? fs::path(PTBENCH_SOURCE_DIR) / "results/runs" / run_id : opt.out_dir;
+  const fs::path dir = opt.out_dir.empty() ? default_runs_dir() / run_id : opt.out_dir;
   if (auto problem = prepare_out_dir(dir); !problem.empty()) {
     err << "ptbench: " << problem << " (choose another directory with --out)\n";
     return kExitBadInput;
@@ -420,7 +430,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     host_csv.close();
     if (!samples_csv || !summary_csv || !host_csv) {
       err << fmt::format("ptbench: writing the CSV files in {} failed\n", dir.string());
-      return kExitBadInput;
+      return kExitSystem;
     }
   }
 
@@ -440,7 +450,7 @@ int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   if (failures > 0) {
     err << fmt::format("ptbench: {} repetition(s) failed; the rest is in the run directory\n",
                        failures);
-    return kExitBadInput;
+    return kExitBenchmarkFailed;
   }
   return kExitOk;
 }

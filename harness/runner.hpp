@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/exit_codes.hpp"
+
 namespace ptbench::harness {
 
 struct RunOptions {
@@ -30,12 +32,6 @@ struct Listed {
   std::string grid;     // the grid name
   std::string skipped;  // why it cannot run on this host ("" if it can); such a one is not run
 };
-
-// Exit codes of every ptbench command.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitRegression = 1;
-inline constexpr int kExitBadInput = 2;
-inline constexpr int kExitInterrupted = 130;
 
 // Lists the benchmarks of the programs for a profile. On failure returns nullopt and writes the
 // reason to err.

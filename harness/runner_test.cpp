@@ -59,8 +59,8 @@ class Runner : public ::testing::Test {
   std::ostringstream out_, err_;
 };
 
-TEST_F(Runner, ACrashingProgramGivesExit2AndKeepsWhatCompleted) {
-  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+TEST_F(Runner, ACrashingProgramGivesExit3AndKeepsWhatCompleted) {
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitBenchmarkFailed);
   EXPECT_NE(err_.str().find("killed by signal 11"), std::string::npos) << err_.str();
   auto samples = parse_csv(read_text_file(dir_ / "run/samples.csv").value_or(""));
   ASSERT_EQ(samples.error, "");
@@ -120,10 +120,18 @@ TEST_F(Runner, AnUnwritableOutputDirectoryIsAnError) {
   EXPECT_NE(err_.str().find("cannot create"), std::string::npos) << err_.str();
 }
 
-TEST_F(Runner, AMissingProgramNamesTheFix) {
+TEST_F(Runner, AMissingProgramIsASystemProblemAndNamesTheFix) {
   opt_.programs = {"missing_bench"};
-  EXPECT_EQ(run_command(opt_, out_, err_), kExitBadInput);
+  EXPECT_EQ(run_command(opt_, out_, err_), kExitSystem);
   EXPECT_NE(err_.str().find("build first"), std::string::npos) << err_.str();
+}
+
+TEST(ExitCodes, AreDistinct) {
+  const int codes[] = {kExitOk,     kExitRegression, kExitBadInput, kExitBenchmarkFailed,
+                       kExitSystem, kExitInterrupted};
+  for (std::size_t i = 0; i < std::size(codes); ++i) {
+    for (std::size_t j = i + 1; j < std::size(codes); ++j) EXPECT_NE(codes[i], codes[j]);
+  }
 }
 
 TEST(ExactFilter, EscapesRegexCharacters) {

@@ -1,5 +1,7 @@
 #include "harness/verify.hpp"
 
+#include "harness/paths.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -214,8 +216,7 @@ int verify_command(RunOptions run, const fs::path& from, std::ostream& out, std:
     run.filter = filter + ")$";
     if (!run.repetitions) run.repetitions = 7;
     if (run.out_dir.empty()) {
-      run.out_dir = fs::path(PTBENCH_SOURCE_DIR) / "results/runs" /
-                    fmt::format("verify_{}", std::time(nullptr));
+      run.out_dir = default_runs_dir() / fmt::format("verify_{}", std::time(nullptr));
     }
     dir = run.out_dir;
     std::ostringstream table;  // the per-benchmark table is in summary.csv; print the verdicts
@@ -234,10 +235,10 @@ int verify_command(RunOptions run, const fs::path& from, std::ostream& out, std:
   write_verify_csv(csv, claims);
   if (!csv) {
     err << "ptbench verify: cannot write " << (dir / "verify.csv").string() << '\n';
-    return kExitBadInput;
+    return kExitSystem;
   }
   out << fmt::format("\nverify.csv and the measurements: {}\n", dir.string());
-  return run_code == kExitOk ? kExitOk : kExitBadInput;
+  return run_code;  // a failed benchmark is reported as such (its claims say what is missing)
 }
 
 }  // namespace ptbench::harness
