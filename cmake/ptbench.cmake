@@ -54,3 +54,31 @@ function(ptbench_add_bench name)
 endfunction()
 
 include(GoogleTest)
+
+# ptbench_git_sha(VAR): the short revision of the source tree, with "-dirty" when tracked files
+# differ from it, or "unknown" outside a git checkout. Read at configure time; the configure step
+# reruns when HEAD, the branch or the index moves, so a commit updates it.
+function(ptbench_git_sha var)
+  set(sha unknown)
+  find_package(Git QUIET)
+  if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
+    execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short=12 HEAD
+                    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE out
+                    OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc ERROR_QUIET)
+    if(rc EQUAL 0 AND out)
+      set(sha ${out})
+      execute_process(COMMAND ${GIT_EXECUTABLE} status --porcelain --untracked-files=no
+                      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE status ERROR_QUIET)
+      if(status)
+        string(APPEND sha -dirty)
+      endif()
+    endif()
+    foreach(f HEAD index)
+      if(EXISTS ${PROJECT_SOURCE_DIR}/.git/${f})
+        set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+                     ${PROJECT_SOURCE_DIR}/.git/${f})
+      endif()
+    endforeach()
+  endif()
+  set(${var} ${sha} PARENT_SCOPE)
+endfunction()

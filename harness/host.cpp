@@ -15,8 +15,8 @@
 #include "harness/csv.hpp"
 #include "ipc/placement.hpp"
 
-#ifndef PTBENCH_SOURCE_DIR
-#define PTBENCH_SOURCE_DIR "."
+#ifndef PTBENCH_GIT_SHA
+#define PTBENCH_GIT_SHA "unknown"
 #endif
 #ifndef PTBENCH_BENCHMARK_VERSION
 #define PTBENCH_BENCHMARK_VERSION "unknown"
@@ -86,16 +86,6 @@ std::string mitigations(const fs::path& root) {
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
-std::string command_output(const std::string& command) {
-  std::FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return {};
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int status = pclose(p);
-  return status == 0 ? trim(out) : std::string{};
-}
-
 }  // namespace
 
 std::string bracketed_choice(const std::string& text) {
@@ -114,16 +104,7 @@ std::string read_load(const fs::path& root) {
 }
 
 std::string source_git_sha() {
-  const std::string dir = PTBENCH_SOURCE_DIR;
-  std::string sha =
-      command_output(fmt::format("git -C '{}' rev-parse --short=12 HEAD 2>/dev/null", dir));
-  if (sha.empty()) return "unknown";
-  if (!command_output(
-           fmt::format("git -C '{}' status --porcelain --untracked-files=no 2>/dev/null", dir))
-           .empty()) {
-    sha += "-dirty";
-  }
-  return sha;
+  return PTBENCH_GIT_SHA;  // recorded when the build was configured
 }
 
 void write_host_csv(std::ostream& out, const KeyValues& kv) {

@@ -28,8 +28,8 @@ void write_host_csv(std::ostream& out, const KeyValues& kv);
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_text_file(const std::filesystem::path& path);
 
-// The git revision of the source tree ptbench was built from ("<sha>" or "<sha>-dirty"), or
-// "unknown" when git or the tree is not there.
+// The git revision the build was configured from ("<sha>", "<sha>-dirty" when tracked files had
+// changes then), or "unknown" when the source was not a git checkout.
 std::string source_git_sha();
 
 }  // namespace ptbench::harness

@@ -1,5 +1,7 @@
 #include "harness/report.hpp"
 
+#include "harness/paths.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -260,7 +262,7 @@ void switch_glance_table(std::ostream& out, const std::vector<Row>& rows) {
 }
 
 std::string run_plot(const fs::path& dir) {
-  const fs::path script = fs::path(PTBENCH_SOURCE_DIR) / "scripts/plot.py";
+  const fs::path script = plot_script();
   const fs::path log = dir / "charts.log";
   auto r = run_process({"/usr/bin/python3", script.string(), dir.string()}, log,
                        std::chrono::seconds(120), nullptr);
