@@ -81,24 +81,24 @@ void BM_round_trip(benchmark::State& state, IpcCase c) {
     if (auto s = round_trip(); !s) return s;
     return ipc::verify(in.data(), c.bytes, c.bytes, seq);
   };
-  ipc::Status failed;
-  for (WarmUp w(200); failed && w.more();) failed = checked_round_trip();
-  const double verify_ns = failed ? verify_cost_ns(in.data(), c.bytes, seq) : 0;
+  ipc::Status status;
+  for (WarmUp w(200); status && w.more();) status = checked_round_trip();
+  const double verify_ns = status ? verify_cost_ns(in.data(), c.bytes, seq) : 0;
   unsigned char mark = 0;
-  if (failed) failed = exchange(ch, kMark, &mark, 1);
+  if (status) status = exchange(ch, kMark, &mark, 1);
   const ThreadUsage mine0 = ThreadUsage::now();
   std::int64_t ops = 0;
-  if (failed) {
-    failed = measure_latency(
+  if (status) {
+    status = measure_latency(
         state, [&] { return ++ops, checked_round_trip(); }, verify_ns);
   }
   const ThreadUsage mine = ThreadUsage::now() - mine0;
   ThreadUsage peer_usage;
-  if (failed) failed = exchange(ch, kStop, &peer_usage, sizeof peer_usage);
-  if (failed) report_thread_usage(state, mine, peer_usage, static_cast<double>(ops));
+  if (status) status = exchange(ch, kStop, &peer_usage, sizeof peer_usage);
+  if (status) report_thread_usage(state, mine, peer_usage, static_cast<double>(ops));
   state.counters["verify_ns"] = verify_ns;
   ipc::Status peer = session.peer->join();
-  if (!failed) return state.SkipWithError(failed.message().c_str());
+  if (!status) return state.SkipWithError(status.message().c_str());
   if (!peer) return state.SkipWithError(peer.message().c_str());
 }
 

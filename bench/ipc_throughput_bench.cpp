@@ -75,29 +75,29 @@ void BM_stream(benchmark::State& state, IpcCase c) {
   ipc::fill_pattern(msg.data(), msg.size());
   const auto sum = ipc::payload_checksum(msg.data(), c.bytes);
   std::uint64_t seq = 0;
-  ipc::Status failed;
-  for (std::uint64_t i = 0; i < kWarmup && failed; ++i) {
+  ipc::Status status;
+  for (std::uint64_t i = 0; i < kWarmup && status; ++i) {
     ipc::stamp(msg.data(), c.bytes, ++seq, sum);
-    failed = ch.send(msg.data(), c.bytes);
+    status = ch.send(msg.data(), c.bytes);
   }
-  if (failed) failed = sync(ch);
+  if (status) status = sync(ch);
   const std::int64_t cpu0 = thread_cpu_ns();
   const std::int64_t t0 = now_ns();
   for (auto _ : state) {
     ipc::stamp(msg.data(), c.bytes, ++seq, sum);
-    failed = ch.send(msg.data(), c.bytes);
-    if (!failed) break;
+    status = ch.send(msg.data(), c.bytes);
+    if (!status) break;
   }
   Ack ack{};
-  if (failed) {
+  if (status) {
     const unsigned char stop = kStop;
-    failed = ch.send(&stop, kStopSize);
+    status = ch.send(&stop, kStopSize);
   }
-  if (failed) {
+  if (status) {
     std::size_t n = 0;
-    failed = ch.recv(&ack, sizeof ack, &n);
-    if (failed && (n != sizeof ack || ack.received != seq)) {
-      failed = {ipc::Errc::kCorrupt, "the receiver counted a different number of messages"};
+    status = ch.recv(&ack, sizeof ack, &n);
+    if (status && (n != sizeof ack || ack.received != seq)) {
+      status = {ipc::Errc::kCorrupt, "the receiver counted a different number of messages"};
     }
   }
   // The clock stops when the receiver has acknowledged the last message.
@@ -105,7 +105,7 @@ void BM_stream(benchmark::State& state, IpcCase c) {
   const std::int64_t sender_cpu = thread_cpu_ns() - cpu0;
   ipc::Status peer = session.peer->join();
   if (!peer) return state.SkipWithError(peer.message().c_str());
-  if (!failed) return state.SkipWithError(failed.message().c_str());
+  if (!status) return state.SkipWithError(status.message().c_str());
   const auto bytes = static_cast<double>(state.iterations()) * static_cast<double>(c.bytes);
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.SetItemsProcessed(state.iterations());

@@ -362,7 +362,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
     if (auto st = to_peer->signal(); !st) return st;
     return to_us->wait();
   };
-  // Warm-up: 200 round trips or about 10 ms, whichever comes first.
+  // Warm-up: 200 round trips or about 2 ms, whichever comes first.
   for (WarmUp w(200); s && w.more();) s = round_trip();
   counts->measuring.store(1);
   const auto start = thread_switches();

@@ -14,11 +14,6 @@ namespace ptbench::harness {
 
 namespace {
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::set<std::string> split_params(const std::string& params) {
   std::set<std::string> out;
   std::istringstream in(params);
@@ -53,19 +48,19 @@ const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
                                                   "errors",      "error"};
 
 MetricInfo metric_info(const std::string& metric) {
-  if (metric == "real_time" || metric == "cpu_time" || ends_with(metric, "_ns")) {
+  if (metric == "real_time" || metric == "cpu_time" || metric.ends_with("_ns")) {
     return {"ns", "lower_is_better"};
   }
-  if (metric == "bytes_per_second" || ends_with(metric, "_bytes_per_s")) {
+  if (metric == "bytes_per_second" || metric.ends_with("_bytes_per_s")) {
     return {"B/s", "higher_is_better"};
   }
-  if (metric == "items_per_second" || ends_with(metric, "_per_s")) {
+  if (metric == "items_per_second" || metric.ends_with("_per_s")) {
     return {"1/s", "higher_is_better"};
   }
-  if (ends_with(metric, "_per_op")) return {"1/op", "lower_is_better"};
-  if (ends_with(metric, "_s_per_gb")) return {"s/GB", "lower_is_better"};
+  if (metric.ends_with("_per_op")) return {"1/op", "lower_is_better"};
+  if (metric.ends_with("_s_per_gb")) return {"s/GB", "lower_is_better"};
   if (metric == "samples") return {"count", "higher_is_better"};
-  if (ends_with(metric, "_mib")) return {"MiB", "lower_is_better"};
+  if (metric.ends_with("_mib")) return {"MiB", "lower_is_better"};
   return {"count", "lower_is_better"};
 }
 

@@ -1,4 +1,4 @@
-// The tidy long-format results of DESIGN.md: samples (one row per instance x repetition x metric)
+// The tidy long-format results: samples (one row per instance x repetition x metric)
 // and their summary (one row per instance x metric), with each row's ratio to its baseline.
 #pragma once
 

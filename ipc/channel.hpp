@@ -71,9 +71,6 @@ class Channel {
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual Mechanism mechanism() const = 0;
-  // The largest message this transport accepts, as configured.
-  virtual std::size_t max_message() const = 0;
   // Opens one side's end, once per side, in the process or thread that will use it.
   virtual Status open(Side side, std::unique_ptr<Channel>* out) = 0;
   // Closes this process's copies of the other side's resources after a fork, so that the peer's

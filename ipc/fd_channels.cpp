@@ -225,8 +225,6 @@ class PipeTransport final : public Transport {
     fds_[0] = {std::move(a_read), std::move(a_write)};
     fds_[1] = {std::move(b_read), std::move(b_write)};
   }
-  Mechanism mechanism() const override { return Mechanism::kPipe; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     auto& [r, w] = fds_[side == Side::kA ? 0 : 1];
     if (r.get() < 0) return {Errc::kSystem, "pipe side opened twice or dropped"};
@@ -250,8 +248,6 @@ class SocketPairTransport final : public Transport {
     fds_[0] = std::move(a);
     fds_[1] = std::move(b);
   }
-  Mechanism mechanism() const override { return m_; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     Fd& fd = fds_[side == Side::kA ? 0 : 1];
     if (fd.get() < 0) return {Errc::kSystem, "socket side opened twice or dropped"};
@@ -284,8 +280,6 @@ class FifoTransport final : public Transport {
     remove_resource(ResourceKind::kFifoDir, dir_);
     unregister_resource(handle_);
   }
-  Mechanism mechanism() const override { return Mechanism::kFifo; }
-  std::size_t max_message() const override { return opt_.max_message; }
 
   // Opens by path, as two programs would, both sides in the same order: a2b, then b2a. Each open
   // of a FIFO blocks until the other side opens the same FIFO the other way, so the two opens
@@ -326,8 +320,6 @@ class TcpTransport final : public Transport {
  public:
   TcpTransport(Fd listener, std::uint16_t port, const ChannelOptions& o)
       : listener_(std::move(listener)), port_(port), opt_(o) {}
-  Mechanism mechanism() const override { return Mechanism::kTcp; }
-  std::size_t max_message() const override { return opt_.max_message; }
 
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     Fd conn;

@@ -90,8 +90,6 @@ class PosixMqTransport final : public Transport {
     if (ab_ != -1) mq_close(ab_);
     if (ba_ != -1) mq_close(ba_);
   }
-  Mechanism mechanism() const override { return Mechanism::kPosixMq; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     // Each side gets its own descriptors (dup), so both ends may live in one process.
     mqd_t tx = dup(side == Side::kA ? ab_ : ba_);
@@ -209,8 +207,6 @@ class SysvTransport final : public Transport {
       unregister_resource(handles_[i]);
     }
   }
-  Mechanism mechanism() const override { return Mechanism::kSysvMq; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     const bool a = side == Side::kA;
     *out = std::make_unique<SysvChannel>(a ? ids_[0] : ids_[1], a ? ids_[1] : ids_[0],
@@ -313,8 +309,6 @@ class BoostMqTransport final : public Transport {
   BoostMqTransport(std::shared_ptr<bip::message_queue> ab, std::shared_ptr<bip::message_queue> ba,
                    const ChannelOptions& o)
       : ab_(std::move(ab)), ba_(std::move(ba)), opt_(o) {}
-  Mechanism mechanism() const override { return Mechanism::kBoostMq; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     const bool a = side == Side::kA;
     *out = std::make_unique<BoostMqChannel>(a ? ab_ : ba_, a ? ba_ : ab_, opt_.max_message,

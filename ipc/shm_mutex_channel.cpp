@@ -90,8 +90,6 @@ class ShmMutexTransport final : public Transport {
       for (auto* b : box_) b->~Mailbox();
     }
   }
-  Mechanism mechanism() const override { return Mechanism::kShmMutex; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     const int tx = side == Side::kA ? 0 : 1;
     *out =

@@ -244,8 +244,6 @@ class ShmRingTransport final : public Transport {
       data_[i] = base + 4096 + i * cap;
     }
   }
-  Mechanism mechanism() const override { return Mechanism::kShmRing; }
-  std::size_t max_message() const override { return opt_.max_message; }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     const int tx = side == Side::kA ? 0 : 1, rx = 1 - tx;
     *out = std::make_unique<ShmRingChannel>(
