@@ -69,6 +69,7 @@ class StreamChannel final : public Channel {
   Status send(const void* data, std::size_t size) override {
     if (size > UINT32_MAX) return {Errc::kTooLarge, "stream messages are limited to 4 GiB"};
     std::uint32_t header = static_cast<std::uint32_t>(size);
+    if (size <= kSmallFrame - sizeof header) return send_small(header, data, size);
     iovec iov[2] = {{&header, sizeof header}, {const_cast<void*>(data), size}};
     int first = 0;
     DeadlineGuard guard(timeout_);
@@ -158,6 +159,29 @@ class StreamChannel final : public Channel {
   }
 
   static constexpr std::size_t kReadAhead = 4096;
+  static constexpr std::size_t kSmallFrame = 4096;
+  // A small message goes out as one contiguous frame: one plain write, no iovec walk.
+  Status send_small(std::uint32_t header, const void* data, std::size_t size) {
+    unsigned char frame[kSmallFrame];
+    std::memcpy(frame, &header, sizeof header);
+    std::memcpy(frame + sizeof header, data, size);
+    DeadlineGuard guard(timeout_);
+    std::size_t done = 0, total = sizeof header + size;
+    while (done < total) {
+      ssize_t n = socket_ ? ::send(wfd_.get(), frame + done, total - done, MSG_NOSIGNAL)
+                          : write(wfd_.get(), frame + done, total - done);
+      if (n < 0) {
+        if (errno == EINTR) {
+          if (guard.expired()) return timed_out("send", timeout_);
+          continue;
+        }
+        if (errno == EPIPE || errno == ECONNRESET) return peer_closed("send");
+        return Status::from_errno("send", errno);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return {};
+  }
   Fd rfd_, wfd_;
   bool socket_;
   std::chrono::milliseconds timeout_;

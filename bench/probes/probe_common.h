@@ -1,6 +1,7 @@
 /* The few lines every probe needs; the probes share nothing with the suite (measurement rule 11).
- * Each probe prints one number on stdout: the median over batches of the batch mean, in ns per
- * operation (or B/s for a bandwidth), and exits 0; bad arguments exit 2, a failure exits 1. */
+ * Each probe prints one number on stdout: the mean over all timed operations (the statistic the
+ * suite reports for one repetition), in ns per operation (or B/s for a bandwidth), and exits 0;
+ * bad arguments exit 2, a failure exits 1. */
 #ifndef PTBENCH_PROBE_COMMON_H
 #define PTBENCH_PROBE_COMMON_H
 
@@ -27,14 +28,11 @@ static inline void probe_pin(int cpu) {
   }
 }
 
-static inline int probe_cmp(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-
-static inline double probe_median(double* v, int n) {
-  qsort(v, (size_t)n, sizeof *v, probe_cmp);
-  return v[n / 2];
+/* The mean of n equal-sized batches' means: the mean over all their operations. */
+static inline double probe_mean(const double* v, int n) {
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += v[i];
+  return sum / n;
 }
 
 static inline int probe_cpu_arg(int argc, char** argv, int i) {
