@@ -69,8 +69,17 @@ class StreamChannel final : public Channel {
   Status send(const void* data, std::size_t size) override {
     if (size > UINT32_MAX) return {Errc::kTooLarge, "stream messages are limited to 4 GiB"};
     std::uint32_t header = static_cast<std::uint32_t>(size);
-    if (size <= kSmallFrame - sizeof header) return send_small(header, data, size);
+    // A small message goes out as one contiguous frame (one plain write is cheaper than a
+    // two-part writev); a large one as header + payload, without copying the payload.
+    unsigned char frame[kSmallFrame];
     iovec iov[2] = {{&header, sizeof header}, {const_cast<void*>(data), size}};
+    int parts = 2;
+    if (size <= kSmallFrame - sizeof header) {
+      std::memcpy(frame, &header, sizeof header);
+      std::memcpy(frame + sizeof header, data, size);
+      iov[0] = {frame, sizeof header + size};
+      parts = 1;
+    }
     int first = 0;
     DeadlineGuard guard(timeout_);
     std::size_t left = sizeof header + size;
@@ -79,10 +88,10 @@ class StreamChannel final : public Channel {
       if (socket_) {
         msghdr msg{};
         msg.msg_iov = iov + first;
-        msg.msg_iovlen = static_cast<std::size_t>(2 - first);
+        msg.msg_iovlen = static_cast<std::size_t>(parts - first);
         n = sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
       } else {
-        n = writev(wfd_.get(), iov + first, 2 - first);
+        n = writev(wfd_.get(), iov + first, parts - first);
       }
       if (n < 0) {
         if (errno == EINTR) {
@@ -95,8 +104,8 @@ class StreamChannel final : public Channel {
       left -= static_cast<std::size_t>(n);
       // Partial write: advance the iovecs.
       auto done = static_cast<std::size_t>(n);
-      while (first < 2 && done >= iov[first].iov_len) done -= iov[first++].iov_len;
-      if (first < 2) {
+      while (first < parts && done >= iov[first].iov_len) done -= iov[first++].iov_len;
+      if (first < parts) {
         iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + done;
         iov[first].iov_len -= done;
       }
@@ -160,28 +169,6 @@ class StreamChannel final : public Channel {
 
   static constexpr std::size_t kReadAhead = 4096;
   static constexpr std::size_t kSmallFrame = 4096;
-  // A small message goes out as one contiguous frame: one plain write, no iovec walk.
-  Status send_small(std::uint32_t header, const void* data, std::size_t size) {
-    unsigned char frame[kSmallFrame];
-    std::memcpy(frame, &header, sizeof header);
-    std::memcpy(frame + sizeof header, data, size);
-    DeadlineGuard guard(timeout_);
-    std::size_t done = 0, total = sizeof header + size;
-    while (done < total) {
-      ssize_t n = socket_ ? ::send(wfd_.get(), frame + done, total - done, MSG_NOSIGNAL)
-                          : write(wfd_.get(), frame + done, total - done);
-      if (n < 0) {
-        if (errno == EINTR) {
-          if (guard.expired()) return timed_out("send", timeout_);
-          continue;
-        }
-        if (errno == EPIPE || errno == ECONNRESET) return peer_closed("send");
-        return Status::from_errno("send", errno);
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    return {};
-  }
   Fd rfd_, wfd_;
   bool socket_;
   std::chrono::milliseconds timeout_;
