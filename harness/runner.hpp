@@ -4,11 +4,14 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/exit_codes.hpp"
+#include "harness/gbench_json.hpp"
+#include "harness/results.hpp"
 
 namespace ptbench::harness {
 
@@ -41,5 +44,46 @@ std::optional<std::vector<Listed>> list_benchmarks(const RunOptions& opt, std::o
 std::string exact_filter(const std::string& s);
 
 int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err);
+
+// The parts of a run, each testable alone.
+
+// One batch: one program's benchmarks for one repetition round, run in one process.
+struct Job {
+  std::string program;
+  std::vector<const Listed*> benches;
+  int repetition;
+};
+
+// Every runnable benchmark of `listed` (skipped ones left out), one job per program and round,
+// rounds in order and the programs' order within a round shuffled by `seed`.
+std::vector<Job> plan_rounds(const std::vector<Listed>& listed, int repetitions, unsigned seed);
+
+// A --benchmark_filter that matches exactly these benchmarks.
+std::string batch_filter(const std::vector<const Listed*>& benches);
+
+// What a run has collected: samples, the context each suite declared, failures.
+struct RunCollector {
+  std::string run_id;
+  std::vector<Sample> samples;
+  std::map<std::string, FloorSpec> floors;           // suite -> its floor
+  std::map<std::string, std::string> baselines;      // suite -> baseline mechanism
+  std::map<std::string, std::string> library_build;  // program -> Google Benchmark's build
+  std::vector<std::string> failures;                 // one line per failed repetition
+
+  // Takes a batch's output for `benches` at repetition `rep`; returns those it did not deliver.
+  std::vector<const Listed*> take(const GbenchFile& parsed,
+                                  const std::vector<const Listed*>& benches, int rep);
+  // Records a failed repetition (a sample with the reason, and a line in `failures`).
+  void fail(const Listed& b, int rep, const std::string& why);
+
+ private:
+  void take_context(const GbenchFile& parsed, const Listed& any);
+};
+
+// The noise guard's warning when the cache-line floor moved by more than 20% over the run, or "".
+std::string floor_moved(double before, double after);
+
+// The first benchmark program of `opt` that is missing or not executable, or "".
+std::string missing_program(const RunOptions& opt);
 
 }  // namespace ptbench::harness

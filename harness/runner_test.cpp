@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "harness/csv.hpp"
@@ -124,6 +127,74 @@ TEST_F(Runner, AMissingProgramIsASystemProblemAndNamesTheFix) {
   opt_.programs = {"missing_bench"};
   EXPECT_EQ(run_command(opt_, out_, err_), kExitSystem);
   EXPECT_NE(err_.str().find("build first"), std::string::npos) << err_.str();
+}
+
+std::vector<Listed> three_listed() {
+  return {{"a_bench", "a", "BM_A/x/thread/unpinned/0/real_time", "BM_A/x/thread/unpinned/0", ""},
+          {"a_bench", "a", "BM_A/y/thread/unpinned/0", "BM_A/y/thread/unpinned/0", ""},
+          {"b_bench", "b", "BM_B/z/process/same-cpu/8", "BM_B/z/process/same-cpu/8", ""},
+          {"b_bench", "b", "BM_B/big/process/same-cpu/9", "BM_B/big/process/same-cpu/9",
+           "over the limit"}};
+}
+
+TEST(PlanRounds, EachRoundRunsEveryProgramOnceAndLeavesOutTheSkipped) {
+  const auto listed = three_listed();
+  const auto jobs = plan_rounds(listed, 3, 42);
+  ASSERT_EQ(jobs.size(), 6u);  // 2 programs x 3 rounds
+  for (int r = 0; r < 3; ++r) {
+    std::set<std::string> programs;
+    for (int k = 0; k < 2; ++k) {
+      EXPECT_EQ(jobs[2 * r + k].repetition, r);
+      programs.insert(jobs[2 * r + k].program);
+    }
+    EXPECT_EQ(programs, (std::set<std::string>{"a_bench", "b_bench"}));
+  }
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j.benches.size(), j.program == "a_bench" ? 2u : 1u);  // not the skipped one
+  }
+  const auto again = plan_rounds(listed, 3, 42);
+  for (std::size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(jobs[i].program, again[i].program);
+}
+
+TEST(BatchFilter, MatchesExactlyTheBatch) {
+  const auto listed = three_listed();
+  const std::regex re(batch_filter({&listed[0], &listed[2]}));
+  EXPECT_TRUE(std::regex_search(listed[0].name, re));
+  EXPECT_TRUE(std::regex_search(listed[2].name, re));
+  EXPECT_FALSE(std::regex_search(listed[1].name, re));
+  EXPECT_FALSE(std::regex_search("BM_A/x/thread/unpinned/0/real_time/more", re));
+}
+
+TEST(RunCollector, TakesWhatArrivedAndReturnsWhatDidNot) {
+  const auto listed = three_listed();
+  RunCollector got;
+  got.run_id = "r";
+  GbenchFile parsed;
+  parsed.context["ptbench_baseline_mechanism"] = "x";
+  GbenchRun ok;
+  ok.grid = *parse_grid_name(listed[0].name);
+  ok.real_time_ns = 5;
+  GbenchRun bad;
+  bad.grid = *parse_grid_name(listed[1].name);
+  bad.error = true;
+  bad.error_message = "peer died";
+  parsed.runs = {ok};
+  auto missing = got.take(parsed, {&listed[0], &listed[1]}, 2);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0], &listed[1]);
+  EXPECT_EQ(got.baselines["a"], "x");
+  EXPECT_TRUE(got.failures.empty());
+  parsed.runs = {bad};
+  EXPECT_TRUE(got.take(parsed, {&listed[1]}, 2).empty());
+  ASSERT_EQ(got.failures.size(), 1u);
+  EXPECT_NE(got.failures[0].find("peer died"), std::string::npos);
+  EXPECT_EQ(got.samples.back().error, "peer died");
+}
+
+TEST(FloorMoved, WarnsOnlyBeyondTwentyPercent) {
+  EXPECT_EQ(floor_moved(100, 119), "");
+  EXPECT_NE(floor_moved(100, 130).find("moved from 100 ns to 130 ns"), std::string::npos);
+  EXPECT_EQ(floor_moved(NAN, 130), "");
 }
 
 TEST(ExitCodes, AreDistinct) {
