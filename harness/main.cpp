@@ -37,173 +37,203 @@ int clean_command(bool dry_run, std::ostream& out, std::ostream& err) {
   return report.failed.empty() ? ptbench::harness::kExitOk : ptbench::harness::kExitSystem;
 }
 
+using namespace ptbench::harness;
+
+// Every option of every subcommand, and which subcommand was chosen.
+struct Cli {
+  RunOptions run_opt;
+  int repetitions = 0;
+  double min_time = 0;
+  unsigned seed = 0;
+  CompareOptions cmp;
+  std::string base_path, candidate_path;
+  std::vector<std::string> suite_thresholds;
+  std::string verify_from, report_dir;
+  bool dry_run = false;
+  CrosscheckOptions xopt;
+  CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *verify = nullptr,
+           *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
+};
+
+void add_selection(CLI::App* sub, Cli& c) {
+  sub->add_option("--profile", c.run_opt.profile,
+                  "quick: the default grid, 3 repetitions, about a minute here; full: every "
+                  "transport, size, placement, policy and memory level, 11 repetitions")
+      ->check(CLI::IsMember({"quick", "full"}));
+  sub->add_option("--filter", c.run_opt.filter,
+                  "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
+                  "bytes/params) matches this ECMAScript regex");
+  sub->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
+}
+
+void add_run(CLI::App& app, Cli& c) {
+  c.run = app.add_subcommand(
+      "run", "Run the benchmarks and write samples.csv, summary.csv, host.csv and raw/*.json");
+  add_selection(c.run, c);
+  c.run->add_option("--out", c.run_opt.out_dir,
+                    "run directory to write (default: results/runs/<UTC stamp>_<host>_<git sha> "
+                    "in the current directory)");
+  c.run
+      ->add_option("--repetitions", c.repetitions,
+                   "repetitions per benchmark, one process per program and round (default 3 "
+                   "quick, 11 full)")
+      ->check(CLI::Range(1, 1000));
+  c.run
+      ->add_option("--min-time", c.min_time,
+                   "seconds each repetition runs at least (default 0.05 quick, 0.01 full)")
+      ->check(CLI::Range(0.0001, 60.0));
+  c.run->add_option("--seed", c.seed, "seed of the random interleaving order (default: random)");
+  c.run
+      ->add_option("--timeout", c.run_opt.timeout_s,
+                   "deadline of one batch (a program's benchmarks of one round): this many "
+                   "seconds plus 15 per benchmark; then it is killed and its benchmarks rerun one "
+                   "by one")
+      ->check(CLI::Range(1.0, 86400.0));
+  c.list = app.add_subcommand("list", "List the benchmarks a run would execute");
+  add_selection(c.list, c);
+}
+
+void add_compare(CLI::App& app, Cli& c) {
+  c.compare = app.add_subcommand(
+      "compare",
+      "Compare two runs (directories or samples.csv files) and fail on real regressions: "
+      "significant (Mann-Whitney, Bonferroni-corrected, or disjoint confidence intervals of the "
+      "medians) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad "
+      "input");
+  c.compare
+      ->add_option("base", c.base_path,
+                   "the reference run: a run directory or samples.csv, or several, "
+                   "comma-separated, whose samples are pooled")
+      ->required();
+  c.compare->add_option("candidate", c.candidate_path, "the run under test, the same way")
+      ->required();
+  c.compare
+      ->add_option("--alpha", c.cmp.alpha, "significance level before correction (default 0.01)")
+      ->check(CLI::Range(1e-9, 0.5));
+  c.compare
+      ->add_option("--threshold", c.cmp.threshold,
+                   "smallest relative change that counts (default 0.10 = 10%)")
+      ->check(CLI::Range(0.0, 10.0));
+  c.compare->add_option("--suite-threshold", c.suite_thresholds,
+                        "per-suite threshold, e.g. create=0.2 (repeatable)");
+  c.compare->add_option("--metric", c.cmp.metric_regex,
+                        "metrics to compare, a regex (default ^(real_time|bytes_per_second)$)");
+  c.compare->add_option("--out", c.cmp.out_dir,
+                        "write comparison.csv, comparison.md and github-benchmark-*.json here");
+}
+
+void add_verify_and_report(CLI::App& app, Cli& c) {
+  c.verify = app.add_subcommand(
+      "verify",
+      "Test the textbook claims on this host (threads cheaper to create and to switch, shared "
+      "memory beats message passing, fork grows with memory, process switches lose cache): "
+      "ratio, confidence interval, Mann-Whitney p-value and a verdict per claim, in verify.csv");
+  c.verify
+      ->add_option("--from", c.verify_from,
+                   "evaluate an existing run directory instead of running the benchmarks")
+      ->check(CLI::ExistingDirectory);
+  c.verify->add_option("--out", c.run_opt.out_dir, "run directory to write");
+  c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 7)")
+      ->check(CLI::Range(3, 1000));
+  c.verify->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
+  c.report = app.add_subcommand(
+      "report", "Rewrite DIR/report.md and its charts from the run directory's CSV files");
+  c.report->add_option("dir", c.report_dir, "a run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+}
+
+void add_tools(CLI::App& app, Cli& c) {
+  c.crosscheck = app.add_subcommand(
+      "crosscheck",
+      "Run each headline benchmark beside a minimal standalone probe (and perf bench sched pipe "
+      "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair. "
+      "Exit 0 when every pair agrees within the tolerance, 1 when one does not");
+  c.crosscheck->add_option("--rounds", c.xopt.rounds, "interleaved rounds (default 3)");
+  c.crosscheck->add_option("--min-time", c.xopt.min_time,
+                           "seconds per suite measurement (default 0.2)");
+  c.crosscheck->add_option("--tolerance", c.xopt.tolerance,
+                           "the largest |suite/probe - 1| that agrees (default 0.15)");
+  c.crosscheck->add_option("--out", c.xopt.work_dir,
+                           "keep each measurement's output and crosscheck.csv here");
+  c.crosscheck->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
+  c.clean = app.add_subcommand(
+      "clean",
+      "Remove what killed runs left behind: ptbench shared memory, message queues, FIFO "
+      "directories and SysV queues whose creating process is gone (never another program's)");
+  c.clean->add_flag("--dry-run,-n", c.dry_run, "only list what would be removed");
+  app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
+}
+
+int list_command(const RunOptions& opt) {
+  auto listed = list_benchmarks(opt, std::cerr);
+  if (!listed) return kExitBadInput;
+  for (const auto& b : *listed) {
+    std::cout << b.grid << (b.skipped.empty() ? "" : "\t(skipped: " + b.skipped + ")") << '\n';
+  }
+  return kExitOk;
+}
+
+int compare_from_cli(Cli& c) {
+  for (const auto& st : c.suite_thresholds) {
+    const auto eq = st.find('=');
+    auto value = eq == std::string::npos ? std::nullopt : parse_number(st.substr(eq + 1));
+    if (!value || *value < 0) {
+      std::cerr << "ptbench compare: --suite-threshold wants suite=fraction, got '" << st << "'\n";
+      return kExitBadInput;
+    }
+    c.cmp.suite_thresholds[st.substr(0, eq)] = *value;
+  }
+  return compare_command(c.base_path, c.candidate_path, c.cmp, std::cout, std::cerr);
+}
+
+int dispatch(Cli& c) {
+  RunOptions& opt = c.run_opt;
+  if (*c.run) {
+    if (c.run->count("--repetitions")) opt.repetitions = c.repetitions;
+    if (c.run->count("--min-time")) opt.min_time = c.min_time;
+    if (c.run->count("--seed")) opt.seed = c.seed;
+    return run_command(opt, std::cout, std::cerr);
+  }
+  if (*c.list) return list_command(opt);
+  if (*c.crosscheck) {
+    c.xopt.bench_dir = opt.bench_dir;
+    return crosscheck_command(c.xopt, std::cout, std::cerr);
+  }
+  if (*c.clean) return clean_command(c.dry_run, std::cout, std::cerr);
+  if (*c.report) return report_command(c.report_dir, std::cout, std::cerr);
+  if (*c.verify) {
+    if (c.verify->count("--repetitions")) opt.repetitions = c.repetitions;
+    return verify_command(opt, c.verify_from, std::cout, std::cerr);
+  }
+  if (*c.compare) return compare_from_cli(c);
+  write_host_csv(std::cout, collect_host());
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace ptbench::harness;
   CLI::App app{
       "ptbench: what processes, threads and inter-process communication really cost on this "
       "machine.\nExit codes: 0 fine; 1 a regression (compare) or a disagreeing pair (crosscheck); "
       "2 bad input; 3 some benchmarks failed (what completed is written); 4 a system problem "
       "(a program missing, a file that cannot be written); 130 interrupted."};
   app.require_subcommand(1);
-
-  RunOptions opt;
-  opt.bench_dir = default_bench_dir();
-  opt.programs = split_list(PTBENCH_BENCH_PROGRAMS);
-  int repetitions = 0;
-  double min_time = 0;
-  unsigned seed = 0;
-  auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--profile", opt.profile,
-                    "quick: the default grid, 3 repetitions, about a minute here; full: every "
-                    "transport, size, placement, policy and memory level, 11 repetitions")
-        ->check(CLI::IsMember({"quick", "full"}));
-    sub->add_option("--filter", opt.filter,
-                    "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
-                    "bytes/params) matches this ECMAScript regex");
-    sub->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
-        ->check(CLI::ExistingDirectory);
-  };
-
-  auto* run = app.add_subcommand(
-      "run", "Run the benchmarks and write samples.csv, summary.csv, host.csv and raw/*.json");
-  add_common(run);
-  run->add_option("--out", opt.out_dir,
-                  "run directory to write (default: results/runs/<UTC stamp>_<host>_<git sha>)");
-  run->add_option(
-         "--repetitions", repetitions,
-         "repetitions per benchmark, one process per program and round (default 3 quick, 11 full)")
-      ->check(CLI::Range(1, 1000));
-  run->add_option("--min-time", min_time,
-                  "seconds each repetition runs at least (default 0.05 quick, 0.01 full)")
-      ->check(CLI::Range(0.0001, 60.0));
-  run->add_option("--seed", seed, "seed of the random interleaving order (default: random)");
-  run->add_option("--timeout", opt.timeout_s,
-                  "deadline of one batch (a program's benchmarks of one round): this many seconds "
-                  "plus 15 per benchmark; then it is killed and its benchmarks rerun one by one")
-      ->check(CLI::Range(1.0, 86400.0));
-
-  auto* list = app.add_subcommand("list", "List the benchmarks a run would execute");
-  add_common(list);
-
-  app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
-
-  CompareOptions cmp;
-  std::string base_path, candidate_path;
-  std::vector<std::string> suite_thresholds;
-  auto* compare = app.add_subcommand(
-      "compare",
-      "Compare two runs (directories or samples.csv files) and fail on real regressions: "
-      "significant (Mann-Whitney, Bonferroni-corrected, or disjoint confidence intervals of the "
-      "medians) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad "
-      "input");
-  compare
-      ->add_option("base", base_path,
-                   "the reference run: a run directory or samples.csv, or several, "
-                   "comma-separated, whose samples are pooled")
-      ->required();
-  compare->add_option("candidate", candidate_path, "the run under test, the same way")->required();
-  compare->add_option("--alpha", cmp.alpha, "significance level before correction (default 0.01)")
-      ->check(CLI::Range(1e-9, 0.5));
-  compare
-      ->add_option("--threshold", cmp.threshold,
-                   "smallest relative change that counts (default 0.10 = 10%)")
-      ->check(CLI::Range(0.0, 10.0));
-  compare->add_option("--suite-threshold", suite_thresholds,
-                      "per-suite threshold, e.g. create=0.2 (repeatable)");
-  compare->add_option("--metric", cmp.metric_regex,
-                      "metrics to compare, a regex (default ^(real_time|bytes_per_second)$)");
-  compare->add_option("--out", cmp.out_dir,
-                      "write comparison.csv, comparison.md and github-benchmark-*.json here");
-
-  std::string verify_from;
-  auto* verify = app.add_subcommand(
-      "verify",
-      "Test the textbook claims on this host (threads cheaper to create and to switch, shared "
-      "memory beats message passing, fork grows with memory, process switches lose cache): "
-      "ratio, confidence interval, Mann-Whitney p-value and a verdict per claim, in verify.csv");
-  verify
-      ->add_option("--from", verify_from,
-                   "evaluate an existing run directory instead of running the benchmarks")
-      ->check(CLI::ExistingDirectory);
-  verify->add_option("--out", opt.out_dir, "run directory to write");
-  verify->add_option("--repetitions", repetitions, "repetitions per benchmark (default 7)")
-      ->check(CLI::Range(3, 1000));
-  verify->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
-      ->check(CLI::ExistingDirectory);
-
-  std::string report_dir;
-  auto* report = app.add_subcommand(
-      "report", "Rewrite DIR/report.md and its charts from the run directory's CSV files");
-  report->add_option("dir", report_dir, "a run directory")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-
-  bool dry_run = false;
-  CrosscheckOptions xopt;
-  auto* crosscheck = app.add_subcommand(
-      "crosscheck",
-      "Run each headline benchmark beside a minimal standalone probe (and perf bench sched pipe "
-      "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair. "
-      "Exit 0 when every pair agrees within the tolerance, 1 when one does not");
-  crosscheck->add_option("--rounds", xopt.rounds, "interleaved rounds (default 3)");
-  crosscheck->add_option("--min-time", xopt.min_time,
-                         "seconds per suite measurement (default 0.2)");
-  crosscheck->add_option("--tolerance", xopt.tolerance,
-                         "the largest |suite/probe - 1| that agrees (default 0.15)");
-  crosscheck->add_option("--out", xopt.work_dir,
-                         "keep each measurement's output and crosscheck.csv here");
-  crosscheck->add_option("--bench-dir", opt.bench_dir, "where the benchmark programs are")
-      ->check(CLI::ExistingDirectory);
-  auto* clean = app.add_subcommand(
-      "clean",
-      "Remove what killed runs left behind: ptbench shared memory, message queues, FIFO "
-      "directories and SysV queues whose creating process is gone (never another program's)");
-  clean->add_flag("--dry-run,-n", dry_run, "only list what would be removed");
-
+  Cli c;
+  c.run_opt.bench_dir = default_bench_dir();
+  c.run_opt.programs = split_list(PTBENCH_BENCH_PROGRAMS);
+  add_run(app, c);
+  add_compare(app, c);
+  add_verify_and_report(app, c);
+  add_tools(app, c);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitBadInput;
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-  if (run->count("--repetitions")) opt.repetitions = repetitions;
-  if (run->count("--min-time")) opt.min_time = min_time;
-  if (run->count("--seed")) opt.seed = seed;
-
-  if (*run) return run_command(opt, std::cout, std::cerr);
-  if (*list) {
-    auto listed = list_benchmarks(opt, std::cerr);
-    if (!listed) return kExitBadInput;
-    for (const auto& b : *listed) {
-      std::cout << b.grid << (b.skipped.empty() ? "" : "\t(skipped: " + b.skipped + ")") << '\n';
-    }
-    return kExitOk;
-  }
-  if (*crosscheck) {
-    xopt.bench_dir = opt.bench_dir;
-    return crosscheck_command(xopt, std::cout, std::cerr);
-  }
-  if (*clean) return clean_command(dry_run, std::cout, std::cerr);
-  if (*report) return report_command(report_dir, std::cout, std::cerr);
-  if (*verify) {
-    if (verify->count("--repetitions")) opt.repetitions = repetitions;
-    return verify_command(opt, verify_from, std::cout, std::cerr);
-  }
-  if (*compare) {
-    for (const auto& st : suite_thresholds) {
-      const auto eq = st.find('=');
-      auto value = eq == std::string::npos ? std::nullopt : parse_number(st.substr(eq + 1));
-      if (!value || *value < 0) {
-        std::cerr << "ptbench compare: --suite-threshold wants suite=fraction, got '" << st
-                  << "'\n";
-        return kExitBadInput;
-      }
-      cmp.suite_thresholds[st.substr(0, eq)] = *value;
-    }
-    return compare_command(base_path, candidate_path, cmp, std::cout, std::cerr);
-  }
-  write_host_csv(std::cout, collect_host());
-  return kExitOk;
+  return dispatch(c);
 }
