@@ -285,20 +285,16 @@ void chart(std::ostream& out, const fs::path& dir, const std::string& name,
   }
 }
 
-}  // namespace
+using HostMap = std::map<std::string, std::string>;
 
-std::string write_report(const fs::path& dir, std::string* chart_note) {
-  std::string error;
-  auto rows = read_table(dir / "summary.csv", kSummaryColumns, &error);
-  if (!rows) return error;
-  auto host = read_table(dir / "host.csv", {"key", "value"}, &error);
-  if (!host) return error;
-  std::map<std::string, std::string> h;
-  for (const auto& r : *host) h[r["key"]] = r["value"];
-  auto hv = [&](const std::string& k) { return h.count(k) ? h[k] : std::string("unknown"); };
+std::string host_value(const HostMap& h, const std::string& k) {
+  auto it = h.find(k);
+  return it == h.end() ? "unknown" : it->second;
+}
 
-  *chart_note = run_plot(dir);
-  std::ostringstream md;
+// The head of the report: host, build, run, how to read the tables, the noise guard.
+void report_head(std::ostream& md, const HostMap& h, const std::string& chart_note) {
+  auto hv = [&](const std::string& k) { return host_value(h, k); };
   md << fmt::format("# ptbench report: {}\n\n", hv("run_id"));
   md << fmt::format(
       "- **Host:** {}, CPUs online {}, allowed {}; {}; kernel {}; THP {}; governor {} "
@@ -319,25 +315,31 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
         "to the section's baseline with the same placement and size, *× floor* to the hardware "
         "floor measured in the same run. *unstable* marks rows whose spread (MAD / median) is "
         "above 10%: close other work, raise `--repetitions`, or pin before trusting them.\n";
-  if (!chart_note->empty()) md << "\n> " << *chart_note << "\n";
+  if (!chart_note.empty()) md << "\n> " << chart_note << "\n";
   md << fmt::format("\nNoise guard: cache-line floor {} ns before the run, {} ns after.\n",
                     hv("cacheline_floor_before_ns"), hv("cacheline_floor_after_ns"));
-  if (h.count("noise_warning")) md << "\n> **Warning:** " << h["noise_warning"] << "\n";
+  if (h.count("noise_warning")) md << "\n> **Warning:** " << h.at("noise_warning") << "\n";
+}
 
-  std::string verr;
-  if (auto verdicts = read_table(dir / "verify.csv", {"claim", "verdict"}, &verr)) {
-    md << "\n## The textbook claims on this host (`ptbench verify`)\n\n"
-          "| # | claim | verdict | ratio | interval | p |\n|---|---|---|---:|---:|---:|\n";
-    for (const auto& c : *verdicts) {
-      md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c["claim"],
-                        c["statement"], c["verdict"], c.num("ratio"), c.num("ci_low"),
-                        c.num("ci_high"), c.num("p_value"));
-    }
+// The verdicts, when `ptbench verify` wrote verify.csv into the run directory.
+void report_claims(std::ostream& md, const fs::path& dir) {
+  std::string error;
+  auto verdicts = read_table(dir / "verify.csv", {"claim", "verdict"}, &error);
+  if (!verdicts) return;
+  md << "\n## The textbook claims on this host (`ptbench verify`)\n\n"
+        "| # | claim | verdict | ratio | interval | p |\n|---|---|---|---:|---:|---:|\n";
+  for (const auto& c : *verdicts) {
+    md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c["claim"],
+                      c["statement"], c["verdict"], c.num("ratio"), c.num("ci_low"),
+                      c.num("ci_high"), c.num("p_value"));
   }
+}
 
+void report_creation_and_switches(std::ostream& md, const std::vector<Row>& rows,
+                                  const fs::path& dir) {
   md << "\n## Creation: a process against a thread\n\nTimed: creating a task that exits at "
         "once, and waiting for it. Baseline: `pthread_create` + join.\n\n";
-  section_table(md, *rows, "create", "real_time", false, "");
+  section_table(md, rows, "create", "real_time", false, "");
   chart(md, dir, "creation", "creation cost per mechanism, log scale");
   chart(md, dir, "fork_memory", "fork cost against the parent's resident memory");
 
@@ -345,40 +347,67 @@ std::string write_report(const fs::path& dir, std::string* chart_note) {
         "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
         "a wake-up of a sleeping task on the other core. `tasks=1` rows make the same calls "
         "inside one task: the mechanism's own cost without a switch. Baseline: the pipe.\n\n";
-  switch_glance_table(md, *rows);
+  switch_glance_table(md, rows);
   folded_table(md, "Process against thread for every placement, task count and working set",
-               [&](std::ostream& o) { thread_process_table(o, *rows); });
+               [&](std::ostream& o) { thread_process_table(o, rows); });
   folded_table(md, "Every primitive, endpoint, placement and working set", [&](std::ostream& o) {
-    section_table(o, *rows, "switch", "real_time", false, "per_switch_ns");
+    section_table(o, rows, "switch", "real_time", false, "per_switch_ns");
   });
   chart(md, dir, "switch", "hand-off round trip, process against thread");
+}
 
-  // An IPC section: the at-a-glance table, every row folded below it, and the chart.
-  auto ipc_section = [&](const std::string& heading, const std::string& suite,
-                         const std::string& metric, const std::string& extra_metric,
-                         const std::string& chart_alt) {
-    md << "\n" << heading << "\n\n";
-    glance_table(md, *rows, suite, metric, "cross-cpu");
-    folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
-      section_table(o, *rows, suite, metric, true, extra_metric);
-    });
-    chart(md, dir, suite, chart_alt);
-  };
-  ipc_section(
-      "## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line bouncing "
-      "between the same two CPUs.",
-      "ipc_latency", "real_time", "p99_ns", "IPC round trip against message size");
-  ipc_section(
-      "## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
-      "bandwidth at the same size.",
-      "ipc_throughput", "bytes_per_second", "receiver_cpu_s_per_gb",
-      "IPC throughput against message size");
+// One IPC section's content.
+struct IpcSection {
+  const char* heading;
+  const char* suite;
+  const char* metric;
+  const char* extra_metric;
+  const char* chart_alt;
+};
 
+// The at-a-glance table, every row folded below it, and the chart.
+void report_ipc_section(std::ostream& md, const std::vector<Row>& rows, const fs::path& dir,
+                        const IpcSection& s) {
+  md << "\n" << s.heading << "\n\n";
+  glance_table(md, rows, s.suite, s.metric, "cross-cpu");
+  folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
+    section_table(o, rows, s.suite, s.metric, true, s.extra_metric);
+  });
+  chart(md, dir, s.suite, s.chart_alt);
+}
+
+void report_ipc_and_floors(std::ostream& md, const std::vector<Row>& rows, const fs::path& dir) {
+  report_ipc_section(md, rows, dir,
+                     {"## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line "
+                      "bouncing between the same two CPUs.",
+                      "ipc_latency", "real_time", "p99_ns", "IPC round trip against message size"});
+  report_ipc_section(md, rows, dir,
+                     {"## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
+                      "bandwidth at the same size.",
+                      "ipc_throughput", "bytes_per_second", "receiver_cpu_s_per_gb",
+                      "IPC throughput against message size"});
   md << "\n## Floors\n\n";
-  section_table(md, *rows, "floor", "real_time", false, "p99_ns");
+  section_table(md, rows, "floor", "real_time", false, "p99_ns");
   md << "\n";
-  section_table(md, *rows, "floor", "bytes_per_second", false, "");
+  section_table(md, rows, "floor", "bytes_per_second", false, "");
+}
 
+}  // namespace
+
+std::string write_report(const fs::path& dir, std::string* chart_note) {
+  std::string error;
+  auto rows = read_table(dir / "summary.csv", kSummaryColumns, &error);
+  if (!rows) return error;
+  auto host = read_table(dir / "host.csv", {"key", "value"}, &error);
+  if (!host) return error;
+  HostMap h;
+  for (const auto& r : *host) h[r["key"]] = r["value"];
+  *chart_note = run_plot(dir);
+  std::ostringstream md;
+  report_head(md, h, *chart_note);
+  report_claims(md, dir);
+  report_creation_and_switches(md, *rows, dir);
+  report_ipc_and_floors(md, *rows, dir);
   std::ofstream out(dir / "report.md");
   out << md.str();
   if (!out) return fmt::format("cannot write {}", (dir / "report.md").string());
