@@ -40,74 +40,105 @@ std::optional<std::size_t> CsvTable::column(std::string_view name) const {
   return std::nullopt;
 }
 
-CsvParse parse_csv(std::string_view text, const std::vector<std::string>& required_columns) {
-  CsvParse result;
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool in_quotes = false, field_started = false;
-  std::size_t line = 1, quote_line = 0;
-  auto end_record = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-    field_started = false;
-    records.push_back(std::move(record));
-    record.clear();
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          in_quotes = false;
-        }
-      } else {
-        if (c == '\n') ++line;
-        field += c;
+namespace {
+
+// Splits RFC 4180 text into records of fields; an error names the line.
+class Tokenizer {
+ public:
+  explicit Tokenizer(std::string_view text) : text_(text) {}
+
+  std::vector<std::vector<std::string>> run(std::string* error) {
+    for (i_ = 0; i_ < text_.size(); ++i_) {
+      if (in_quotes_) {
+        quoted(text_[i_]);
+      } else if (!unquoted(text_[i_], error)) {
+        return {};
       }
-      continue;
     }
+    if (in_quotes_) {
+      *error = fmt::format("line {}: a quoted field is never closed", quote_line_);
+      return {};
+    }
+    if (field_started_ || !record_.empty()) end_record();
+    return std::move(records_);
+  }
+
+ private:
+  void quoted(char c) {
+    if (c != '"') {
+      if (c == '\n') ++line_;
+      field_ += c;
+    } else if (i_ + 1 < text_.size() && text_[i_ + 1] == '"') {
+      field_ += '"';
+      ++i_;
+    } else {
+      in_quotes_ = false;
+    }
+  }
+
+  bool unquoted(char c, std::string* error) {
     switch (c) {
       case '"':
-        if (field_started) {
-          result.error = fmt::format("line {}: a quote inside an unquoted field", line);
-          return result;
+        if (field_started_) {
+          *error = fmt::format("line {}: a quote inside an unquoted field", line_);
+          return false;
         }
-        in_quotes = true;
-        field_started = true;
-        quote_line = line;
+        in_quotes_ = field_started_ = true;
+        quote_line_ = line_;
         break;
       case ',':
-        record.push_back(std::move(field));
-        field.clear();
-        field_started = false;
+        end_field();
         break;
       case '\r':
         break;
       case '\n':
         end_record();
-        ++line;
+        ++line_;
         break;
       default:
-        field += c;
-        field_started = true;
+        field_ += c;
+        field_started_ = true;
     }
+    return true;
   }
-  if (in_quotes) {
-    result.error = fmt::format("line {}: a quoted field is never closed", quote_line);
-    return result;
+
+  void end_field() {
+    record_.push_back(std::move(field_));
+    field_.clear();
+    field_started_ = false;
   }
-  if (field_started || !record.empty()) end_record();
-  if (records.empty() || (records.size() == 1 && records[0].size() == 1 && records[0][0].empty())) {
+
+  void end_record() {
+    end_field();
+    records_.push_back(std::move(record_));
+    record_.clear();
+  }
+
+  std::string_view text_;
+  std::size_t i_ = 0, line_ = 1, quote_line_ = 0;
+  bool in_quotes_ = false, field_started_ = false;
+  std::string field_;
+  std::vector<std::string> record_;
+  std::vector<std::vector<std::string>> records_;
+};
+
+bool blank(const std::vector<std::string>& record) {
+  return record.size() == 1 && record[0].empty();
+}
+
+}  // namespace
+
+CsvParse parse_csv(std::string_view text, const std::vector<std::string>& required_columns) {
+  CsvParse result;
+  auto records = Tokenizer(text).run(&result.error);
+  if (!result.error.empty()) return result;
+  if (records.empty() || (records.size() == 1 && blank(records[0]))) {
     result.error = "empty input: no header row";
     return result;
   }
   result.table.header = std::move(records[0]);
   for (std::size_t r = 1; r < records.size(); ++r) {
-    if (records[r].size() == 1 && records[r][0].empty()) continue;  // a blank line
+    if (blank(records[r])) continue;
     if (records[r].size() != result.table.header.size()) {
       result.error = fmt::format("record {}: {} fields where the header has {}", r + 1,
                                  records[r].size(), result.table.header.size());
