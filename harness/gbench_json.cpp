@@ -73,22 +73,11 @@ std::optional<GridName> parse_grid_name(std::string_view name) {
   return g;
 }
 
-GbenchFile parse_gbench_json(std::string_view text) {
-  GbenchFile out;
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    out.error = "not valid JSON";
-    return out;
-  }
-  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) {
-    out.error = "no \"benchmarks\" array: not Google Benchmark JSON output";
-    return out;
-  }
-  if (doc.contains("context") && doc["context"].is_object()) {
-    for (const auto& [k, v] : doc["context"].items()) {
-      if (v.is_string()) out.context[k] = v.get<std::string>();
-    }
-  }
+namespace {
+
+// Google Benchmark's own fields of a run; every other number is a user counter (and the two
+// rates, which are counters that Google Benchmark names itself).
+bool is_counter(const std::string& key) {
   static const std::set<std::string> kKnownFields = {"name",
                                                      "family_index",
                                                      "per_family_instance_index",
@@ -105,9 +94,64 @@ GbenchFile parse_gbench_json(std::string_view text) {
                                                      "error_message",
                                                      "aggregate_name",
                                                      "aggregate_unit",
-                                                     "label",
-                                                     "bytes_per_second",
-                                                     "items_per_second"};
+                                                     "label"};
+  return !kKnownFields.count(key);
+}
+
+// The times and counters of a run that did not fail; the reason when they cannot be read.
+std::string read_times(const nlohmann::json& b, GbenchRun* run) {
+  auto scale = time_unit_to_ns(b.value("time_unit", "ns"));
+  if (!scale) {
+    return fmt::format("benchmark '{}': unknown time unit '{}'", run->name,
+                       b.value("time_unit", ""));
+  }
+  if (!b.contains("real_time") || !b["real_time"].is_number()) {
+    return fmt::format("benchmark '{}' has no real_time", run->name);
+  }
+  run->real_time_ns = b["real_time"].get<double>() * *scale;
+  run->cpu_time_ns = b.value("cpu_time", 0.0) * *scale;
+  for (const auto& [k, v] : b.items()) {
+    if (v.is_number() && is_counter(k)) run->counters[k] = v.get<double>();
+  }
+  return {};
+}
+
+// One iteration run; the reason when it is not usable.
+std::string read_run(const nlohmann::json& b, GbenchRun* run) {
+  run->name = b["name"].get<std::string>();
+  auto grid = parse_grid_name(run->name);
+  if (!grid) {
+    return fmt::format(
+        "benchmark '{}' is not named on the ptbench grid "
+        "BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>",
+        run->name);
+  }
+  run->grid = *grid;
+  run->repetition_index = b.value("repetition_index", 0);
+  run->iterations = b.value("iterations", 0.0);
+  run->error = b.value("error_occurred", false);
+  run->error_message = b.value("error_message", "");
+  return run->error ? std::string{} : read_times(b, run);
+}
+
+}  // namespace
+
+GbenchFile parse_gbench_json(std::string_view text) {
+  GbenchFile out;
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    out.error = "not valid JSON";
+    return out;
+  }
+  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) {
+    out.error = "no \"benchmarks\" array: not Google Benchmark JSON output";
+    return out;
+  }
+  if (doc.contains("context") && doc["context"].is_object()) {
+    for (const auto& [k, v] : doc["context"].items()) {
+      if (v.is_string()) out.context[k] = v.get<std::string>();
+    }
+  }
   for (const auto& b : doc["benchmarks"]) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string()) {
       out.error = "a benchmark entry without a name";
@@ -115,40 +159,7 @@ GbenchFile parse_gbench_json(std::string_view text) {
     }
     if (b.value("run_type", "iteration") != "iteration") continue;
     GbenchRun run;
-    run.name = b["name"].get<std::string>();
-    auto grid = parse_grid_name(run.name);
-    if (!grid) {
-      out.error = fmt::format(
-          "benchmark '{}' is not named on the ptbench grid "
-          "BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>",
-          run.name);
-      return out;
-    }
-    run.grid = *grid;
-    run.repetition_index = b.value("repetition_index", 0);
-    run.iterations = b.value("iterations", 0.0);
-    run.error = b.value("error_occurred", false);
-    run.error_message = b.value("error_message", "");
-    if (!run.error) {
-      auto scale = time_unit_to_ns(b.value("time_unit", "ns"));
-      if (!scale) {
-        out.error = fmt::format("benchmark '{}': unknown time unit '{}'", run.name,
-                                b.value("time_unit", ""));
-        return out;
-      }
-      if (!b.contains("real_time") || !b["real_time"].is_number()) {
-        out.error = fmt::format("benchmark '{}' has no real_time", run.name);
-        return out;
-      }
-      run.real_time_ns = b["real_time"].get<double>() * *scale;
-      run.cpu_time_ns = b.value("cpu_time", 0.0) * *scale;
-      for (const auto& [k, v] : b.items()) {
-        if (v.is_number() &&
-            (!kKnownFields.count(k) || k == "bytes_per_second" || k == "items_per_second")) {
-          run.counters[k] = v.get<double>();
-        }
-      }
-    }
+    if (out.error = read_run(b, &run); !out.error.empty()) return out;
     out.runs.push_back(std::move(run));
   }
   return out;
