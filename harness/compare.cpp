@@ -86,6 +86,84 @@ double relative_mad(const Summary& s) {
   return s.median != 0 ? s.mad / std::fabs(s.median) : 0;
 }
 
+// Significant when the U-test says so (at the Bonferroni-corrected alpha, where the sample sizes
+// can reach it at all), or when the medians' distribution-free confidence intervals are
+// disjoint: robust to a single outlier, which can hold the U-test back. Sets the row's rule
+// ("none" when neither can decide) and p-value.
+bool significant(const Values& bv, const Values& cv, const Summary& sb, const Summary& sc,
+                 double alpha_corrected, ComparisonRow* row) {
+  bool yes = false;
+  const bool u_can_decide = mann_whitney_min_p(sb.n, sc.n) <= alpha_corrected;
+  if (u_can_decide) {
+    row->p_value = mann_whitney(bv.v, cv.v).p;
+    yes = row->p_value < alpha_corrected;
+    row->rule = "mann-whitney";
+  }
+  // Only intervals that cover their medians with at least 95% (6 repetitions and more): with
+  // 3 against 3, disjoint ranges happen by chance in 2 / C(6, 3) = 10% of unchanged rows.
+  if (!yes && sb.ci_coverage >= 0.95 && sc.ci_coverage >= 0.95) {
+    if (sc.ci_low > sb.ci_high || sc.ci_high < sb.ci_low) {
+      yes = true;
+      row->rule = "median-ci";
+    } else if (!u_can_decide) {
+      row->rule = "median-ci";
+    }
+  }
+  if (row->rule.empty()) row->rule = "none";
+  return yes;
+}
+
+// One benchmark x metric: the medians, the change, the threshold, the rule and the verdict.
+ComparisonRow compare_row(const std::pair<std::string, std::string>& key, const Values& bv,
+                          const Values& cv, const CompareOptions& opt, double alpha_corrected) {
+  ComparisonRow row;
+  row.suite = bv.suite;
+  row.benchmark = key.first;
+  row.metric = key.second;
+  row.unit = bv.unit;
+  row.direction = bv.direction;
+  const Summary sb = summarize(bv.v), sc = summarize(cv.v);
+  row.n_base = sb.n;
+  row.n_candidate = sc.n;
+  row.median_base = sb.median;
+  row.median_candidate = sc.median;
+  row.ratio = sb.median != 0 ? sc.median / sb.median : NAN;
+  const bool lower_better = bv.direction == "lower_is_better";
+  row.slowdown = lower_better ? row.ratio - 1 : (sc.median != 0 ? sb.median / sc.median - 1 : NAN);
+  auto t = opt.suite_thresholds.find(row.suite);
+  const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
+  // Never below the noise: three MADs of the noisier side (about two standard deviations).
+  row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
+  const bool sig = significant(bv, cv, sb, sc, alpha_corrected, &row);
+  if (row.rule == "none") {
+    row.verdict = Verdict::kInsufficient;
+  } else if (sig && std::fabs(row.slowdown) > row.threshold) {
+    row.verdict = row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
+  }
+  // An unstable side (spread above 10%) cannot be trusted either way: it warns, never fails.
+  if (row.verdict != Verdict::kInsufficient && (!is_stable(sb) || !is_stable(sc))) {
+    row.verdict = Verdict::kUnstable;
+  }
+  return row;
+}
+
+void count(Verdict v, ComparisonResult* result) {
+  switch (v) {
+    case Verdict::kRegression:
+      ++result->regressions;
+      break;
+    case Verdict::kImprovement:
+      ++result->improvements;
+      break;
+    case Verdict::kUnstable:
+    case Verdict::kInsufficient:
+      ++result->warnings;
+      break;
+    case Verdict::kSame:
+      break;
+  }
+}
+
 }  // namespace
 
 std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
@@ -110,72 +188,8 @@ std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
   ComparisonResult result;
   result.alpha_corrected = opt.alpha / static_cast<double>(common.size());
   for (const auto& key : common) {
-    const auto& bv = b.at(key);
-    const auto& cv = c.at(key);
-    ComparisonRow row;
-    row.suite = bv.suite;
-    row.benchmark = key.first;
-    row.metric = key.second;
-    row.unit = bv.unit;
-    row.direction = bv.direction;
-    const Summary sb = summarize(bv.v), sc = summarize(cv.v);
-    row.n_base = sb.n;
-    row.n_candidate = sc.n;
-    row.median_base = sb.median;
-    row.median_candidate = sc.median;
-    row.ratio = sb.median != 0 ? sc.median / sb.median : NAN;
-    const bool lower_better = bv.direction == "lower_is_better";
-    row.slowdown =
-        lower_better ? row.ratio - 1 : (sc.median != 0 ? sb.median / sc.median - 1 : NAN);
-    auto t = opt.suite_thresholds.find(row.suite);
-    const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
-    // Never below the noise: three MADs of the noisier side (about two standard deviations).
-    row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
-    // Significant when the U-test says so (at the Bonferroni-corrected alpha, where the sample
-    // sizes can reach it at all), or when the medians' distribution-free confidence intervals
-    // are disjoint: robust to a single outlier, which can hold the U-test back.
-    bool significant = false;
-    const bool u_can_decide = mann_whitney_min_p(sb.n, sc.n) <= result.alpha_corrected;
-    if (u_can_decide) {
-      row.p_value = mann_whitney(bv.v, cv.v).p;
-      significant = row.p_value < result.alpha_corrected;
-      row.rule = "mann-whitney";
-    }
-    // Only intervals that cover their medians with at least 95% (6 repetitions and more): with
-    // 3 against 3, disjoint ranges happen by chance in 2 / C(6, 3) = 10% of unchanged rows.
-    if (!significant && sb.ci_coverage >= 0.95 && sc.ci_coverage >= 0.95) {
-      if (sc.ci_low > sb.ci_high || sc.ci_high < sb.ci_low) {
-        significant = true;
-        row.rule = "median-ci";
-      } else if (!u_can_decide) {
-        row.rule = "median-ci";
-      }
-    }
-    if (row.rule.empty()) row.rule = "none";
-    if (row.rule == "none") {
-      row.verdict = Verdict::kInsufficient;
-    } else if (significant && std::fabs(row.slowdown) > row.threshold) {
-      row.verdict = row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
-    }
-    // An unstable side (spread above 10%) cannot be trusted either way: it warns, never fails.
-    if (row.verdict != Verdict::kInsufficient && (!is_stable(sb) || !is_stable(sc))) {
-      row.verdict = Verdict::kUnstable;
-    }
-    switch (row.verdict) {
-      case Verdict::kRegression:
-        ++result.regressions;
-        break;
-      case Verdict::kImprovement:
-        ++result.improvements;
-        break;
-      case Verdict::kUnstable:
-      case Verdict::kInsufficient:
-        ++result.warnings;
-        break;
-      case Verdict::kSame:
-        break;
-    }
-    result.rows.push_back(std::move(row));
+    result.rows.push_back(compare_row(key, b.at(key), c.at(key), opt, result.alpha_corrected));
+    count(result.rows.back().verdict, &result);
   }
   return result;
 }
