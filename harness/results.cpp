@@ -121,11 +121,25 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   }
   return s;
 }
-}  // namespace
+SummaryRow row_of(const Sample& s) {
+  SummaryRow r;
+  r.suite = s.suite;
+  r.benchmark = s.benchmark;
+  r.mechanism = s.mechanism;
+  r.endpoint = s.endpoint;
+  r.placement = s.placement;
+  r.payload_bytes = s.payload_bytes;
+  r.params = s.params;
+  r.metric = s.metric;
+  r.unit = s.unit;
+  r.direction = s.direction;
+  r.ratio_to_baseline = kNaN;
+  r.ratio_to_floor = kNaN;
+  return r;
+}
 
-std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
-                                          const std::map<std::string, std::string>& baselines,
-                                          const std::map<std::string, FloorSpec>& floors) {
+// One row per benchmark x metric, in the samples' order, with its statistics.
+std::vector<SummaryRow> group_rows(const std::vector<Sample>& samples) {
   std::vector<SummaryRow> rows;
   std::map<std::pair<std::string, std::string>, std::size_t> index;  // (benchmark, metric)
   std::vector<std::vector<double>> values;
@@ -133,18 +147,7 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
     auto key = std::make_pair(s.suite + "\x1f" + s.benchmark, s.metric);
     auto [it, inserted] = index.emplace(key, rows.size());
     if (inserted) {
-      SummaryRow r;
-      r.suite = s.suite;
-      r.benchmark = s.benchmark;
-      r.mechanism = s.mechanism;
-      r.endpoint = s.endpoint;
-      r.placement = s.placement;
-      r.payload_bytes = s.payload_bytes;
-      r.params = s.params;
-      r.metric = s.metric;
-      r.unit = s.unit;
-      r.direction = s.direction;
-      rows.push_back(r);
+      rows.push_back(row_of(s));
       values.emplace_back();
     }
     auto& row = rows[it->second];
@@ -160,9 +163,13 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
   for (std::size_t i = 0; i < rows.size(); ++i) {
     rows[i].stats = summarize(values[i]);
     rows[i].stable = is_stable(rows[i].stats);
-    rows[i].ratio_to_baseline = kNaN;
-    rows[i].ratio_to_floor = kNaN;
   }
+  return rows;
+}
+
+// Each row's ratio to its suite's floor, measured in the same run.
+void add_floor_ratios(std::vector<SummaryRow>& rows,
+                      const std::map<std::string, FloorSpec>& floors) {
   std::map<std::pair<std::string, std::string>, const SummaryRow*> by_name;
   for (const auto& r : rows) by_name[{r.benchmark, r.metric}] = &r;
   for (auto& row : rows) {
@@ -178,34 +185,55 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
     row.floor = name;
     row.ratio_to_floor = row.stats.median / floor->second->stats.median;
   }
+}
+
+// The baseline row for `row`: the suite's baseline mechanism at the same metric, placement and
+// size, whose params are a subset of the row's (the most of them, then the same endpoint).
+const SummaryRow* baseline_for(const SummaryRow& row, const std::string& mechanism,
+                               const std::vector<SummaryRow>& rows) {
+  const auto mine = split_params(row.params);
+  const SummaryRow* best = nullptr;
+  int best_score = -1;
+  for (const auto& cand : rows) {
+    if (cand.suite != row.suite || cand.mechanism != mechanism || cand.metric != row.metric ||
+        cand.placement != row.placement || cand.payload_bytes != row.payload_bytes ||
+        cand.stats.n == 0 || cand.stats.median <= 0) {
+      continue;
+    }
+    const auto theirs = split_params(cand.params);
+    bool subset = true;
+    for (const auto& p : theirs) subset = subset && mine.count(p);
+    if (!subset) continue;
+    const int score = static_cast<int>(theirs.size()) * 2 + (cand.endpoint == row.endpoint);
+    if (score > best_score) {
+      best_score = score;
+      best = &cand;
+    }
+  }
+  return best;
+}
+
+void add_baseline_ratios(std::vector<SummaryRow>& rows,
+                         const std::map<std::string, std::string>& baselines) {
   for (auto& row : rows) {
     if ((row.unit != "ns" && row.unit != "B/s" && row.unit != "1/s") || row.stats.n == 0) continue;
     auto b = baselines.find(row.suite);
     if (b == baselines.end()) continue;
-    const auto mine = split_params(row.params);
-    const SummaryRow* best = nullptr;
-    int best_score = -1;
-    for (const auto& cand : rows) {
-      if (cand.suite != row.suite || cand.mechanism != b->second || cand.metric != row.metric ||
-          cand.placement != row.placement || cand.payload_bytes != row.payload_bytes ||
-          cand.stats.n == 0 || cand.stats.median <= 0) {
-        continue;
-      }
-      const auto theirs = split_params(cand.params);
-      bool subset = true;
-      for (const auto& p : theirs) subset = subset && mine.count(p);
-      if (!subset) continue;
-      const int score = static_cast<int>(theirs.size()) * 2 + (cand.endpoint == row.endpoint);
-      if (score > best_score) {
-        best_score = score;
-        best = &cand;
-      }
-    }
-    if (best != nullptr) {
+    if (const SummaryRow* best = baseline_for(row, b->second, rows)) {
       row.baseline = best->benchmark;
       row.ratio_to_baseline = row.stats.median / best->stats.median;
     }
   }
+}
+
+}  // namespace
+
+std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
+                                          const std::map<std::string, std::string>& baselines,
+                                          const std::map<std::string, FloorSpec>& floors) {
+  auto rows = group_rows(samples);
+  add_floor_ratios(rows, floors);
+  add_baseline_ratios(rows, baselines);
   return rows;
 }
 
