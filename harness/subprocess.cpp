@@ -44,6 +44,56 @@ std::string ProcessResult::describe() const {
   return fmt::format("exited with status {}", exit_code);
 }
 
+namespace {
+
+// In the child: its own process group, dies with the harness, output to `out`, then exec.
+[[noreturn]] void exec_child(std::vector<char*>& args, int out, pid_t parent) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(126);  // the harness died before we got here
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  dup2(out, STDOUT_FILENO);
+  dup2(out, STDERR_FILENO);
+  execv(args[0], args.data());
+  dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
+  _exit(127);
+}
+
+// Waits until `pid` exits, the deadline passes or `cancel` is set; stops the group in the
+// latter two cases and says which in `r`.
+void wait_for(pid_t pid, int pidfd, std::chrono::steady_clock::time_point deadline,
+              const std::atomic<bool>* cancel, ProcessResult* r) {
+  for (;;) {
+    if (cancel != nullptr && cancel->load()) {
+      r->cancelled = true;
+      stop_group(pid, pidfd, std::chrono::seconds(3));
+      return;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r->timed_out = true;
+      stop_group(pid, pidfd, std::chrono::seconds(3));
+      return;
+    }
+    if (pidfd >= 0) {
+      // A signal (Ctrl-C) interrupts poll with EINTR and we look at the flag again.
+      pollfd p{pidfd, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1000))) > 0) return;
+    } else {
+      // No pidfd (old kernel): fall back to checking ten times a second.
+      siginfo_t info{};
+      if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+        return;
+      }
+      usleep(100'000);
+    }
+  }
+}
+
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& output,
                           std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   ProcessResult r;
@@ -62,48 +112,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
     close(out);
     return r;
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(126);  // the harness died before we got here
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    dup2(out, STDOUT_FILENO);
-    dup2(out, STDERR_FILENO);
-    execv(args[0], args.data());
-    dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
+  if (pid == 0) exec_child(args, out, parent);
   close(out);
   setpgid(pid, pid);  // also here, so the group exists before we might signal it
   r.started = true;
   const int pidfd = pidfd_open(pid);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (cancel != nullptr && cancel->load()) {
-      r.cancelled = true;
-      stop_group(pid, pidfd, std::chrono::seconds(3));
-      break;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      r.timed_out = true;
-      stop_group(pid, pidfd, std::chrono::seconds(3));
-      break;
-    }
-    if (pidfd >= 0) {
-      // A signal (Ctrl-C) interrupts poll with EINTR and we look at the flag again.
-      pollfd p{pidfd, POLLIN, 0};
-      const int n = poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1000)));
-      if (n > 0) break;
-    } else {
-      // No pidfd (old kernel): fall back to checking ten times a second.
-      siginfo_t info{};
-      if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) break;
-      usleep(100'000);
-    }
-  }
+  wait_for(pid, pidfd, std::chrono::steady_clock::now() + timeout, cancel, &r);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
