@@ -33,10 +33,11 @@ constexpr const char* kRingStream =
     "BM_IpcThroughput/shm_ring/process/cross-cpu/65536/policy=spin_futex";
 constexpr const char* kPipeStream = "BM_IpcThroughput/pipe/process/cross-cpu/65536";
 
-using Series = std::map<int, double>;  // repetition -> value
+using Series = std::map<int, double>;                                 // repetition -> value
+using Index = std::map<std::pair<std::string, std::string>, Series>;  // (benchmark, metric)
 
-std::map<std::pair<std::string, std::string>, Series> index(const std::vector<Sample>& samples) {
-  std::map<std::pair<std::string, std::string>, Series> out;
+Index index(const std::vector<Sample>& samples) {
+  Index out;
   for (const auto& s : samples) {
     if (s.error.empty() && !std::isnan(s.value))
       out[{s.benchmark, s.metric}][s.repetition] = s.value;
@@ -83,14 +84,13 @@ ClaimResult test_costlier(int number, std::string statement, std::string evidenc
   return c;
 }
 
-const Series* find(const std::map<std::pair<std::string, std::string>, Series>& idx,
-                   const char* benchmark, const char* metric = "real_time") {
+const Series* find(const Index& idx, const char* benchmark, const char* metric = "real_time") {
   auto it = idx.find({benchmark, metric});
   return it == idx.end() ? nullptr : &it->second;
 }
 
-std::vector<double> values_of(const std::map<std::pair<std::string, std::string>, Series>& idx,
-                              const char* benchmark, const char* metric = "real_time") {
+std::vector<double> values_of(const Index& idx, const char* benchmark,
+                              const char* metric = "real_time") {
   const Series* s = find(idx, benchmark, metric);
   return s ? values(*s) : std::vector<double>{};
 }
@@ -104,6 +104,41 @@ std::vector<double> deltas(const Series* a, const Series* b) {
     if (it != b->end()) out.push_back(it->second - va);
   }
   return out;
+}
+
+// Claim 5: fork grows with the parent's memory while thread creation does not.
+ClaimResult claim_fork_grows(const Index& idx, double alpha) {
+  auto fork_growth =
+      test_costlier(5, "", "", values_of(idx, kFork256), values_of(idx, kForkCreate), alpha);
+  auto thread_growth = test_costlier(5, "", "", values_of(idx, kThreadCreate256),
+                                     values_of(idx, kThreadCreate), alpha);
+  ClaimResult c = fork_growth;
+  c.statement =
+      "fork becomes more expensive as the parent's memory grows; thread creation does not";
+  c.evidence = fmt::format(
+      "fork at 256 MiB against fork at ~0 MiB (pthread: {:.2f}x, {})", thread_growth.ratio,
+      thread_growth.verdict == "holds" ? "grows too" : "does not grow significantly");
+  if (fork_growth.verdict == "holds") {
+    c.verdict =
+        thread_growth.verdict == "holds" && thread_growth.ratio > 1.1 ? "does not hold" : "holds";
+    if (c.verdict == "does not hold") c.note = "thread creation grows with memory too";
+  }
+  return c;
+}
+
+// Claim 6: the extra time per round trip that a 256 KiB working set adds, process against thread.
+ClaimResult claim_switch_loses_cache(const Index& idx, double alpha) {
+  auto dp = deltas(find(idx, kProcessSwitch), find(idx, kProcessSwitchWs));
+  auto dt = deltas(find(idx, kThreadSwitch), find(idx, kThreadSwitchWs));
+  auto c = test_costlier(6, "A process switch loses more cached working set than a thread switch",
+                         "extra round-trip time from a 256 KiB working set per task, processes "
+                         "against threads, one CPU (paired by repetition)",
+                         dp, dt, alpha);
+  if (!dp.empty() && !dt.empty() && (summarize(dt).median <= 0 || summarize(dp).median <= 0)) {
+    c.verdict = "inconclusive";
+    c.note = "the working set added no measurable time on one side";
+  }
+  return c;
 }
 
 }  // namespace
@@ -144,38 +179,8 @@ std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, dou
                     "ring (time per byte)",
                     inverse(values_of(idx, kPipeStream, "bytes_per_second")),
                     inverse(values_of(idx, kRingStream, "bytes_per_second")), alpha));
-  {
-    auto fork_growth =
-        test_costlier(5, "", "", values_of(idx, kFork256), values_of(idx, kForkCreate), alpha);
-    auto thread_growth = test_costlier(5, "", "", values_of(idx, kThreadCreate256),
-                                       values_of(idx, kThreadCreate), alpha);
-    ClaimResult c = fork_growth;
-    c.statement =
-        "fork becomes more expensive as the parent's memory grows; thread creation does not";
-    c.evidence = fmt::format(
-        "fork at 256 MiB against fork at ~0 MiB (pthread: {:.2f}x, {})", thread_growth.ratio,
-        thread_growth.verdict == "holds" ? "grows too" : "does not grow significantly");
-    if (fork_growth.verdict == "holds") {
-      c.verdict =
-          thread_growth.verdict == "holds" && thread_growth.ratio > 1.1 ? "does not hold" : "holds";
-      if (c.verdict == "does not hold") c.note = "thread creation grows with memory too";
-    }
-    claims.push_back(c);
-  }
-  {
-    // Extra time per round trip that a 256 KiB working set adds, process against thread.
-    auto dp = deltas(find(idx, kProcessSwitch), find(idx, kProcessSwitchWs));
-    auto dt = deltas(find(idx, kThreadSwitch), find(idx, kThreadSwitchWs));
-    auto c = test_costlier(6, "A process switch loses more cached working set than a thread switch",
-                           "extra round-trip time from a 256 KiB working set per task, processes "
-                           "against threads, one CPU (paired by repetition)",
-                           dp, dt, alpha);
-    if (!dp.empty() && !dt.empty() && (summarize(dt).median <= 0 || summarize(dp).median <= 0)) {
-      c.verdict = "inconclusive";
-      c.note = "the working set added no measurable time on one side";
-    }
-    claims.push_back(c);
-  }
+  claims.push_back(claim_fork_grows(idx, alpha));
+  claims.push_back(claim_switch_loses_cache(idx, alpha));
   return claims;
 }
 
