@@ -140,11 +140,11 @@ void write_csv(const std::vector<CrosscheckRow>& rows, const fs::path& file) {
 
 }  // namespace
 
-std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vector<int>& cpus,
-                                             bool with_perf) {
-  std::vector<CrosscheckPair> pairs;
-  if (cpus.empty()) return pairs;
-  const std::string a = std::to_string(cpus[0]);
+namespace {
+
+// Pairs on one CPU, `a`; perf's where perf and taskset are installed.
+void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
+                   std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"pthread create+join, one CPU",
                    "create_bench",
                    "BM_Create/pthread/thread/same-cpu/0/rss_mib=0",
@@ -175,8 +175,11 @@ std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vec
                        "perf bench sched pipe"});
     }
   }
-  if (cpus.size() < 2) return pairs;
-  const std::string b = std::to_string(cpus[1]);
+}
+
+// Pairs across two CPUs, `a` and `b`.
+void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string& b,
+                   std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"cache-line round trip, two CPUs",
                    "floor_bench",
                    "BM_Floor/cacheline/thread/cross-cpu/64",
@@ -201,6 +204,16 @@ std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vec
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});
+}
+
+}  // namespace
+
+std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vector<int>& cpus,
+                                             bool with_perf) {
+  std::vector<CrosscheckPair> pairs;
+  if (cpus.empty()) return pairs;
+  one_cpu_pairs(dir, std::to_string(cpus[0]), with_perf, pairs);
+  if (cpus.size() >= 2) two_cpu_pairs(dir, std::to_string(cpus[0]), std::to_string(cpus[1]), pairs);
   return pairs;
 }
 
