@@ -121,6 +121,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   }
   return s;
 }
+
 SummaryRow row_of(const Sample& s) {
   SummaryRow r;
   r.suite = s.suite;
