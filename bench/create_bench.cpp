@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "bench/support/bench_support.hpp"
+#include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/minimal_parent_client.hpp"
 #include "ipc/peer.hpp"
@@ -322,7 +323,7 @@ void register_suite_parent() {
 void register_benchmarks(Profile profile) {
   register_minimal(profile);
   register_suite_parent();
-  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pthread");
+  benchmark::AddCustomContext(grid::kContextBaseline, "pthread");
 }
 
 }  // namespace ptbench::bench

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
 #include "ipc/message.hpp"
@@ -124,10 +125,10 @@ void register_benchmarks(Profile profile) {
       }
     }
   }
-  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pipe");
+  benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
   // The hardware floor each round trip is compared with: a cache line bouncing between the same
   // two CPUs (measured by floor_bench in the same run).
-  benchmark::AddCustomContext("ptbench_floor",
+  benchmark::AddCustomContext(grid::kContextFloor,
                               "BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time");
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "ipc/message.hpp"
 
@@ -138,8 +139,8 @@ void register_benchmarks(Profile profile) {
       }
     }
   }
-  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pipe");
-  benchmark::AddCustomContext("ptbench_floor",
+  benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
+  benchmark::AddCustomContext(grid::kContextFloor,
                               "BM_Floor/memcpy/thread/unpinned/{bytes}:bytes_per_second");
 }
 

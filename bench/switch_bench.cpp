@@ -29,6 +29,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
 #include "ipc/boost_deadline.hpp"
@@ -537,7 +538,7 @@ void register_benchmarks(Profile profile) {
     }
   }
   // Thread against process is the question: the ratio column compares with the pipe hand-off.
-  benchmark::AddCustomContext("ptbench_baseline_mechanism", "pipe");
+  benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
 }
 
 }  // namespace ptbench::bench

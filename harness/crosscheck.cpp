@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "bench/support/grid.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
 #include "harness/runner.hpp"
@@ -147,19 +148,19 @@ void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
                    std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"pthread create+join, one CPU",
                    "create_bench",
-                   "BM_Create/pthread/thread/same-cpu/0/rss_mib=0",
+                   grid::format("Create", "pthread", "thread", "same-cpu", 0, {{"rss_mib", "0"}}),
                    "real_time",
                    {probe(dir, "pthread"), a, a},
                    "pthread_probe"});
   pairs.push_back({"fork+exit+wait, one CPU",
                    "create_bench",
-                   "BM_Create/fork/process/same-cpu/0/rss_mib=0",
+                   grid::format("Create", "fork", "process", "same-cpu", 0, {{"rss_mib", "0"}}),
                    "real_time",
                    {probe(dir, "fork"), a},
                    "fork_probe"});
   pairs.push_back({"pipe round trip 64 B, one CPU",
                    "ipc_latency_bench",
-                   "BM_IpcLatency/pipe/process/same-cpu/64",
+                   grid::format("IpcLatency", "pipe", "process", "same-cpu", 64),
                    "real_time",
                    {probe(dir, "pipe"), a, a},
                    "pipe_probe"});
@@ -169,7 +170,7 @@ void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
     if (perf && taskset) {
       pairs.push_back({"pipe round trip, one CPU (perf: 4 B)",
                        "ipc_latency_bench",
-                       "BM_IpcLatency/pipe/process/same-cpu/64",
+                       grid::format("IpcLatency", "pipe", "process", "same-cpu", 64),
                        "real_time",
                        {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
                        "perf bench sched pipe"});
@@ -182,25 +183,25 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"cache-line round trip, two CPUs",
                    "floor_bench",
-                   "BM_Floor/cacheline/thread/cross-cpu/64",
+                   grid::format("Floor", "cacheline", "thread", "cross-cpu", 64),
                    "real_time",
                    {probe(dir, "cacheline"), a, b},
                    "cacheline_probe"});
   pairs.push_back({"pthread create+join, child on the other CPU",
                    "create_bench",
-                   "BM_Create/pthread/thread/cross-cpu/0/rss_mib=0",
+                   grid::format("Create", "pthread", "thread", "cross-cpu", 0, {{"rss_mib", "0"}}),
                    "real_time",
                    {probe(dir, "pthread"), a, b},
                    "pthread_probe"});
   pairs.push_back({"pipe round trip 64 B, two CPUs",
                    "ipc_latency_bench",
-                   "BM_IpcLatency/pipe/process/cross-cpu/64",
+                   grid::format("IpcLatency", "pipe", "process", "cross-cpu", 64),
                    "real_time",
                    {probe(dir, "pipe"), a, b},
                    "pipe_probe"});
   pairs.push_back({"unix stream bandwidth 64 KiB, two CPUs",
                    "ipc_throughput_bench",
-                   "BM_IpcThroughput/unix_stream/process/cross-cpu/65536",
+                   grid::format("IpcThroughput", "unix_stream", "process", "cross-cpu", 65536),
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});

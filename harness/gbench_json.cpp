@@ -11,27 +11,6 @@ namespace ptbench::harness {
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  for (;;) {
-    auto pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos - start));
-    if (pos == std::string_view::npos) return parts;
-    start = pos + 1;
-  }
-}
-
-bool is_gbench_suffix(std::string_view part) {
-  static const std::set<std::string_view> kWords = {"real_time", "manual_time", "process_time"};
-  if (kWords.count(part)) return true;
-  for (std::string_view prefix :
-       {"min_time:", "min_warmup_time:", "repeats:", "iterations:", "threads:"}) {
-    if (part.substr(0, prefix.size()) == prefix) return true;
-  }
-  return false;
-}
-
 std::optional<double> time_unit_to_ns(std::string_view unit) {
   if (unit == "ns") return 1.0;
   if (unit == "us") return 1e3;
@@ -41,37 +20,6 @@ std::optional<double> time_unit_to_ns(std::string_view unit) {
 }
 
 }  // namespace
-
-std::optional<GridName> parse_grid_name(std::string_view name) {
-  auto parts = split(name, '/');
-  if (parts.size() < 5 || parts[0].substr(0, 3) != "BM_" || parts[0].size() == 3) {
-    return std::nullopt;
-  }
-  GridName g;
-  g.question = std::string(parts[0].substr(3));
-  g.mechanism = std::string(parts[1]);
-  g.endpoint = std::string(parts[2]);
-  g.placement = std::string(parts[3]);
-  auto bytes = parse_number(parts[4]);
-  if (!bytes || g.mechanism.empty() || g.endpoint.empty() || g.placement.empty()) {
-    return std::nullopt;
-  }
-  g.payload_bytes = *bytes;
-  std::size_t kept = 5;
-  for (std::size_t i = 5; i < parts.size(); ++i) {
-    if (is_gbench_suffix(parts[i])) continue;
-    if (parts[i].find('=') == std::string_view::npos) return std::nullopt;
-    if (!g.params.empty()) g.params += ';';
-    g.params += parts[i];
-    kept = i + 1;
-  }
-  for (std::size_t i = 0; i < kept; ++i) {
-    if (is_gbench_suffix(parts[i])) continue;
-    if (i) g.benchmark += '/';
-    g.benchmark += parts[i];
-  }
-  return g;
-}
 
 namespace {
 

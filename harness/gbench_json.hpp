@@ -7,22 +7,15 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/support/grid.hpp"
+
 namespace ptbench::harness {
 
-// A benchmark name on ptbench's grid: BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>
-// followed by key=value params; Google Benchmark's own suffixes (real_time, manual_time,
-// min_time:..., repeats:..., iterations:..., threads:...) are dropped.
-struct GridName {
-  std::string benchmark;  // the grid name without Google Benchmark's suffixes
-  std::string question;   // "Create" for BM_Create
-  std::string mechanism, endpoint, placement;
-  double payload_bytes = 0;
-  std::string params;  // "k=v;k=v", in the order of the name
-};
-
-// Splits a name; nullopt when it is not on the grid (too few parts, no BM_ prefix, bytes not a
-// number).
-std::optional<GridName> parse_grid_name(std::string_view name);
+// A benchmark name on ptbench's grid (the contract in bench/support/grid.hpp).
+using GridName = grid::Name;
+inline std::optional<GridName> parse_grid_name(std::string_view name) {
+  return grid::parse(name);
+}
 
 // One repetition of one benchmark instance.
 struct GbenchRun {

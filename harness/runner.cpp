@@ -17,6 +17,7 @@
 #include <regex>
 #include <sstream>
 
+#include "bench/support/grid.hpp"
 #include "harness/csv.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
@@ -43,15 +44,6 @@ std::string safe_for_path(std::string s) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '-';
   }
   return s;
-}
-
-std::string suite_of(const std::string& program) {
-  const std::string suffix = "_bench";
-  if (program.size() > suffix.size() &&
-      program.compare(program.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    return program.substr(0, program.size() - suffix.size());
-  }
-  return program;
 }
 
 // Checks that `dir` exists (creating it) and takes a file; the reason on failure.
@@ -112,12 +104,12 @@ bool list_program(const RunOptions& opt, const std::string& program, bool skippe
       reason = tab == std::string::npos ? "no reason given" : line.substr(tab + 1);
       line = line.substr(0, tab);
     }
-    auto grid = parse_grid_name(line);
-    if (!grid) {
+    auto name = grid::parse(line);
+    if (!name) {
       err << fmt::format("ptbench: {} lists '{}', which is not a grid name\n", program, line);
       return false;
     }
-    all->push_back({program, suite_of(program), line, grid->benchmark, reason});
+    all->push_back({program, grid::suite_of(program), line, name->benchmark, reason});
   }
   return true;
 }
@@ -195,10 +187,10 @@ std::string batch_filter(const std::vector<const Listed*>& benches) {
 }
 
 void RunCollector::take_context(const GbenchFile& parsed, const Listed& any) {
-  if (auto it = parsed.context.find("ptbench_baseline_mechanism"); it != parsed.context.end()) {
+  if (auto it = parsed.context.find(grid::kContextBaseline); it != parsed.context.end()) {
     baselines[any.suite] = it->second;
   }
-  if (auto it = parsed.context.find("ptbench_floor"); it != parsed.context.end()) {
+  if (auto it = parsed.context.find(grid::kContextFloor); it != parsed.context.end()) {
     if (auto spec = parse_floor_spec(it->second)) floors[any.suite] = *spec;
   }
   if (auto it = parsed.context.find("library_build_type"); it != parsed.context.end()) {
@@ -306,7 +298,8 @@ std::string Run::prepare() {
 // (another tenant, a build), it moves, and the run says so.
 double Run::floor_probe(const std::string& stem) {
   const std::string program = "floor_bench";
-  const std::string name = "BM_Floor/cacheline/thread/cross-cpu/64/manual_time";
+  const std::string name =
+      grid::format("Floor", "cacheline", "thread", "cross-cpu", 64) + "/manual_time";
   if (std::find(opt_.programs.begin(), opt_.programs.end(), program) == opt_.programs.end() ||
       access((opt_.bench_dir / program).c_str(), X_OK) != 0) {
     return NAN;

@@ -1,5 +1,7 @@
 #include "harness/verify.hpp"
 
+#include "bench/support/grid.hpp"
+
 #include "harness/paths.hpp"
 
 #include <fmt/format.h>
@@ -19,19 +21,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kThreadCreate = "BM_Create/pthread/thread/same-cpu/0/rss_mib=0";
-constexpr const char* kForkCreate = "BM_Create/fork/process/same-cpu/0/rss_mib=0";
-constexpr const char* kThreadCreate256 = "BM_Create/pthread/thread/same-cpu/0/rss_mib=256";
-constexpr const char* kFork256 = "BM_Create/fork/process/same-cpu/0/rss_mib=256";
-constexpr const char* kThreadSwitch = "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=0";
-constexpr const char* kProcessSwitch = "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0";
-constexpr const char* kThreadSwitchWs = "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=256";
-constexpr const char* kProcessSwitchWs = "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=256";
-constexpr const char* kHeapHandoff = "BM_Floor/heap_handoff/thread/cross-cpu/64";
-constexpr const char* kPipeLatency = "BM_IpcLatency/pipe/process/cross-cpu/64";
-constexpr const char* kRingStream =
-    "BM_IpcThroughput/shm_ring/process/cross-cpu/65536/policy=spin_futex";
-constexpr const char* kPipeStream = "BM_IpcThroughput/pipe/process/cross-cpu/65536";
+// The benchmarks the claims read, named through the grid contract the programs use.
+const std::string kThreadCreate =
+    grid::format("Create", "pthread", "thread", "same-cpu", 0, {{"rss_mib", "0"}});
+const std::string kForkCreate =
+    grid::format("Create", "fork", "process", "same-cpu", 0, {{"rss_mib", "0"}});
+const std::string kThreadCreate256 =
+    grid::format("Create", "pthread", "thread", "same-cpu", 0, {{"rss_mib", "256"}});
+const std::string kFork256 =
+    grid::format("Create", "fork", "process", "same-cpu", 0, {{"rss_mib", "256"}});
+const std::string kThreadSwitch =
+    grid::format("Switch", "pipe", "thread", "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "0"}});
+const std::string kProcessSwitch =
+    grid::format("Switch", "pipe", "process", "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "0"}});
+const std::string kThreadSwitchWs =
+    grid::format("Switch", "pipe", "thread", "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "256"}});
+const std::string kProcessSwitchWs =
+    grid::format("Switch", "pipe", "process", "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "256"}});
+const std::string kHeapHandoff = grid::format("Floor", "heap_handoff", "thread", "cross-cpu", 64);
+const std::string kPipeLatency = grid::format("IpcLatency", "pipe", "process", "cross-cpu", 64);
+const std::string kRingStream = grid::format("IpcThroughput", "shm_ring", "process", "cross-cpu",
+                                             65536, {{"policy", "spin_futex"}});
+const std::string kPipeStream =
+    grid::format("IpcThroughput", "pipe", "process", "cross-cpu", 65536);
 
 using Series = std::map<int, double>;                                 // repetition -> value
 using Index = std::map<std::pair<std::string, std::string>, Series>;  // (benchmark, metric)
@@ -84,12 +96,13 @@ ClaimResult test_costlier(int number, std::string statement, std::string evidenc
   return c;
 }
 
-const Series* find(const Index& idx, const char* benchmark, const char* metric = "real_time") {
+const Series* find(const Index& idx, const std::string& benchmark,
+                   const char* metric = "real_time") {
   auto it = idx.find({benchmark, metric});
   return it == idx.end() ? nullptr : &it->second;
 }
 
-std::vector<double> values_of(const Index& idx, const char* benchmark,
+std::vector<double> values_of(const Index& idx, const std::string& benchmark,
                               const char* metric = "real_time") {
   const Series* s = find(idx, benchmark, metric);
   return s ? values(*s) : std::vector<double>{};

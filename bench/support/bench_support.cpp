@@ -1,5 +1,7 @@
 #include "bench/support/bench_support.hpp"
 
+#include "bench/support/grid.hpp"
+
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,10 +15,7 @@ namespace ptbench::bench {
 std::string grid_name(std::string_view question, std::string_view mechanism,
                       std::string_view endpoint, ipc::Placement placement, std::size_t bytes,
                       const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string name = fmt::format("BM_{}/{}/{}/{}/{}", question, mechanism, endpoint,
-                                 ipc::to_string(placement), bytes);
-  for (const auto& [k, v] : params) name += fmt::format("/{}={}", k, v);
-  return name;
+  return grid::format(question, mechanism, endpoint, ipc::to_string(placement), bytes, params);
 }
 
 RusageCounters::RusageCounters() {

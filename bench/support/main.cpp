@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/support/bench_support.hpp"
+#include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 
 int main(int argc, char** argv) {
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  benchmark::AddCustomContext("ptbench_profile", std::string(profile_name));
+  benchmark::AddCustomContext(ptbench::grid::kContextProfile, std::string(profile_name));
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);
   benchmark::Initialize(&rest_argc, rest.data());
