@@ -7,30 +7,7 @@
 namespace ptbench::harness {
 namespace {
 
-TEST(GridName, SplitsTheGridAndDropsGoogleBenchmarkSuffixes) {
-  auto g = parse_grid_name("BM_IpcLatency/pipe/process/cross-cpu/4096/policy=spin/real_time");
-  ASSERT_TRUE(g.has_value());
-  EXPECT_EQ(g->benchmark, "BM_IpcLatency/pipe/process/cross-cpu/4096/policy=spin");
-  EXPECT_EQ(g->question, "IpcLatency");
-  EXPECT_EQ(g->mechanism, "pipe");
-  EXPECT_EQ(g->endpoint, "process");
-  EXPECT_EQ(g->placement, "cross-cpu");
-  EXPECT_EQ(g->payload_bytes, 4096);
-  EXPECT_EQ(g->params, "policy=spin");
-
-  auto m =
-      parse_grid_name("BM_Create/fork/process/unpinned/0/manual_time/min_time:0.100/repeats:3");
-  ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(m->benchmark, "BM_Create/fork/process/unpinned/0");
-  EXPECT_EQ(m->params, "");
-}
-
-TEST(GridName, RejectsNamesOffTheGrid) {
-  EXPECT_FALSE(parse_grid_name("BM_fork").has_value());
-  EXPECT_FALSE(parse_grid_name("fork/process/unpinned/0/x").has_value());
-  EXPECT_FALSE(parse_grid_name("BM_Create/fork/process/unpinned/many").has_value());
-  EXPECT_FALSE(parse_grid_name("BM_Create/fork/process/unpinned/0/junk").has_value());
-}
+// Grid names themselves are tested with the contract (bench/support/grid_test.cpp).
 
 // The golden file is real Google Benchmark 1.7.1 output: two repetitions of a benchmark in
 // microseconds with a counter, the aggregates, and a benchmark that failed with SkipWithError.

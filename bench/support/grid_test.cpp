@@ -25,6 +25,10 @@ TEST(Grid, GoogleBenchmarksSuffixesAreDroppedWhereverTheyStand) {
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->benchmark, "BM_Create/fork/process/same-cpu/0/rss_mib=64");
   EXPECT_EQ(g->params, "rss_mib=64");
+  auto m = parse("BM_Create/fork/process/unpinned/0/manual_time/min_time:0.100/repeats:3");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->benchmark, "BM_Create/fork/process/unpinned/0");
+  EXPECT_EQ(m->params, "");
 }
 
 TEST(Grid, NamesOffTheGridAreRefused) {
