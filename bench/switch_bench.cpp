@@ -19,10 +19,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/date_time/posix_time/posix_time_types.hpp>
-#include <boost/interprocess/sync/interprocess_condition.hpp>
-#include <boost/interprocess/sync/interprocess_mutex.hpp>
-#include <boost/interprocess/sync/scoped_lock.hpp>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -32,7 +28,8 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
-#include "ipc/boost_deadline.hpp"
+#include "ipc/handoff.hpp"
+#include "ipc/shared_object.hpp"
 
 namespace ptbench::bench {
 namespace {
@@ -41,227 +38,6 @@ using ipc::Endpoint;
 using ipc::Placement;
 using ipc::Status;
 using namespace std::chrono_literals;
-
-enum class Primitive { kPipe, kFutex, kEventfd, kSemaphore, kCondvar, kYield };
-
-const char* name_of(Primitive p) {
-  switch (p) {
-    case Primitive::kPipe:
-      return "pipe";
-    case Primitive::kFutex:
-      return "futex";
-    case Primitive::kEventfd:
-      return "eventfd";
-    case Primitive::kSemaphore:
-      return "semaphore";
-    case Primitive::kCondvar:
-      return "condvar";
-    case Primitive::kYield:
-      return "sched_yield";
-  }
-  return "?";
-}
-
-Status overdue(const char* what) {
-  return ipc::timed_out(what, ipc::kDefaultTimeout);
-}
-
-// One direction of a hand-off: signal() makes the next wait() return. Objects live in memory
-// shared with a forked peer (or plain memory for threads) and are made before the peer starts.
-class Handoff {
- public:
-  virtual ~Handoff() = default;
-  virtual Status signal() = 0;
-  virtual Status wait() = 0;
-};
-
-class PipeHandoff final : public Handoff {
- public:
-  PipeHandoff() {
-    if (pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
-  }
-  ~PipeHandoff() override {
-    close(fds_[0]);
-    close(fds_[1]);
-  }
-  Status signal() override {
-    const char c = 't';
-    return write(fds_[1], &c, 1) == 1 ? Status{} : Status::from_errno("write", errno);
-  }
-  Status wait() override {
-    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
-    char c;
-    for (;;) {
-      const ssize_t n = read(fds_[0], &c, 1);
-      if (n == 1) return {};
-      if (n == 0) return {ipc::Errc::kPeerClosed, "pipe closed"};
-      if (errno != EINTR) return Status::from_errno("read", errno);
-      if (guard.expired()) return overdue("pipe");
-    }
-  }
-
- private:
-  int fds_[2];
-};
-
-class EventfdHandoff final : public Handoff {
- public:
-  EventfdHandoff() : fd_(eventfd(0, EFD_CLOEXEC)) {}
-  ~EventfdHandoff() override { close(fd_); }
-  Status signal() override {
-    const std::uint64_t one = 1;
-    return write(fd_, &one, 8) == 8 ? Status{} : Status::from_errno("eventfd write", errno);
-  }
-  Status wait() override {
-    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
-    std::uint64_t v;
-    while (read(fd_, &v, 8) != 8) {
-      if (errno != EINTR) return Status::from_errno("eventfd read", errno);
-      if (guard.expired()) return overdue("eventfd");
-    }
-    return {};
-  }
-
- private:
-  int fd_;
-};
-
-// The shared-memory primitives sit in one page each, mapped MAP_SHARED before any fork.
-template <typename T>
-T* shared_new() {
-  void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {  // out of memory for one page: nothing sensible can be measured
-    std::fprintf(stderr, "switch_bench: mmap of a shared page failed: %s\n", std::strerror(errno));
-    std::abort();
-  }
-  return new (p) T();
-}
-template <typename T>
-void shared_delete(T* p) {
-  if (p == nullptr) return;
-  p->~T();
-  munmap(p, 4096);
-}
-
-class FutexHandoff final : public Handoff {
- public:
-  // The shared futex operations for threads and processes alike, so that the thread/process
-  // ratio compares the same kernel path (a thread library would use the private ones, which
-  // skip the shared-mapping lookup).
-  FutexHandoff() : word_(shared_new<std::atomic<std::uint32_t>>()) {}
-  ~FutexHandoff() override { shared_delete(word_); }
-  Status signal() override {
-    word_->store(1, std::memory_order_release);
-    syscall(SYS_futex, word_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
-    return {};
-  }
-  Status wait() override {
-    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
-    while (word_->exchange(0, std::memory_order_acquire) == 0) {
-      syscall(SYS_futex, word_, FUTEX_WAIT, 0, nullptr, nullptr, 0);
-      if (guard.expired()) return overdue("futex");
-    }
-    return {};
-  }
-
- private:
-  std::atomic<std::uint32_t>* word_;
-};
-
-class SemaphoreHandoff final : public Handoff {
- public:
-  // Process-shared for threads too: the same operations on both endpoints.
-  SemaphoreHandoff() : sem_(shared_new<sem_t>()) { sem_init(sem_, 1, 0); }
-  ~SemaphoreHandoff() override {
-    sem_destroy(sem_);
-    munmap(sem_, 4096);
-  }
-  Status signal() override {
-    return sem_post(sem_) == 0 ? Status{} : Status::from_errno("sem_post", errno);
-  }
-  Status wait() override {
-    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
-    while (sem_wait(sem_) != 0) {
-      if (errno != EINTR) return Status::from_errno("sem_wait", errno);
-      if (guard.expired()) return overdue("semaphore");
-    }
-    return {};
-  }
-
- private:
-  sem_t* sem_;
-};
-
-// Boost.Interprocess mutex + condition in shared memory, for threads and processes alike (the
-// same operations on both endpoints). The flag makes a signal before the wait count.
-class CondvarHandoff final : public Handoff {
- public:
-  CondvarHandoff() : ip_(shared_new<IpShared>()) {}
-  ~CondvarHandoff() override { shared_delete(ip_); }
-  Status signal() override {
-    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
-    ip_->flag = true;
-    ip_->cv.notify_one();
-    return {};
-  }
-  Status wait() override {
-    const auto deadline = ipc::deadline_after(ipc::kDefaultTimeout);
-    boost::interprocess::scoped_lock<boost::interprocess::interprocess_mutex> lock(ip_->m);
-    while (!ip_->flag) {
-      if (!ip_->cv.timed_wait(lock, deadline)) return overdue("condvar");
-    }
-    ip_->flag = false;
-    return {};
-  }
-
- private:
-  struct IpShared {
-    boost::interprocess::interprocess_mutex m;
-    boost::interprocess::interprocess_condition cv;
-    bool flag = false;
-  };
-  IpShared* ip_;
-};
-
-// Both tasks on one CPU: the waiter yields until the flag is set.
-class YieldHandoff final : public Handoff {
- public:
-  YieldHandoff() : flag_(shared_new<std::atomic<std::uint32_t>>()) {}
-  ~YieldHandoff() override { shared_delete(flag_); }
-  Status signal() override {
-    flag_->store(1, std::memory_order_release);
-    return {};
-  }
-  Status wait() override {
-    ipc::DeadlineGuard guard(ipc::kDefaultTimeout);
-    while (flag_->exchange(0, std::memory_order_acquire) == 0) {
-      sched_yield();
-      if (guard.expired()) return overdue("sched_yield");
-    }
-    return {};
-  }
-
- private:
-  std::atomic<std::uint32_t>* flag_;
-};
-
-std::unique_ptr<Handoff> make_handoff(Primitive p) {
-  switch (p) {
-    case Primitive::kPipe:
-      return std::make_unique<PipeHandoff>();
-    case Primitive::kFutex:
-      return std::make_unique<FutexHandoff>();
-    case Primitive::kEventfd:
-      return std::make_unique<EventfdHandoff>();
-    case Primitive::kSemaphore:
-      return std::make_unique<SemaphoreHandoff>();
-    case Primitive::kCondvar:
-      return std::make_unique<CondvarHandoff>();
-    case Primitive::kYield:
-      return std::make_unique<YieldHandoff>();
-  }
-  return nullptr;
-}
 
 // The task's own working set: one write per cache line, so it is in cache, dirty, and must come
 // back after the other task has run.
@@ -296,7 +72,7 @@ struct PeerCounts {
 };
 
 struct SwitchCase {
-  Primitive primitive;
+  ipc::HandoffKind primitive;
   Endpoint endpoint;
   Placement placement;
   std::size_t ws_kib;
@@ -305,29 +81,37 @@ struct SwitchCase {
 // The same calls inside one task, per round trip: two signals and two waits that never block,
 // plus touching the working set twice (once per task in the real hand-off). At most `rounds`
 // rounds or about 20 ms, whichever comes first.
-double own_cost_ns(const SwitchCase& c, int rounds) {
-  auto a = make_handoff(c.primitive), b = make_handoff(c.primitive);
+Status own_cost_ns(const SwitchCase& c, int rounds, double* out) {
+  std::unique_ptr<ipc::Handoff> a, b;
+  if (auto s = ipc::make_handoff(c.primitive, &a); !s) return s;
+  if (auto s = ipc::make_handoff(c.primitive, &b); !s) return s;
   WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
   const auto t0 = now_ns();
   int i = 0;
-  for (; i < rounds && (i < 10 || now_ns() - t0 < 20'000'000); ++i) {
+  Status s;
+  for (; s && i < rounds && (i < 10 || now_ns() - t0 < 20'000'000); ++i) {
     mine.touch();
-    (void)a->signal();
-    (void)a->wait();
+    if (s = a->signal(); s) s = a->wait();
     theirs.touch();
-    (void)b->signal();
-    (void)b->wait();
+    if (s) s = b->signal();
+    if (s) s = b->wait();
   }
-  return static_cast<double>(now_ns() - t0) / i;
+  *out = static_cast<double>(now_ns() - t0) / i;
+  return s;
 }
 
 void BM_handoff(benchmark::State& state, SwitchCase c) {
   auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
-  const double own = own_cost_ns(c, 2000);
-  auto to_peer = make_handoff(c.primitive);
-  auto to_us = make_handoff(c.primitive);
-  auto* counts = shared_new<PeerCounts>();
+  double own = 0;
+  std::unique_ptr<ipc::Handoff> to_peer, to_us;
+  ipc::SharedObject<PeerCounts> shared;
+  Status s = own_cost_ns(c, 2000, &own);
+  if (s) s = ipc::make_handoff(c.primitive, &to_peer);
+  if (s) s = ipc::make_handoff(c.primitive, &to_us);
+  if (s) s = shared.create();
+  if (!s) return state.SkipWithError(s.message().c_str());
+  PeerCounts* counts = shared.get();
   const std::size_t ws = c.ws_kib;
   auto body = [&, counts, ws](const std::function<void()>& ready) -> Status {
     WorkingSet theirs(ws);
@@ -335,7 +119,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
     Switches start{};
     bool measuring = false;
     for (;;) {
-      if (auto s = to_peer->wait(); !s) return s;
+      if (auto st = to_peer->wait(); !st) return st;
       if (counts->stop.load()) break;
       if (!measuring && counts->measuring.load()) {
         measuring = true;
@@ -343,7 +127,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
       }
       theirs.touch();
       if (measuring) ++counts->rounds;
-      if (auto s = to_us->signal(); !s) return s;
+      if (auto st = to_us->signal(); !st) return st;
     }
     const auto end = thread_switches();
     counts->voluntary = end.voluntary - start.voluntary;
@@ -351,12 +135,9 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
     return {};
   };
   std::unique_ptr<ipc::Peer> peer;
-  Status s = ipc::Peer::start(c.endpoint, cpus.cpus.second, body, &peer);
+  s = ipc::Peer::start(c.endpoint, cpus.cpus.second, body, &peer);
   if (s) s = peer->wait_ready();
-  if (!s) {
-    shared_delete(counts);
-    return state.SkipWithError(s.message().c_str());
-  }
+  if (!s) return state.SkipWithError(s.message().c_str());
   WorkingSet mine(c.ws_kib);
   auto round_trip = [&]() -> Status {
     mine.touch();
@@ -379,10 +160,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   (void)to_peer->signal();
   Status joined = peer->join();
   rec.report();
-  if (!s || !joined) {
-    shared_delete(counts);
-    return state.SkipWithError((!s ? s : joined).message().c_str());
-  }
+  if (!s || !joined) return state.SkipWithError((!s ? s : joined).message().c_str());
   const double rounds = static_cast<double>(state.iterations());
   const double peer_rounds = static_cast<double>(std::max(1L, counts->rounds));
   const double voluntary = static_cast<double>(end.voluntary - start.voluntary) / rounds +
@@ -401,14 +179,16 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   const bool meaningful = switches >= 0.5 && rtt > 1.1 * own;
   state.counters["net_switch_ns"] = meaningful ? (rtt - own) / switches : 0;
   state.counters["net_meaningful"] = meaningful ? 1 : 0;
-  shared_delete(counts);
 }
 
 // The same calls inside one task: the mechanism's cost without any switch.
 void BM_in_task(benchmark::State& state, SwitchCase c) {
   auto cpus = ipc::cpus_for(Placement::kSameCpu, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
-  auto a = make_handoff(c.primitive), b = make_handoff(c.primitive);
+  std::unique_ptr<ipc::Handoff> a, b;
+  Status made = ipc::make_handoff(c.primitive, &a);
+  if (made) made = ipc::make_handoff(c.primitive, &b);
+  if (!made) return state.SkipWithError(made.message().c_str());
   WorkingSet mine(c.ws_kib), theirs(c.ws_kib);
   for (auto _ : state) {
     mine.touch();
@@ -421,13 +201,15 @@ void BM_in_task(benchmark::State& state, SwitchCase c) {
 // lmbench's lat_ctx: N tasks in a ring of pipes pass one token; timed per trip around the ring.
 void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks) {
   auto cpus = ipc::cpus_for(placement, ipc::allowed_cpus());
-  std::vector<std::unique_ptr<Handoff>> pipes;
-  for (int i = 0; i < tasks; ++i) pipes.push_back(std::make_unique<PipeHandoff>());
-  auto* stop = shared_new<std::atomic<int>>();
+  std::vector<std::unique_ptr<ipc::Handoff>> pipes(static_cast<std::size_t>(tasks));
+  ipc::SharedObject<std::atomic<int>> shared_stop;
+  Status s = shared_stop.create();
+  for (int i = 0; i < tasks && s; ++i) s = ipc::make_handoff(ipc::HandoffKind::kPipe, &pipes[i]);
+  if (!s) return state.SkipWithError(s.message().c_str());
+  std::atomic<int>* stop = shared_stop.get();
   std::vector<std::unique_ptr<ipc::Peer>> peers;
   auto cpu_of = [&](int i) { return i % 2 == 0 ? cpus.cpus.first : cpus.cpus.second; };
   ipc::ScopedPin pin(cpu_of(0));
-  Status s;
   for (int i = 1; i < tasks && s; ++i) {
     auto body = [&, i, stop](const std::function<void()>& ready) -> Status {
       ready();
@@ -465,38 +247,41 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
   }
   rec.report();
   state.counters["per_hop_ns"] = rec.mean_ns() / tasks;
-  shared_delete(stop);
   if (!s) state.SkipWithError(s.message().c_str());
 }
 
 }  // namespace
 
 void register_benchmarks(Profile profile) {
-  std::vector<Primitive> primitives = {Primitive::kPipe, Primitive::kFutex, Primitive::kCondvar};
+  std::vector<ipc::HandoffKind> primitives = {ipc::HandoffKind::kPipe, ipc::HandoffKind::kFutex,
+                                              ipc::HandoffKind::kCondvar};
   std::vector<std::size_t> working_sets = {0, 256};
   std::vector<Placement> placements = {Placement::kSameCpu, Placement::kCrossCpu};
   std::vector<int> ring_sizes = {2, 8};
   if (profile == Profile::kSmoke) {
     working_sets = {16};
     ring_sizes = {4};
-    primitives = {Primitive::kPipe,      Primitive::kFutex,   Primitive::kEventfd,
-                  Primitive::kSemaphore, Primitive::kCondvar, Primitive::kYield};
+    primitives = {ipc::HandoffKind::kPipe,    ipc::HandoffKind::kFutex,
+                  ipc::HandoffKind::kEventfd, ipc::HandoffKind::kSemaphore,
+                  ipc::HandoffKind::kCondvar, ipc::HandoffKind::kYield};
   }
   if (profile == Profile::kFull) {
-    primitives = {Primitive::kPipe,      Primitive::kFutex,   Primitive::kEventfd,
-                  Primitive::kSemaphore, Primitive::kCondvar, Primitive::kYield};
+    primitives = {ipc::HandoffKind::kPipe,    ipc::HandoffKind::kFutex,
+                  ipc::HandoffKind::kEventfd, ipc::HandoffKind::kSemaphore,
+                  ipc::HandoffKind::kCondvar, ipc::HandoffKind::kYield};
     working_sets = {0, 16, 256, 4096};
     placements.push_back(Placement::kUnpinned);
     ring_sizes = {2, 4, 8, 16};
   }
   const auto allowed = ipc::allowed_cpus();
-  for (Primitive p : primitives) {
+  for (ipc::HandoffKind p : primitives) {
     for (Endpoint e : bench_endpoints()) {
       for (std::size_t ws : working_sets) {
         const std::vector<std::pair<std::string, std::string>> one = {
             {"tasks", "1"}, {"ws_kib", std::to_string(ws)}};
         benchmark::RegisterBenchmark(
-            grid_name("Switch", name_of(p), ipc::to_string(e), Placement::kSameCpu, 0, one).c_str(),
+            grid_name("Switch", ipc::to_string(p), ipc::to_string(e), Placement::kSameCpu, 0, one)
+                .c_str(),
             [c = SwitchCase{p, e, Placement::kSameCpu, ws}](benchmark::State& s) {
               BM_in_task(s, c);
             })
@@ -504,12 +289,13 @@ void register_benchmarks(Profile profile) {
         for (Placement pl : placements) {
           const std::vector<std::pair<std::string, std::string>> two = {
               {"tasks", "2"}, {"ws_kib", std::to_string(ws)}};
-          const std::string name = grid_name("Switch", name_of(p), ipc::to_string(e), pl, 0, two);
+          const std::string name =
+              grid_name("Switch", ipc::to_string(p), ipc::to_string(e), pl, 0, two);
           if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {
             note_skipped(name, err);
             continue;
           }
-          if (p == Primitive::kYield && pl != Placement::kSameCpu) {
+          if (p == ipc::HandoffKind::kYield && pl != Placement::kSameCpu) {
             note_skipped(name, "sched_yield hands over the CPU only when both tasks share one CPU");
             continue;
           }

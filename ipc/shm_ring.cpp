@@ -11,6 +11,7 @@
 #include <cstring>
 #include <new>
 
+#include "ipc/futex.hpp"
 #include "ipc/shm_segment.hpp"
 
 namespace ptbench::ipc {
@@ -46,17 +47,6 @@ inline void cpu_relax() {
 #else
   std::atomic_signal_fence(std::memory_order_seq_cst);
 #endif
-}
-
-void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
-  // Not FUTEX_PRIVATE: the word lives in memory shared between processes.
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT, expected, nullptr, nullptr,
-          0);
-}
-
-void futex_wake_all(std::atomic<std::uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr,
-          0);
 }
 
 // Publisher side of the eventcount: after the data is published (release), wake only if a
