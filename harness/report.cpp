@@ -64,49 +64,49 @@ std::string ratio(double v) {
   return std::isnan(v) ? "–" : fmt::format("{:.3g}×", v);
 }
 
-std::string label(const Row& r) {
-  std::string l = r["mechanism"];
-  if (!r["params"].empty()) l += " " + r["params"];
+std::string label(const SummaryRow& r) {
+  std::string l = r.mechanism;
+  if (!r.params.empty()) l += " " + r.params;
   return l;
 }
 
-std::string median_with_spread(const Row& r) {
-  const double m = r.num("median");
+std::string median_with_spread(const SummaryRow& r) {
+  const double m = r.stats.median;
   if (std::isnan(m)) return "–";
-  return fmt::format("{} ({}–{})", human_value(m, r["unit"]), human_value(r.num("p25"), r["unit"]),
-                     human_value(r.num("p75"), r["unit"]));
+  return fmt::format("{} ({}–{})", human_value(m, r.unit), human_value(r.stats.p25, r.unit),
+                     human_value(r.stats.p75, r.unit));
 }
 
 // Flags a reader must see (measurement rule 14): repetitions in two modes (the p75 over twice
 // the p25: a median alone would hide one of them), and a value beyond the run's own floor (a
 // time below it, a rate above it), which a correct measurement cannot give.
-std::string flags(const Row& r) {
+std::string flags(const SummaryRow& r) {
   std::string out;
-  const double p25 = r.num("p25"), p75 = r.num("p75");
+  const double p25 = r.stats.p25, p75 = r.stats.p75;
   if (p25 > 0 && p75 > 2 * p25)
-    out += "; two-mode: repetitions from " + human_value(p25, r["unit"]) + " to " +
-           human_value(p75, r["unit"]);
-  const double f = r.num("ratio_to_floor");
-  const bool rate = r["direction"] == "higher_is_better";
+    out += "; two-mode: repetitions from " + human_value(p25, r.unit) + " to " +
+           human_value(p75, r.unit);
+  const double f = r.ratio_to_floor;
+  const bool rate = r.direction == "higher_is_better";
   if (!std::isnan(f) && (rate ? f > 1.05 : f < 0.95))
     out += rate ? "; above the floor" : "; below the floor";
   return out;
 }
 
-std::string mark(const Row& r) {
-  if (r["error"].rfind(kSkippedPrefix, 0) == 0) return r["error"];
-  if (r["errors"] != "0" && !r["errors"].empty()) return "FAILED: " + r["error"];
-  std::string m = (r["stable"] == "true" ? "" : "unstable") + flags(r);
+std::string mark(const SummaryRow& r) {
+  if (r.skipped) return r.error;
+  if (r.errors > 0) return "FAILED: " + r.error;
+  std::string m = (r.stable ? "" : "unstable") + flags(r);
   if (m.rfind("; ", 0) == 0) m.erase(0, 2);
   return m;
 }
 
 // A table of one suite's rows for one metric, with an optional second metric beside it.
-void section_table(std::ostream& out, const std::vector<Row>& rows, const std::string& suite,
+void section_table(std::ostream& out, const std::vector<SummaryRow>& rows, const std::string& suite,
                    const std::string& metric, bool with_floor, const std::string& extra_metric) {
-  std::map<std::string, const Row*> extra;
+  std::map<std::string, const SummaryRow*> extra;
   for (const auto& r : rows) {
-    if (r["suite"] == suite && r["metric"] == extra_metric) extra[r["benchmark"]] = &r;
+    if (r.suite == suite && r.metric == extra_metric) extra[r.benchmark] = &r;
   }
   out << "| benchmark | endpoint | placement | bytes | median of repetition means (p25–p75) | ";
   if (!extra_metric.empty()) out << extra_metric << " | ";
@@ -114,18 +114,17 @@ void section_table(std::ostream& out, const std::vector<Row>& rows, const std::s
   if (!extra_metric.empty()) out << "---:|";
   out << "---:|" << (with_floor ? "---:|" : "") << "---|\n";
   for (const auto& r : rows) {
-    if (r["suite"] != suite) continue;
-    const bool skipped = r["error"].rfind(kSkippedPrefix, 0) == 0;
-    if (r["metric"] != metric && !(skipped && r["metric"] == "real_time")) continue;
-    out << fmt::format("| {} | {} | {} | {} | {} | ", label(r), r["endpoint"], r["placement"],
-                       r["payload_bytes"], median_with_spread(r));
+    if (r.suite != suite) continue;
+    if (r.metric != metric && !(r.skipped && r.metric == "real_time")) continue;
+    out << fmt::format("| {} | {} | {} | {} | {} | ", label(r), r.endpoint, r.placement,
+                       csv_number(r.payload_bytes), median_with_spread(r));
     if (!extra_metric.empty()) {
-      auto it = extra.find(r["benchmark"]);
-      const Row* e = it == extra.end() ? nullptr : it->second;
-      out << (e ? human_value(e->num("median"), (*e)["unit"]) : "–") << " | ";
+      auto it = extra.find(r.benchmark);
+      const SummaryRow* e = it == extra.end() ? nullptr : it->second;
+      out << (e ? human_value(e->stats.median, e->unit) : "–") << " | ";
     }
-    out << ratio(r.num("ratio_to_baseline")) << " |";
-    if (with_floor) out << " " << ratio(r.num("ratio_to_floor")) << " |";
+    out << ratio(r.ratio_to_baseline) << " |";
+    if (with_floor) out << " " << ratio(r.ratio_to_floor) << " |";
     out << " " << mark(r) << " |\n";
   }
 }
@@ -139,29 +138,25 @@ std::string size_label(long long bytes) {
 
 // The section at a glance: one row per mechanism and endpoint, one column per message size, for
 // one placement; the full table follows folded. Cells are medians; a cell says why it is empty.
-void glance_table(std::ostream& out, const std::vector<Row>& rows, const std::string& suite,
+void glance_table(std::ostream& out, const std::vector<SummaryRow>& rows, const std::string& suite,
                   const std::string& metric, const std::string& placement) {
   std::vector<long long> sizes;
   std::vector<std::string> order;  // row keys in the summary's order
   std::map<std::string, std::map<long long, std::string>> cells;
   std::map<std::string, std::map<long long, std::string>> floors;  // by endpoint
   for (const auto& r : rows) {
-    if (r["suite"] != suite || r["placement"] != placement) continue;
-    const bool skipped = r["error"].rfind(kSkippedPrefix, 0) == 0;
-    if (r["metric"] != metric && !(skipped && r["metric"] == "real_time")) continue;
-    auto bytes = parse_number(r["payload_bytes"]);
-    if (!bytes) continue;
-    const auto size = static_cast<long long>(*bytes);
+    if (r.suite != suite || r.placement != placement) continue;
+    if (r.metric != metric && !(r.skipped && r.metric == "real_time")) continue;
+    if (std::isnan(r.payload_bytes)) continue;
+    const auto size = static_cast<long long>(r.payload_bytes);
     if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
-    const std::string key = fmt::format("{} | {}", label(r), r["endpoint"]);
+    const std::string key = fmt::format("{} | {}", label(r), r.endpoint);
     if (!cells.count(key)) order.push_back(key);
-    std::string cell = skipped ? "skipped" : human_value(r.num("median"), r["unit"]);
-    if (r["errors"] != "0" && !r["errors"].empty() && !skipped) cell = "FAILED";
+    std::string cell = r.skipped ? "skipped" : human_value(r.stats.median, r.unit);
+    if (r.errors > 0 && !r.skipped) cell = "FAILED";
     cells[key][size] = cell;
-    const double floor = r.num("median") / r.num("ratio_to_floor");
-    if (std::isfinite(floor) && floor > 0) {
-      floors[r["endpoint"]][size] = human_value(floor, r["unit"]);
-    }
+    const double floor = r.stats.median / r.ratio_to_floor;
+    if (std::isfinite(floor) && floor > 0) floors[r.endpoint][size] = human_value(floor, r.unit);
   }
   if (order.empty()) return;
   std::sort(sizes.begin(), sizes.end());
@@ -204,42 +199,41 @@ void folded_table(std::ostream& out, const std::string& summary,
 }
 
 // Process against thread for every hand-off measured both ways.
-void thread_process_table(std::ostream& out, const std::vector<Row>& rows) {
-  std::map<std::string, std::pair<const Row*, const Row*>> pairs;  // key without the endpoint
+void thread_process_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
+  // Keyed without the endpoint: process first, thread second.
+  std::map<std::string, std::pair<const SummaryRow*, const SummaryRow*>> pairs;
   for (const auto& r : rows) {
-    if (r["suite"] != "switch" || r["metric"] != "real_time" || std::isnan(r.num("median"))) {
-      continue;
-    }
-    const std::string key = fmt::format("{}|{}|{}", r["mechanism"], r["placement"], r["params"]);
-    (r["endpoint"] == "process" ? pairs[key].first : pairs[key].second) = &r;
+    if (r.suite != "switch" || r.metric != "real_time" || std::isnan(r.stats.median)) continue;
+    const std::string key = fmt::format("{}|{}|{}", r.mechanism, r.placement, r.params);
+    (r.endpoint == "process" ? pairs[key].first : pairs[key].second) = &r;
   }
   out << "| primitive | placement | params | process | thread | thread / process |\n"
          "|---|---|---|---:|---:|---:|\n";
   for (const auto& [key, pr] : pairs) {
     if (!pr.first || !pr.second) continue;
-    const Row& p = *pr.first;
-    const Row& t = *pr.second;
-    out << fmt::format("| {} | {} | {} | {} | {} | {:.2f} |\n", p["mechanism"], p["placement"],
-                       p["params"], human_value(p.num("median"), "ns"),
-                       human_value(t.num("median"), "ns"), t.num("median") / p.num("median"));
+    const SummaryRow& p = *pr.first;
+    const SummaryRow& t = *pr.second;
+    out << fmt::format("| {} | {} | {} | {} | {} | {:.2f} |\n", p.mechanism, p.placement, p.params,
+                       human_value(p.stats.median, "ns"), human_value(t.stats.median, "ns"),
+                       t.stats.median / p.stats.median);
   }
 }
 
 // Context switches at a glance: two tasks, no working set, process against thread on one CPU
 // (a switch) and across two (a wake-up on another core).
-void switch_glance_table(std::ostream& out, const std::vector<Row>& rows) {
+void switch_glance_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
   const std::vector<std::string> placements = {"same-cpu", "cross-cpu"};
   std::vector<std::string> order;
-  std::map<std::string, const Row*> cell;  // primitive|placement|endpoint
+  std::map<std::string, const SummaryRow*> cell;  // primitive|placement|endpoint
   for (const auto& r : rows) {
-    if (r["suite"] != "switch" || r["metric"] != "real_time" || r["params"] != "tasks=2;ws_kib=0" ||
-        std::isnan(r.num("median"))) {
+    if (r.suite != "switch" || r.metric != "real_time" || r.params != "tasks=2;ws_kib=0" ||
+        std::isnan(r.stats.median)) {
       continue;
     }
-    if (std::find(order.begin(), order.end(), r["mechanism"]) == order.end()) {
-      order.push_back(r["mechanism"]);
+    if (std::find(order.begin(), order.end(), r.mechanism) == order.end()) {
+      order.push_back(r.mechanism);
     }
-    cell[r["mechanism"] + "|" + r["placement"] + "|" + r["endpoint"]] = &r;
+    cell[r.mechanism + "|" + r.placement + "|" + r.endpoint] = &r;
   }
   if (order.empty()) return;
   out << "At a glance (two tasks, no working set; medians of the round trip):\n\n"
@@ -250,8 +244,8 @@ void switch_glance_table(std::ostream& out, const std::vector<Row>& rows) {
     for (const auto& pl : placements) {
       auto p = cell.find(m + "|" + pl + "|process");
       auto t = cell.find(m + "|" + pl + "|thread");
-      const double pv = p == cell.end() ? NAN : p->second->num("median");
-      const double tv = t == cell.end() ? NAN : t->second->num("median");
+      const double pv = p == cell.end() ? NAN : p->second->stats.median;
+      const double tv = t == cell.end() ? NAN : t->second->stats.median;
       out << fmt::format(" {} | {} | {} |", std::isnan(pv) ? "–" : human_value(pv, "ns"),
                          std::isnan(tv) ? "–" : human_value(tv, "ns"),
                          std::isnan(pv) || std::isnan(tv) ? "–" : fmt::format("{:.2f}", tv / pv));
@@ -335,7 +329,7 @@ void report_claims(std::ostream& md, const fs::path& dir) {
   }
 }
 
-void report_creation_and_switches(std::ostream& md, const std::vector<Row>& rows,
+void report_creation_and_switches(std::ostream& md, const std::vector<SummaryRow>& rows,
                                   const fs::path& dir) {
   md << "\n## Creation: a process against a thread\n\nTimed: creating a task that exits at "
         "once, and waiting for it. Baseline: `pthread_create` + join.\n\n";
@@ -366,7 +360,7 @@ struct IpcSection {
 };
 
 // The at-a-glance table, every row folded below it, and the chart.
-void report_ipc_section(std::ostream& md, const std::vector<Row>& rows, const fs::path& dir,
+void report_ipc_section(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir,
                         const IpcSection& s) {
   md << "\n" << s.heading << "\n\n";
   glance_table(md, rows, s.suite, s.metric, "cross-cpu");
@@ -376,7 +370,8 @@ void report_ipc_section(std::ostream& md, const std::vector<Row>& rows, const fs
   chart(md, dir, s.suite, s.chart_alt);
 }
 
-void report_ipc_and_floors(std::ostream& md, const std::vector<Row>& rows, const fs::path& dir) {
+void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows,
+                           const fs::path& dir) {
   report_ipc_section(md, rows, dir,
                      {"## IPC latency: round trip\n\nBaseline: the pipe. Floor: a cache line "
                       "bouncing between the same two CPUs.",
@@ -396,8 +391,10 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<Row>& rows, const
 
 std::string write_report(const fs::path& dir, std::string* chart_note) {
   std::string error;
-  auto rows = read_table(dir / "summary.csv", kSummaryColumns, &error);
-  if (!rows) return error;
+  auto summary_text = read_text_file(dir / "summary.csv");
+  if (!summary_text) return fmt::format("cannot read {}", (dir / "summary.csv").string());
+  auto rows = parse_summary_csv(*summary_text, &error);
+  if (!rows) return fmt::format("{}: {}", (dir / "summary.csv").string(), error);
   auto host = read_table(dir / "host.csv", {"key", "value"}, &error);
   if (!host) return error;
   HostMap h;

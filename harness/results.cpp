@@ -45,7 +45,8 @@ const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
                                                   "ci_coverage", "ratio_to_baseline",
                                                   "baseline",    "ratio_to_floor",
                                                   "floor",       "stable",
-                                                  "errors",      "error"};
+                                                  "skipped",     "errors",
+                                                  "error"};
 
 MetricInfo metric_info(const std::string& metric) {
   if (metric == "real_time" || metric == "cpu_time" || metric.ends_with("_ns")) {
@@ -329,9 +330,77 @@ void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows) {
                         csv_number(r.ratio_to_floor),
                         r.floor,
                         r.stable ? "true" : "false",
+                        r.skipped ? "true" : "false",
                         std::to_string(r.errors),
                         r.error});
   }
+}
+
+namespace {
+
+double cell_number(const std::string& cell) {
+  auto v = parse_number(cell);
+  return v ? *v : kNaN;
+}
+
+// One summary.csv record as a typed row; an empty statistic reads as NaN.
+SummaryRow summary_row(const CsvTable& t, const std::vector<std::string>& rec) {
+  auto col = [&](const char* name) -> const std::string& {
+    static const std::string empty;
+    auto i = t.column(name);
+    return i ? rec[*i] : empty;
+  };
+  auto num = [&](const char* name) { return cell_number(col(name)); };
+  SummaryRow r;
+  r.suite = col("suite");
+  r.benchmark = col("benchmark");
+  r.mechanism = col("mechanism");
+  r.endpoint = col("endpoint");
+  r.placement = col("placement");
+  r.payload_bytes = num("payload_bytes");
+  r.params = col("params");
+  r.metric = col("metric");
+  r.unit = col("unit");
+  r.direction = col("direction");
+  r.stats = {static_cast<std::size_t>(std::max(0.0, num("n"))),
+             num("median"),
+             num("p25"),
+             num("p75"),
+             num("mad"),
+             num("cv"),
+             num("min"),
+             num("max"),
+             num("ci95_low"),
+             num("ci95_high"),
+             num("ci_coverage")};
+  r.ratio_to_baseline = num("ratio_to_baseline");
+  r.baseline = col("baseline");
+  r.ratio_to_floor = num("ratio_to_floor");
+  r.floor = col("floor");
+  r.stable = col("stable") == "true";
+  r.errors = static_cast<std::size_t>(std::max(0.0, num("errors")));
+  r.error = col("error");
+  // Runs written before summary.csv had a skipped column said so in the error.
+  r.skipped = t.column("skipped") ? col("skipped") == "true" : r.error.starts_with(kSkippedPrefix);
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::vector<SummaryRow>> parse_summary_csv(std::string_view text,
+                                                         std::string* error) {
+  std::vector<std::string> required;
+  for (const auto& c : kSummaryColumns) {
+    if (c != "skipped") required.push_back(c);
+  }
+  auto parsed = parse_csv(text, required);
+  if (!parsed.error.empty()) {
+    *error = parsed.error;
+    return std::nullopt;
+  }
+  std::vector<SummaryRow> rows;
+  for (const auto& rec : parsed.table.rows) rows.push_back(summary_row(parsed.table, rec));
+  return rows;
 }
 
 std::string human_value(double value, const std::string& unit) {

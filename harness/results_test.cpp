@@ -124,6 +124,47 @@ TEST(Results, CsvFilesHaveTheSchemaHeaderAndParseBack) {
   EXPECT_EQ(first[*pm.table.column("stable")], "true");
 }
 
+TEST(Results, SummaryCsvReadsBackIntoTypedRows) {
+  auto s = three_reps("BM_Create/fork/process/unpinned/0/rss_mib=0", 1000);
+  s.push_back(skipped_sample("r", "create", *parse_grid_name("BM_Create/big/process/same-cpu/9"),
+                             "over the limit"));
+  const auto written = summarize_samples(s, {{"create", "fork"}});
+  std::ostringstream summary;
+  write_summary_csv(summary, written);
+  std::string error;
+  auto rows = parse_summary_csv(summary.str(), &error);
+  ASSERT_TRUE(rows.has_value()) << error;
+  ASSERT_EQ(rows->size(), written.size());
+  const auto& first = (*rows)[0];
+  EXPECT_EQ(first.benchmark, "BM_Create/fork/process/unpinned/0/rss_mib=0");
+  EXPECT_EQ(first.metric, "real_time");
+  EXPECT_EQ(first.stats.n, 3u);
+  EXPECT_DOUBLE_EQ(first.stats.median, 1010);
+  EXPECT_DOUBLE_EQ(first.ratio_to_baseline, 1);
+  EXPECT_TRUE(first.stable);
+  EXPECT_FALSE(first.skipped);
+  const auto& big = rows->back();
+  EXPECT_TRUE(big.skipped);
+  EXPECT_EQ(big.stats.n, 0u);
+  EXPECT_TRUE(std::isnan(big.stats.median));  // an empty statistic is NaN, not 0
+}
+
+TEST(Results, AnOlderSummaryWithoutTheSkippedColumnStillReads) {
+  const std::string old =
+      "suite,benchmark,mechanism,endpoint,placement,payload_bytes,params,metric,unit,direction,"
+      "n,median,p25,p75,mad,cv,min,max,ci95_low,ci95_high,ci_coverage,ratio_to_baseline,"
+      "baseline,ratio_to_floor,floor,stable,errors,error\n"
+      "create,BM_A/b/c/d/9,b,c,d,9,,real_time,ns,lower_is_better,0,,,,,,,,,,,,,,,false,0,"
+      "skipped: over the limit\n";
+  std::string error;
+  auto rows = parse_summary_csv(old, &error);
+  ASSERT_TRUE(rows.has_value()) << error;
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_TRUE((*rows)[0].skipped);
+  EXPECT_FALSE(parse_summary_csv("suite,benchmark\nx,y\n", &error).has_value());
+  EXPECT_NE(error.find("missing column"), std::string::npos) << error;
+}
+
 TEST(Results, TheFloorRatioReachesTheCsv) {
   std::vector<Sample> s = three_reps("BM_IpcLatency/pipe/process/cross-cpu/64", 20e3);
   auto floor = three_reps("BM_Floor/cacheline/process/cross-cpu/64", 1e3);
