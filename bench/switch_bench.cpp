@@ -3,8 +3,9 @@
 // working set each task must bring back into cache?
 // Two tasks hand a token back and forth with one wake-up primitive; on one CPU every hand-off
 // is a context switch, across two CPUs it is a wake-up of a sleeping task on the other core.
-// Timed (manual, per round trip): touching the task's own working set, signalling the peer and
-// waiting for its answer. Counted (getrusage of both tasks): context switches per round trip,
+// Timed (manual, in batches with the clock outside them; per-round-trip percentiles from a
+// second pass): touching the task's own working set, signalling the peer and waiting for its
+// answer. Counted (getrusage of both tasks, over both passes): context switches per round trip,
 // the divisor of "time per switch". Measured beside it in the same run: the same calls inside
 // one task (no switch), from which the net switch cost is derived.
 #include <fcntl.h>
@@ -148,28 +149,24 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   for (WarmUp w(200); s && w.more();) s = round_trip();
   counts->measuring.store(1);
   const auto start = thread_switches();
-  LatencyRecorder rec(state);
-  for (auto _ : state) {
-    if (!s) break;
-    const auto t0 = now_ns();
-    s = round_trip();
-    rec.add(now_ns() - t0);
-  }
+  std::int64_t ops = 0;
+  double rtt = 0;  // the batch-timed mean round trip, the reported time
+  if (s)
+    s = measure_latency(
+        state, [&] { return ++ops, round_trip(); }, 0, &rtt);
   const auto end = thread_switches();
   counts->stop.store(1);
   (void)to_peer->signal();
   Status joined = peer->join();
-  rec.report();
   if (!s || !joined) return state.SkipWithError((!s ? s : joined).message().c_str());
-  const double rounds = static_cast<double>(state.iterations());
+  // Switches over every measured round trip (both passes), counted on each task.
+  const double rounds = static_cast<double>(std::max<std::int64_t>(1, ops));
   const double peer_rounds = static_cast<double>(std::max(1L, counts->rounds));
   const double voluntary = static_cast<double>(end.voluntary - start.voluntary) / rounds +
                            static_cast<double>(counts->voluntary) / peer_rounds;
   const double involuntary = static_cast<double>(end.involuntary - start.involuntary) / rounds +
                              static_cast<double>(counts->involuntary) / peer_rounds;
   const double switches = voluntary + involuntary;
-  // The mean round trip, from the same samples as the reported time.
-  const double rtt = rec.mean_ns();
   state.counters["vcsw_per_rt"] = voluntary;
   state.counters["ivcsw_per_rt"] = involuntary;
   state.counters["own_cost_ns"] = own;
@@ -232,21 +229,15 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
     return pipes[tasks - 1]->wait();
   };
   for (WarmUp w(100); s && w.more();) s = lap();
-  LatencyRecorder rec(state);
-  for (auto _ : state) {
-    if (!s) break;
-    const auto t0 = now_ns();
-    s = lap();
-    rec.add(now_ns() - t0);
-  }
+  double mean = 0;  // the batch-timed mean trip around the ring
+  if (s) s = measure_latency(state, lap, 0, &mean);
   stop->store(1);
   (void)pipes[0]->signal();
   (void)pipes[tasks - 1]->wait();
   for (auto& p : peers) {
     if (Status j = p ? p->join() : Status{}; s && !j) s = j;
   }
-  rec.report();
-  state.counters["per_hop_ns"] = rec.mean_ns() / tasks;
+  state.counters["per_hop_ns"] = mean / tasks;
   if (!s) state.SkipWithError(s.message().c_str());
 }
 

@@ -44,25 +44,32 @@ std::uint32_t batch_size(double op_ns);
 // benchmark's iterations in batches (manual time, `subtract_ns` per operation taken off: a cost
 // inside `op` that is not part of the interval, measured by the caller), then runs a second pass
 // of per-operation samples (as many as there were iterations, at most 100,000) for the
-// percentiles, and reports timer_overhead_ns beside them.
+// percentiles, and reports timer_overhead_ns beside them. `mean_ns`, when given, receives the
+// batch-timed mean (the benchmark's headline time).
 template <typename Op>
-ipc::Status measure_latency(benchmark::State& state, Op&& op, double subtract_ns = 0) {
+ipc::Status measure_latency(benchmark::State& state, Op&& op, double subtract_ns = 0,
+                            double* mean_ns = nullptr) {
   std::int64_t t0 = now_ns();
   for (int i = 0; i < 16; ++i) {
     if (auto s = op(); !s) return s;
   }
   const std::uint32_t batch = batch_size(static_cast<double>(now_ns() - t0) / 16);
   ipc::Status result;
+  double total_ns = 0;
   run_batches(state, batch, [&](std::uint32_t k) {
     const std::int64_t start = now_ns();
     for (std::uint32_t i = 0; i < k; ++i) {
       if (result = op(); !result) return false;
     }
-    const double ns = static_cast<double>(now_ns() - start) - subtract_ns * k;
-    state.SetIterationTime(std::max(ns, 0.0) * 1e-9);
+    const double ns = std::max(static_cast<double>(now_ns() - start) - subtract_ns * k, 0.0);
+    state.SetIterationTime(ns * 1e-9);
+    total_ns += ns;
     return true;
   });
   if (!result) return result;
+  if (mean_ns != nullptr && state.iterations() > 0) {
+    *mean_ns = total_ns / static_cast<double>(state.iterations());
+  }
   const auto n =
       static_cast<std::size_t>(std::min<benchmark::IterationCount>(state.iterations(), 100'000));
   LatencyRecorder rec(state, n);
