@@ -25,7 +25,7 @@ struct CrosscheckPair {
 
 struct CrosscheckOptions {
   std::filesystem::path bench_dir;  // the benchmark programs and the probes
-  int rounds = 3;                   // interleaved rounds: suite, probe, suite, probe, ...
+  int rounds = 5;                   // interleaved rounds: suite, probe, probe, suite, ...
   double min_time = 0.2;            // the suite benchmark's --benchmark_min_time
   double tolerance = 0.15;          // |suite/probe - 1| within this is agreement
   std::filesystem::path work_dir;   // scratch; empty: a temporary directory
@@ -44,9 +44,13 @@ struct CrosscheckRow {
   CrosscheckPair pair;
   std::vector<double> suite, probe;  // one value per round
   std::string error;                 // why the pair could not be measured
-  double suite_median = 0, probe_median = 0, ratio = 0;
+  double suite_median = 0, probe_median = 0;
+  double ratio = 0;  // the median over rounds of suite/probe, each round's pair back to back
   bool agrees = false;
 };
+
+// Fills the medians, the paired ratio and the verdict of a measured row.
+void finish_row(CrosscheckRow& row, double tolerance);
 
 // Runs the pairs (interleaved per round), prints a table and writes crosscheck.csv to the work
 // directory. Exit 0 when every pair agrees, 1 when some pair is outside the tolerance or failed,

@@ -42,6 +42,21 @@ TEST(Crosscheck, PairsUseTheAllowedCpusAndLeaveOutCrossCpuOnOne) {
   EXPECT_TRUE(crosscheck_pairs("/b", {}, false).empty());
 }
 
+TEST(Crosscheck, TheRatioIsTheMedianOfPairedRoundsSoDriftCancels) {
+  CrosscheckRow row;
+  // The host doubles its speed after the first round: each round's pair moves together.
+  row.suite = {200, 100, 100};
+  row.probe = {190, 95, 96};
+  finish_row(row, 0.15);
+  EXPECT_NEAR(row.ratio, 100.0 / 95, 1e-9);
+  EXPECT_TRUE(row.agrees);
+  row.suite = {100, 100, 100};
+  row.probe = {80, 80, 80};
+  finish_row(row, 0.15);
+  EXPECT_DOUBLE_EQ(row.ratio, 1.25);
+  EXPECT_FALSE(row.agrees);
+}
+
 TEST(Crosscheck, BadOptionsAreRefusedWithExitTwo) {
   CrosscheckOptions opt;
   opt.rounds = 0;

@@ -151,7 +151,7 @@ void add_tools(CLI::App& app, Cli& c) {
       "Run each headline benchmark beside a minimal standalone probe (and perf bench sched pipe "
       "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair. "
       "Exit 0 when every pair agrees within the tolerance, 1 when one does not");
-  c.crosscheck->add_option("--rounds", c.xopt.rounds, "interleaved rounds (default 3)");
+  c.crosscheck->add_option("--rounds", c.xopt.rounds, "interleaved rounds (default 5)");
   c.crosscheck->add_option("--min-time", c.xopt.min_time,
                            "seconds per suite measurement (default 0.2)");
   c.crosscheck->add_option("--tolerance", c.xopt.tolerance,
