@@ -97,10 +97,9 @@ void record_parent(benchmark::State& state, const RusageCounters& usage) {
 }
 
 // The same creations from this benchmark process (Google Benchmark, Boost, fmt and the ipc
-// library mapped, its atfork handler and watchdog thread): what a large program pays. Timed:
+// library mapped, the ipc library's atfork handler): what a large program pays. Timed:
 // pthread_create + join of a thread that returns at once.
 void BM_pthread_suite(benchmark::State& state, int cpu) {
-  set_resident_ballast(0);
   ipc::ScopedPin pin(cpu);
   pthread_t warm;  // the first create pays a one-time cost
   if (pthread_create(&warm, nullptr, empty_thread, nullptr) == 0) pthread_join(warm, nullptr);
@@ -118,7 +117,6 @@ void BM_pthread_suite(benchmark::State& state, int cpu) {
 
 // Timed, from this benchmark process: fork, the child's _exit(0), and waitpid.
 void BM_fork_suite(benchmark::State& state, int cpu) {
-  set_resident_ballast(0);
   ipc::ScopedPin pin(cpu);
   if (pid_t warm = fork(); warm == 0) {
     _exit(0);
@@ -140,7 +138,6 @@ void BM_fork_suite(benchmark::State& state, int cpu) {
 
 // Timed: constructing a std::thread with an empty lambda, and join, from this process.
 void BM_std_thread(benchmark::State& state, int cpu) {
-  set_resident_ballast(0);
   ipc::ScopedPin pin(cpu);
   RusageCounters usage;
   for (auto _ : state) {
@@ -159,7 +156,6 @@ __attribute__((no_sanitize("thread", "address", "undefined"))) int clone_child(v
 // Timed: clone(CLONE_VM|SIGCHLD) onto a preallocated stack (a process that shares the address
 // space, as threads do, but is reaped like a process), and waitpid. The stack's mmap is left out.
 [[maybe_unused]] void BM_clone_vm(benchmark::State& state, int cpu) {
-  set_resident_ballast(0);
   ipc::ScopedPin pin(cpu);
   constexpr std::size_t kStack = 256 * 1024;
   void* stack =
@@ -184,7 +180,6 @@ __attribute__((no_sanitize("thread", "address", "undefined"))) int clone_child(v
 // What a thread pool pays instead of creation: handing a task to an already-running worker and
 // learning that it is done (mutex + condition variable both ways). The worker's start is left out.
 void BM_pool_handoff(benchmark::State& state) {
-  set_resident_ballast(0);
   std::mutex m;
   std::condition_variable cv;
   std::uint64_t posted = 0, done = 0;
@@ -295,7 +290,8 @@ void register_minimal(Profile profile) {
   }
 }
 
-// Creation from this benchmark process (parent=suite): a large, multi-threaded program.
+// Creation from this benchmark process (parent=suite): a large program (its thread count is
+// recorded; the pool hand-off row has its worker running).
 void register_suite_parent() {
   Params suite = rss(0);
   suite.emplace_back("parent", "suite");

@@ -14,6 +14,7 @@
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
 #include "harness/runner.hpp"
+#include "harness/stats.hpp"
 #include "harness/subprocess.hpp"
 #include "ipc/placement.hpp"
 
@@ -26,10 +27,8 @@ std::string probe(const fs::path& dir, const char* name) {
   return (dir / (std::string("ptbench_probe_") + name)).string();
 }
 
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+double median_of(const std::vector<double>& v) {
+  return summarize(v).median;
 }
 
 std::optional<std::string> find_on_path(const std::string& name) {
@@ -42,35 +41,15 @@ std::optional<std::string> find_on_path(const std::string& name) {
   return std::nullopt;
 }
 
-// The grid name exactly, with or without Google Benchmark's time suffix.
-std::string suite_filter(const std::string& grid) {
-  const std::string exact = exact_filter(grid);
-  return exact.substr(0, exact.size() - 1) + "(/(manual|real)_time)?$";
-}
-
 // One measurement of the suite benchmark: its real time (ns) or a rate counter.
 std::optional<double> run_suite(const CrosscheckOptions& opt, const CrosscheckPair& p,
                                 const fs::path& stem, std::string* error) {
-  const fs::path json = stem.string() + ".json";
-  auto r = run_process({(opt.bench_dir / p.program).string(), "--ptbench_profile=full",
-                        "--benchmark_filter=" + suite_filter(p.benchmark),
-                        fmt::format("--benchmark_min_time={}", opt.min_time),
-                        "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
-                       stem.string() + ".log", std::chrono::seconds(120), &g_interrupted);
-  auto text = read_text_file(json);
-  if (!r.ok() || !text) {
-    *error = fmt::format("{} {}: {}", p.program, p.benchmark, r.ok() ? "no output" : r.describe());
-    return std::nullopt;
-  }
-  auto parsed = parse_gbench_json(*text);
-  if (!parsed.error.empty() || parsed.runs.empty() || parsed.runs[0].error) {
-    *error = fmt::format("{} did not run {}", p.program, p.benchmark);
-    return std::nullopt;
-  }
-  const auto& run = parsed.runs[0];
-  if (p.metric == "real_time") return run.real_time_ns;
-  auto it = run.counters.find(p.metric);
-  if (it == run.counters.end()) {
+  auto run =
+      run_one_benchmark(opt.bench_dir / p.program, "full", p.benchmark, opt.min_time, stem, error);
+  if (!run) return std::nullopt;
+  if (p.metric == "real_time") return run->real_time_ns;
+  auto it = run->counters.find(p.metric);
+  if (it == run->counters.end()) {
     *error = fmt::format("{} reports no {}", p.benchmark, p.metric);
     return std::nullopt;
   }
@@ -184,6 +163,21 @@ void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
                        "real_time",
                        {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
                        "perf bench sched pipe"});
+      // The context-switch suite's hand-off over a pipe is what perf's sched pipe times too.
+      pairs.push_back({"pipe hand-off between processes, one CPU (perf)",
+                       "switch_bench",
+                       grid::format("Switch", "pipe", "process", "same-cpu", 0,
+                                    {{"tasks", "2"}, {"ws_kib", "0"}}),
+                       "real_time",
+                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
+                       "perf bench sched pipe"});
+      pairs.push_back({"pipe hand-off between threads, one CPU (perf -T)",
+                       "switch_bench",
+                       grid::format("Switch", "pipe", "thread", "same-cpu", 0,
+                                    {{"tasks", "2"}, {"ws_kib", "0"}}),
+                       "real_time",
+                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-T", "-l", "50000"},
+                       "perf bench sched pipe -T"});
     }
   }
 }

@@ -55,6 +55,11 @@ struct Cli {
            *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
 };
 
+void add_bench_dir(CLI::App* sub, Cli& c) {
+  sub->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
+      ->check(CLI::ExistingDirectory);
+}
+
 void add_selection(CLI::App* sub, Cli& c) {
   sub->add_option("--profile", c.run_opt.profile,
                   "quick: the default grid, 3 repetitions, about a minute here; full: every "
@@ -63,8 +68,7 @@ void add_selection(CLI::App* sub, Cli& c) {
   sub->add_option("--filter", c.run_opt.filter,
                   "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
                   "bytes/params) matches this ECMAScript regex");
-  sub->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
-      ->check(CLI::ExistingDirectory);
+  add_bench_dir(sub, c);
 }
 
 void add_run(CLI::App& app, Cli& c) {
@@ -136,8 +140,7 @@ void add_verify_and_report(CLI::App& app, Cli& c) {
   c.verify->add_option("--out", c.run_opt.out_dir, "run directory to write");
   c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 7)")
       ->check(CLI::Range(3, 1000));
-  c.verify->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
-      ->check(CLI::ExistingDirectory);
+  add_bench_dir(c.verify, c);
   c.report = app.add_subcommand(
       "report", "Rewrite DIR/report.md and its charts from the run directory's CSV files");
   c.report->add_option("dir", c.report_dir, "a run directory")
@@ -158,8 +161,7 @@ void add_tools(CLI::App& app, Cli& c) {
                            "the largest |suite/probe - 1| that agrees (default 0.15)");
   c.crosscheck->add_option("--out", c.xopt.work_dir,
                            "keep each measurement's output and crosscheck.csv here");
-  c.crosscheck->add_option("--bench-dir", c.run_opt.bench_dir, "where the benchmark programs are")
-      ->check(CLI::ExistingDirectory);
+  add_bench_dir(c.crosscheck, c);
   c.clean = app.add_subcommand(
       "clean",
       "Remove what killed runs left behind: ptbench shared memory, message queues, FIFO "

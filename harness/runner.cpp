@@ -298,23 +298,15 @@ std::string Run::prepare() {
 // (another tenant, a build), it moves, and the run says so.
 double Run::floor_probe(const std::string& stem) {
   const std::string program = "floor_bench";
-  const std::string name =
-      grid::format("Floor", "cacheline", "thread", "cross-cpu", 64) + "/manual_time";
   if (std::find(opt_.programs.begin(), opt_.programs.end(), program) == opt_.programs.end() ||
       access((opt_.bench_dir / program).c_str(), X_OK) != 0) {
     return NAN;
   }
-  const fs::path json = dir_ / "raw" / (stem + ".json");
-  auto r = run_process({(opt_.bench_dir / program).string(),
-                        "--benchmark_filter=" + exact_filter(name), "--benchmark_min_time=0.05",
-                        "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
-                       dir_ / "raw" / (stem + ".log"), std::chrono::seconds(60), &g_interrupted);
-  auto text = read_text_file(json);
-  if (!r.ok() || !text) return NAN;
-  auto parsed = parse_gbench_json(*text);
-  return parsed.error.empty() && !parsed.runs.empty() && !parsed.runs[0].error
-             ? parsed.runs[0].real_time_ns
-             : NAN;
+  std::string error;
+  auto run = run_one_benchmark(opt_.bench_dir / program, opt_.profile,
+                               grid::format("Floor", "cacheline", "thread", "cross-cpu", 64), 0.05,
+                               dir_ / "raw" / stem, &error);
+  return run ? run->real_time_ns : NAN;
 }
 
 // Runs `benches` (of one program) in one process; returns the parsed output or the reason.
@@ -506,6 +498,31 @@ std::string floor_moved(double before, double after) {
       "the cache-line floor moved from {:.0f} ns to {:.0f} ns during the run: the host changed "
       "under it (other work?); trust ratios within the run, close other work and run again",
       before, after);
+}
+
+std::optional<GbenchRun> run_one_benchmark(const fs::path& program, const std::string& profile,
+                                           const std::string& grid, double min_time,
+                                           const fs::path& stem, std::string* error) {
+  const std::string exact = exact_filter(grid);
+  const std::string filter = exact.substr(0, exact.size() - 1) + "(/(manual|real)_time)?$";
+  const fs::path json = stem.string() + ".json";
+  auto r =
+      run_process({program.string(), "--ptbench_profile=" + profile, "--benchmark_filter=" + filter,
+                   fmt::format("--benchmark_min_time={}", min_time),
+                   "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
+                  stem.string() + ".log", std::chrono::seconds(120), &g_interrupted);
+  auto text = read_text_file(json);
+  if (!r.ok() || !text) {
+    *error = fmt::format("{} {}: {}", program.filename().string(), grid,
+                         r.ok() ? "no output" : r.describe());
+    return std::nullopt;
+  }
+  auto parsed = parse_gbench_json(*text);
+  if (!parsed.error.empty() || parsed.runs.empty() || parsed.runs[0].error) {
+    *error = fmt::format("{} did not run {}", program.filename().string(), grid);
+    return std::nullopt;
+  }
+  return parsed.runs[0];
 }
 
 std::string missing_program(const RunOptions& opt) {

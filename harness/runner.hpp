@@ -83,6 +83,14 @@ struct RunCollector {
 // The noise guard's warning when the cache-line floor moved by more than 20% over the run, or "".
 std::string floor_moved(double before, double after);
 
+// Runs the one benchmark `grid` (its grid name; Google Benchmark's time suffix may follow) of
+// the program at `program` once, for at least `min_time` seconds, with its JSON and log at
+// `stem`.json / `stem`.log. The run, or nullopt with the reason in `error`.
+std::optional<GbenchRun> run_one_benchmark(const std::filesystem::path& program,
+                                           const std::string& profile, const std::string& grid,
+                                           double min_time, const std::filesystem::path& stem,
+                                           std::string* error);
+
 // The first benchmark program of `opt` that is missing or not executable, or "".
 std::string missing_program(const RunOptions& opt);
 

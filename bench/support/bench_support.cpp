@@ -2,8 +2,6 @@
 
 #include "bench/support/grid.hpp"
 
-#include <fmt/format.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -51,31 +49,6 @@ void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const
   state.counters["peer_vcsw_per_op"] = static_cast<double>(peer.vcsw) / ops;
   state.counters["peer_ivcsw_per_op"] = static_cast<double>(peer.ivcsw) / ops;
   state.counters["peer_minflt_per_op"] = static_cast<double>(peer.minflt) / ops;
-}
-
-namespace {
-struct Ballast {
-  void* base = nullptr;
-  std::size_t bytes = 0;
-};
-Ballast g_ballast;
-}  // namespace
-
-void set_resident_ballast(std::size_t mib) {
-  const std::size_t bytes = mib << 20;
-  if (bytes == g_ballast.bytes) return;
-  if (g_ballast.base != nullptr) munmap(g_ballast.base, g_ballast.bytes);
-  g_ballast = {};
-  if (bytes == 0) return;
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
-    std::fprintf(stderr, "ptbench: cannot map %zu MiB of ballast: %s\n", mib, std::strerror(errno));
-    std::abort();
-  }
-  // Ordinary 4 KiB pages, as a typical heap has; THP would hide the page-table cost being measured.
-  madvise(p, bytes, MADV_NOHUGEPAGE);
-  std::memset(p, 0x5a, bytes);
-  g_ballast = {p, bytes};
 }
 
 double resident_mib() {

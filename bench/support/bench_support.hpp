@@ -1,5 +1,5 @@
 // Shared helpers for the benchmark programs: the profile, benchmark names on the grid, clocks,
-// getrusage counters and a resident-memory ballast.
+// getrusage counters, and the process's resident size and thread count.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -89,11 +89,6 @@ struct ThreadUsage {
 // with a peer_ prefix.
 void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const ThreadUsage& peer,
                          double ops);
-
-// Keeps exactly `mib` MiB of touched anonymous memory resident in this process, so that fork's
-// page-table copy can be measured against the parent's size. One ballast per process: asking for
-// a new size releases the old one, so benchmarks do not inherit each other's memory.
-void set_resident_ballast(std::size_t mib);
 
 // This process's resident set size in MiB (from /proc/self/statm), or -1 if unreadable.
 double resident_mib();
