@@ -34,24 +34,14 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
-std::optional<std::vector<Sample>> load_samples(const fs::path& where, std::string* error) {
+Result<std::vector<Sample>> load_samples(const fs::path& where) {
   std::error_code ec;
   const fs::path file = fs::is_directory(where, ec) ? where / "samples.csv" : where;
   auto text = read_text_file(file);
-  if (!text) {
-    *error = fmt::format("cannot read {}", file.string());
-    return std::nullopt;
-  }
-  std::string why;
-  auto samples = parse_samples_csv(*text, &why);
-  if (!samples) {
-    *error = fmt::format("{}: {}", file.string(), why);
-    return std::nullopt;
-  }
-  if (samples->empty()) {
-    *error = fmt::format("{}: no samples", file.string());
-    return std::nullopt;
-  }
+  if (!text) return fail(fmt::format("cannot read {}", file.string()));
+  auto samples = parse_samples_csv(*text);
+  if (!samples) return samples.with_context(file.string());
+  if (samples->empty()) return fail(fmt::format("{}: no samples", file.string()));
   return samples;
 }
 
@@ -166,25 +156,21 @@ void count(Verdict v, ComparisonResult* result) {
 
 }  // namespace
 
-std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
-                                                const std::vector<Sample>& candidate,
-                                                const CompareOptions& opt, std::string* error) {
+Result<ComparisonResult> compare_samples(const std::vector<Sample>& base,
+                                         const std::vector<Sample>& candidate,
+                                         const CompareOptions& opt) {
   std::regex metric;
   try {
     metric = std::regex(opt.metric_regex);
   } catch (const std::regex_error& e) {
-    *error = fmt::format("--metric '{}' is not a valid regular expression", opt.metric_regex);
-    return std::nullopt;
+    return fail(fmt::format("--metric '{}' is not a valid regular expression", opt.metric_regex));
   }
   const auto b = group(base, metric), c = group(candidate, metric);
   std::vector<std::pair<std::string, std::string>> common;
   for (const auto& [key, values] : b) {
     if (c.count(key)) common.push_back(key);
   }
-  if (common.empty()) {
-    *error = "the two runs have no benchmark x metric in common";
-    return std::nullopt;
-  }
+  if (common.empty()) return fail("the two runs have no benchmark x metric in common");
   ComparisonResult result;
   result.alpha_corrected = opt.alpha / static_cast<double>(common.size());
   for (const auto& key : common) {
@@ -241,36 +227,24 @@ void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, b
   out << list.dump(2) << '\n';
 }
 
-std::optional<std::vector<Sample>> load_pooled(const std::string& list, std::string* error) {
+Result<std::vector<Sample>> load_pooled(const std::vector<std::string>& runs) {
   std::vector<Sample> all;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    auto end = list.find(',', start);
-    if (end == std::string::npos) end = list.size();
-    auto one = load_samples(list.substr(start, end - start), error);
-    if (!one) return std::nullopt;
+  for (const auto& run : runs) {
+    auto one = load_samples(run);
+    if (!one) return one;
     all.insert(all.end(), one->begin(), one->end());
-    start = end + 1;
   }
+  if (all.empty()) return fail("no run given");
   return all;
 }
 
-int compare_command(const std::string& base, const std::string& candidate,
+int compare_command(const std::vector<std::string>& base, const std::vector<std::string>& candidate,
                     const CompareOptions& opt, std::ostream& out, std::ostream& err) {
-  std::string error;
-  auto b = load_pooled(base, &error);
-  if (!b) {
-    err << "ptbench compare: " << error << '\n';
-    return kExitBadInput;
-  }
-  auto c = load_pooled(candidate, &error);
-  if (!c) {
-    err << "ptbench compare: " << error << '\n';
-    return kExitBadInput;
-  }
-  auto result = compare_samples(*b, *c, opt, &error);
+  auto b = load_pooled(base);
+  auto c = b ? load_pooled(candidate) : b;
+  auto result = c ? compare_samples(*b, *c, opt) : Result<ComparisonResult>(fail(c.error()));
   if (!result) {
-    err << "ptbench compare: " << error << '\n';
+    err << "ptbench compare: " << result.error() << '\n';
     return kExitBadInput;
   }
   out << fmt::format("{:<60} {:>10} {:>10} {:>8} {:<15} {}\n", "benchmark (metric)", "base",

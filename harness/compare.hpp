@@ -43,17 +43,16 @@ struct ComparisonResult {
   std::size_t regressions = 0, improvements = 0, warnings = 0;
 };
 
-// Compares the per-repetition samples. Returns nullopt with `error` set when nothing can be
-// compared (no common benchmark x metric).
-std::optional<ComparisonResult> compare_samples(const std::vector<Sample>& base,
-                                                const std::vector<Sample>& candidate,
-                                                const CompareOptions& opt, std::string* error);
+// Compares the per-repetition samples. Fails when nothing can be compared (no common
+// benchmark x metric) or the metric pattern is not a regular expression.
+Result<ComparisonResult> compare_samples(const std::vector<Sample>& base,
+                                         const std::vector<Sample>& candidate,
+                                         const CompareOptions& opt);
 
 // Loads samples from a run directory or a samples.csv path.
-std::optional<std::vector<Sample>> load_samples(const std::filesystem::path& where,
-                                                std::string* error);
-// The samples of several runs, comma-separated, pooled (for interleaved A/B rounds).
-std::optional<std::vector<Sample>> load_pooled(const std::string& list, std::string* error);
+Result<std::vector<Sample>> load_samples(const std::filesystem::path& where);
+// The samples of several runs pooled (for interleaved A/B rounds).
+Result<std::vector<Sample>> load_pooled(const std::vector<std::string>& runs);
 
 void write_comparison_csv(std::ostream& out, const ComparisonResult& r);
 void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
@@ -62,9 +61,8 @@ void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
 void write_github_benchmark_json(std::ostream& out, const ComparisonResult& r, bool smaller);
 
 // The whole command: prints the table, writes the files, returns the exit code. `base` and
-// `candidate` are run directories or samples.csv files, each possibly a comma-separated list
-// whose samples are pooled.
-int compare_command(const std::string& base, const std::string& candidate,
+// `candidate` are run directories or samples.csv files; several on a side are pooled.
+int compare_command(const std::vector<std::string>& base, const std::vector<std::string>& candidate,
                     const CompareOptions& opt, std::ostream& out, std::ostream& err);
 
 }  // namespace ptbench::harness

@@ -21,16 +21,11 @@ struct Run {
 
 Run compare(const std::string& base, const std::string& candidate, CompareOptions opt = {}) {
   std::ostringstream out, err;
-  auto in_data = [](const std::string& list) {
-    std::string paths;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-      auto end = list.find(',', start);
-      if (end == std::string::npos) end = list.size();
-      if (!paths.empty()) paths += ',';
-      paths += (kData / list.substr(start, end - start)).string();
-      start = end + 1;
-    }
+  auto in_data = [](const std::string& list) {  // "a,b": several runs pooled on one side
+    std::vector<std::string> paths;
+    std::stringstream names(list);
+    for (std::string name; std::getline(names, name, ',');)
+      paths.push_back((kData / name).string());
     return paths;
   };
   const int code = compare_command(in_data(base), in_data(candidate), opt, out, err);

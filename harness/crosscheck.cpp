@@ -42,31 +42,26 @@ std::optional<std::string> find_on_path(const std::string& name) {
 }
 
 // One measurement of the suite benchmark: its real time (ns) or a rate counter.
-std::optional<double> run_suite(const CrosscheckOptions& opt, const CrosscheckPair& p,
-                                const fs::path& stem, std::string* error) {
-  auto run =
-      run_one_benchmark(opt.bench_dir / p.program, "full", p.benchmark, opt.min_time, stem, error);
-  if (!run) return std::nullopt;
+Result<double> run_suite(const CrosscheckOptions& opt, const CrosscheckPair& p,
+                         const fs::path& stem) {
+  auto run = run_one_benchmark(opt.bench_dir / p.program, "full", p.benchmark, opt.min_time, stem);
+  if (!run) return fail(run.error());
   if (p.metric == "real_time") return run->real_time_ns;
   auto it = run->counters.find(p.metric);
-  if (it == run->counters.end()) {
-    *error = fmt::format("{} reports no {}", p.benchmark, p.metric);
-    return std::nullopt;
-  }
+  if (it == run->counters.end())
+    return fail(fmt::format("{} reports no {}", p.benchmark, p.metric));
   return it->second;
 }
 
-std::optional<double> run_reference(const CrosscheckPair& p, const fs::path& stem,
-                                    std::string* error) {
+Result<double> run_reference(const CrosscheckPair& p, const fs::path& stem) {
   const fs::path log = stem.string() + ".log";
   auto r = run_process(p.reference, log, std::chrono::seconds(120), &g_interrupted);
   auto text = read_text_file(log);
   std::optional<double> v = text ? parse_probe_output(*text) : std::nullopt;
-  if (!r.ok() || !v) {
-    *error = fmt::format("{}: {}", p.reference_name, r.ok() ? "printed no number" : r.describe());
-    return std::nullopt;
-  }
-  return v;
+  if (!r.ok() || !v)
+    return fail(
+        fmt::format("{}: {}", p.reference_name, r.ok() ? "printed no number" : r.describe()));
+  return *v;
 }
 
 }  // namespace
@@ -266,9 +261,12 @@ int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ost
       const fs::path stem = work / fmt::format("{}_{}", i, round);
       // Alternate which side goes first, so that drift within a round favours neither.
       for (int side : round % 2 == 0 ? std::vector{0, 1} : std::vector{1, 0}) {
-        auto v = side == 0 ? run_suite(opt, row.pair, stem.string() + "_suite", &row.error)
-                           : run_reference(row.pair, stem.string() + "_ref", &row.error);
-        if (!v) break;
+        auto v = side == 0 ? run_suite(opt, row.pair, stem.string() + "_suite")
+                           : run_reference(row.pair, stem.string() + "_ref");
+        if (!v) {
+          row.error = v.error();
+          break;
+        }
         (side == 0 ? row.suite : row.probe).push_back(*v);
       }
     }

@@ -1,7 +1,6 @@
 #include "harness/crosscheck.hpp"
 
 #include "harness/runner.hpp"
-#include "harness/verify.hpp"
 
 #include <gtest/gtest.h>
 
@@ -63,37 +62,6 @@ TEST(Crosscheck, BadOptionsAreRefusedWithExitTwo) {
   std::ostringstream out, err;
   EXPECT_EQ(crosscheck_command(opt, out, err), 2);
   EXPECT_NE(err.str().find("--rounds"), std::string::npos);
-}
-
-}  // namespace
-}  // namespace ptbench::harness
-
-namespace ptbench::harness {
-namespace {
-
-// The contract: every benchmark a crosscheck pair and a verify claim relies on exists in the
-// full profile's listing of the programs this build made (renaming one fails here, not silently
-// in a later run).
-TEST(Contract, EveryBenchmarkTheHarnessReliesOnIsListed) {
-#ifdef __SANITIZE_THREAD__
-  GTEST_SKIP() << "ThreadSanitizer builds register thread endpoints only";
-#else
-  RunOptions opt;
-  opt.profile = "full";
-  opt.bench_dir = PTBENCH_TEST_BENCH_DIR;
-  opt.programs = {"create_bench", "floor_bench", "ipc_latency_bench", "ipc_throughput_bench",
-                  "switch_bench"};
-  std::ostringstream err;
-  auto listed = list_benchmarks(opt, err);
-  ASSERT_TRUE(listed.has_value()) << err.str();
-  std::set<std::string> names;
-  for (const auto& b : *listed) names.insert(b.grid);
-  std::vector<std::string> relied;
-  for (const auto& p : crosscheck_pairs(opt.bench_dir, {0, 1}, false))
-    relied.push_back(p.benchmark);
-  for (const auto& b : verify_benchmarks()) relied.push_back(b);
-  for (const auto& name : relied) EXPECT_TRUE(names.count(name)) << name << " is not listed";
-#endif
 }
 
 }  // namespace

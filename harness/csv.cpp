@@ -47,18 +47,16 @@ class Tokenizer {
  public:
   explicit Tokenizer(std::string_view text) : text_(text) {}
 
-  std::vector<std::vector<std::string>> run(std::string* error) {
+  Result<std::vector<std::vector<std::string>>> run() {
     for (i_ = 0; i_ < text_.size(); ++i_) {
       if (in_quotes_) {
         quoted(text_[i_]);
-      } else if (!unquoted(text_[i_], error)) {
-        return {};
+      } else if (!unquoted(text_[i_])) {
+        return fail(fmt::format("line {}: a quote inside an unquoted field", line_));
       }
     }
-    if (in_quotes_) {
-      *error = fmt::format("line {}: a quoted field is never closed", quote_line_);
-      return {};
-    }
+    if (in_quotes_)
+      return fail(fmt::format("line {}: a quoted field is never closed", quote_line_));
     if (field_started_ || !record_.empty()) end_record();
     return std::move(records_);
   }
@@ -76,13 +74,10 @@ class Tokenizer {
     }
   }
 
-  bool unquoted(char c, std::string* error) {
+  bool unquoted(char c) {
     switch (c) {
       case '"':
-        if (field_started_) {
-          *error = fmt::format("line {}: a quote inside an unquoted field", line_);
-          return false;
-        }
+        if (field_started_) return false;
         in_quotes_ = field_started_ = true;
         quote_line_ = line_;
         break;
@@ -128,31 +123,26 @@ bool blank(const std::vector<std::string>& record) {
 
 }  // namespace
 
-CsvParse parse_csv(std::string_view text, const std::vector<std::string>& required_columns) {
-  CsvParse result;
-  auto records = Tokenizer(text).run(&result.error);
-  if (!result.error.empty()) return result;
-  if (records.empty() || (records.size() == 1 && blank(records[0]))) {
-    result.error = "empty input: no header row";
-    return result;
-  }
-  result.table.header = std::move(records[0]);
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    if (blank(records[r])) continue;
-    if (records[r].size() != result.table.header.size()) {
-      result.error = fmt::format("record {}: {} fields where the header has {}", r + 1,
-                                 records[r].size(), result.table.header.size());
-      return result;
-    }
-    result.table.rows.push_back(std::move(records[r]));
+Result<CsvTable> parse_csv(std::string_view text,
+                           const std::vector<std::string>& required_columns) {
+  auto records = Tokenizer(text).run();
+  if (!records) return fail(records.error());
+  if (records->empty() || (records->size() == 1 && blank((*records)[0])))
+    return fail("empty input: no header row");
+  CsvTable table;
+  table.header = std::move((*records)[0]);
+  for (std::size_t r = 1; r < records->size(); ++r) {
+    auto& record = (*records)[r];
+    if (blank(record)) continue;
+    if (record.size() != table.header.size())
+      return fail(fmt::format("record {}: {} fields where the header has {}", r + 1, record.size(),
+                              table.header.size()));
+    table.rows.push_back(std::move(record));
   }
   for (const auto& col : required_columns) {
-    if (!result.table.column(col)) {
-      result.error = fmt::format("missing column '{}'", col);
-      return result;
-    }
+    if (!table.column(col)) return fail(fmt::format("missing column '{}'", col));
   }
-  return result;
+  return table;
 }
 
 std::optional<double> parse_number(std::string_view s) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/result.hpp"
+
 namespace ptbench::harness {
 
 // One field, quoted if it holds a comma, a quote, a CR or a LF (quotes doubled).
@@ -27,14 +29,10 @@ struct CsvTable {
   std::optional<std::size_t> column(std::string_view name) const;
 };
 
-struct CsvParse {
-  CsvTable table;
-  std::string error;  // empty on success; names the line of the first problem
-};
-
 // Parses a whole CSV text. Empty input, an unterminated quote, a row whose field count differs from
-// the header's, or a missing required column are errors.
-CsvParse parse_csv(std::string_view text, const std::vector<std::string>& required_columns = {});
+// the header's, or a missing required column are errors (the message names the line or column).
+Result<CsvTable> parse_csv(std::string_view text,
+                           const std::vector<std::string>& required_columns = {});
 
 // Strict number parsing for CSV cells: the whole cell must be a number.
 std::optional<double> parse_number(std::string_view s);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/support/grid.hpp"
+#include "harness/result.hpp"
 
 namespace ptbench::harness {
 
@@ -32,11 +33,10 @@ struct GbenchRun {
 struct GbenchFile {
   std::map<std::string, std::string> context;  // string-valued context entries
   std::vector<GbenchRun> runs;                 // iteration runs only; aggregates are recomputed
-  std::string error;                           // empty on success
 };
 
 // Parses the JSON text. Malformed JSON, a missing "benchmarks" array, an unknown time unit or a
 // benchmark name that is not on the grid give an error.
-GbenchFile parse_gbench_json(std::string_view text);
+Result<GbenchFile> parse_gbench_json(std::string_view text);
 
 }  // namespace ptbench::harness

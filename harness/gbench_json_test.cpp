@@ -14,8 +14,9 @@ namespace {
 TEST(GbenchJson, ReadsIterationsAndErrorsFromGoldenOutput) {
   auto text = read_text_file("testdata/gbench_errored.json");
   ASSERT_TRUE(text.has_value()) << "run from the harness source directory";
-  auto f = parse_gbench_json(*text);
-  ASSERT_EQ(f.error, "");
+  auto parsed = parse_gbench_json(*text);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  auto& f = *parsed;
   EXPECT_EQ(f.context["library_build_type"], "debug");
   ASSERT_EQ(f.runs.size(), 4u);  // aggregates are left out
 
@@ -36,16 +37,18 @@ TEST(GbenchJson, ReadsIterationsAndErrorsFromGoldenOutput) {
 }
 
 TEST(GbenchJson, MalformedInputIsAnError) {
-  EXPECT_EQ(parse_gbench_json("").error, "not valid JSON");
-  EXPECT_EQ(parse_gbench_json("{\"benchmarks\": [").error, "not valid JSON");
-  EXPECT_NE(parse_gbench_json("{\"context\": {}}").error.find("no \"benchmarks\""),
+  EXPECT_EQ(parse_gbench_json("").error(), "not valid JSON");
+  EXPECT_EQ(parse_gbench_json("{\"benchmarks\": [").error(), "not valid JSON");
+  EXPECT_NE(parse_gbench_json("{\"context\": {}}").error().find("no \"benchmarks\""),
             std::string::npos);
   EXPECT_NE(parse_gbench_json(R"({"benchmarks":[{"name":"BM_x","run_type":"iteration"}]})")
-                .error.find("not named on the ptbench grid"),
+                .error()
+                .find("not named on the ptbench grid"),
             std::string::npos);
   EXPECT_NE(parse_gbench_json(R"({"benchmarks":[{"name":"BM_A/b/c/d/0","real_time":1,
                                 "time_unit":"fortnights"}]})")
-                .error.find("unknown time unit"),
+                .error()
+                .find("unknown time unit"),
             std::string::npos);
 }
 

@@ -112,6 +112,15 @@ void write_host_csv(std::ostream& out, const KeyValues& kv) {
   for (const auto& [k, v] : kv) write_csv_row(out, {k, v});
 }
 
+Result<KeyValues> parse_host_csv(std::string_view text) {
+  auto parsed = parse_csv(text, {"key", "value"});
+  if (!parsed) return fail(parsed.error());
+  const std::size_t key = *parsed->column("key"), value = *parsed->column("value");
+  KeyValues kv;
+  for (const auto& row : parsed->rows) kv.emplace_back(row[key], row[value]);
+  return kv;
+}
+
 KeyValues collect_host(const fs::path& root) {
   KeyValues kv;
   const auto cpuinfo = read_text_file(root / "proc/cpuinfo");

@@ -6,8 +6,11 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "harness/result.hpp"
 
 namespace ptbench::harness {
 
@@ -24,6 +27,7 @@ std::string bracketed_choice(const std::string& text);
 
 // host.csv: a key,value header and one row per key.
 void write_host_csv(std::ostream& out, const KeyValues& kv);
+Result<KeyValues> parse_host_csv(std::string_view text);
 
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_text_file(const std::filesystem::path& path);

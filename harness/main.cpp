@@ -46,7 +46,7 @@ struct Cli {
   double min_time = 0;
   unsigned seed = 0;
   CompareOptions cmp;
-  std::string base_path, candidate_path;
+  std::string base_runs, candidate_runs;  // comma-separated run lists
   std::vector<std::string> suite_thresholds;
   std::string verify_from, report_dir;
   bool dry_run = false;
@@ -106,11 +106,11 @@ void add_compare(CLI::App& app, Cli& c) {
       "medians) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad "
       "input");
   c.compare
-      ->add_option("base", c.base_path,
+      ->add_option("base", c.base_runs,
                    "the reference run: a run directory or samples.csv, or several, "
                    "comma-separated, whose samples are pooled")
       ->required();
-  c.compare->add_option("candidate", c.candidate_path, "the run under test, the same way")
+  c.compare->add_option("candidate", c.candidate_runs, "the run under test, the same way")
       ->required();
   c.compare
       ->add_option("--alpha", c.cmp.alpha, "significance level before correction (default 0.01)")
@@ -171,8 +171,11 @@ void add_tools(CLI::App& app, Cli& c) {
 }
 
 int list_command(const RunOptions& opt) {
-  auto listed = list_benchmarks(opt, std::cerr);
-  if (!listed) return kExitBadInput;
+  auto listed = list_benchmarks(opt);
+  if (!listed) {
+    std::cerr << "ptbench list: " << listed.error() << '\n';
+    return kExitBadInput;
+  }
   for (const auto& b : *listed) {
     std::cout << b.grid << (b.skipped.empty() ? "" : "\t(skipped: " + b.skipped + ")") << '\n';
   }
@@ -189,7 +192,8 @@ int compare_from_cli(Cli& c) {
     }
     c.cmp.suite_thresholds[st.substr(0, eq)] = *value;
   }
-  return compare_command(c.base_path, c.candidate_path, c.cmp, std::cout, std::cerr);
+  return compare_command(split_list(c.base_runs), split_list(c.candidate_runs), c.cmp, std::cout,
+                         std::cerr);
 }
 
 int dispatch(Cli& c) {

@@ -18,6 +18,7 @@
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 #include "harness/subprocess.hpp"
+#include "harness/verify.hpp"
 
 namespace ptbench::harness {
 
@@ -25,39 +26,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Row {
-  std::map<std::string, std::string> f;
-  const std::string& operator[](const std::string& k) const {
-    static const std::string empty;
-    auto it = f.find(k);
-    return it == f.end() ? empty : it->second;
-  }
-  double num(const std::string& k) const {
-    auto v = parse_number((*this)[k]);
-    return v ? *v : NAN;
-  }
-};
-
-std::optional<std::vector<Row>> read_table(const fs::path& file,
-                                           const std::vector<std::string>& need,
-                                           std::string* error) {
+// A CSV file of the run directory, read and parsed.
+template <class T>
+Result<T> read_run_file(const fs::path& file, Result<T> (*parse)(std::string_view)) {
   auto text = read_text_file(file);
-  if (!text) {
-    *error = fmt::format("cannot read {}", file.string());
-    return std::nullopt;
-  }
-  auto parsed = parse_csv(*text, need);
-  if (!parsed.error.empty()) {
-    *error = fmt::format("{}: {}", file.string(), parsed.error);
-    return std::nullopt;
-  }
-  std::vector<Row> rows;
-  for (const auto& r : parsed.table.rows) {
-    Row row;
-    for (std::size_t i = 0; i < r.size(); ++i) row.f[parsed.table.header[i]] = r[i];
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  if (!text) return fail(fmt::format("cannot read {}", file.string()));
+  auto parsed = parse(*text);
+  if (!parsed) return parsed.with_context(file.string());
+  return parsed;
 }
 
 std::string ratio(double v) {
@@ -317,15 +293,19 @@ void report_head(std::ostream& md, const HostMap& h, const std::string& chart_no
 
 // The verdicts, when `ptbench verify` wrote verify.csv into the run directory.
 void report_claims(std::ostream& md, const fs::path& dir) {
-  std::string error;
-  auto verdicts = read_table(dir / "verify.csv", {"claim", "verdict"}, &error);
-  if (!verdicts) return;
+  std::error_code ec;
+  if (!fs::exists(dir / "verify.csv", ec)) return;
+  auto verdicts = read_run_file(dir / "verify.csv", parse_verify_csv);
+  if (!verdicts) {
+    md << "\n> verify.csv is there but unreadable: " << verdicts.error() << "\n";
+    return;
+  }
   md << "\n## The textbook claims on this host (`ptbench verify`)\n\n"
         "| # | claim | verdict | ratio | interval | p |\n|---|---|---|---:|---:|---:|\n";
   for (const auto& c : *verdicts) {
-    md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c["claim"],
-                      c["statement"], c["verdict"], c.num("ratio"), c.num("ci_low"),
-                      c.num("ci_high"), c.num("p_value"));
+    md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c.number,
+                      c.statement, verdict_text(c.verdict), c.ratio, c.ci_low, c.ci_high,
+                      c.p_value);
   }
 }
 
@@ -389,35 +369,31 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
 
 }  // namespace
 
-std::string write_report(const fs::path& dir, std::string* chart_note) {
-  std::string error;
-  auto summary_text = read_text_file(dir / "summary.csv");
-  if (!summary_text) return fmt::format("cannot read {}", (dir / "summary.csv").string());
-  auto rows = parse_summary_csv(*summary_text, &error);
-  if (!rows) return fmt::format("{}: {}", (dir / "summary.csv").string(), error);
-  auto host = read_table(dir / "host.csv", {"key", "value"}, &error);
-  if (!host) return error;
-  HostMap h;
-  for (const auto& r : *host) h[r["key"]] = r["value"];
-  *chart_note = run_plot(dir);
+Result<std::string> write_report(const fs::path& dir) {
+  auto rows = read_run_file(dir / "summary.csv", parse_summary_csv);
+  if (!rows) return fail(rows.error());
+  auto host = read_run_file(dir / "host.csv", parse_host_csv);
+  if (!host) return fail(host.error());
+  const HostMap h(host->begin(), host->end());
+  std::string chart_note = run_plot(dir);
   std::ostringstream md;
-  report_head(md, h, *chart_note);
+  report_head(md, h, chart_note);
   report_claims(md, dir);
   report_creation_and_switches(md, *rows, dir);
   report_ipc_and_floors(md, *rows, dir);
   std::ofstream out(dir / "report.md");
   out << md.str();
-  if (!out) return fmt::format("cannot write {}", (dir / "report.md").string());
-  return {};
+  if (!out) return fail(fmt::format("cannot write {}", (dir / "report.md").string()));
+  return chart_note;
 }
 
 int report_command(const fs::path& dir, std::ostream& out, std::ostream& err) {
-  std::string note;
-  if (auto e = write_report(dir, &note); !e.empty()) {
-    err << "ptbench report: " << e << '\n';
+  auto note = write_report(dir);
+  if (!note) {
+    err << "ptbench report: " << note.error() << '\n';
     return kExitBadInput;
   }
-  if (!note.empty()) err << "ptbench report: " << note << '\n';
+  if (!note->empty()) err << "ptbench report: " << *note << '\n';
   out << "wrote " << (dir / "report.md").string() << '\n';
   return kExitOk;
 }

@@ -6,11 +6,13 @@
 #include <iosfwd>
 #include <string>
 
+#include "harness/result.hpp"
+
 namespace ptbench::harness {
 
-// Writes DIR/report.md (and DIR/charts/ when matplotlib is there). Returns "" or the reason the
-// report could not be written. `chart_note` receives a line when charts were skipped.
-std::string write_report(const std::filesystem::path& dir, std::string* chart_note);
+// Writes DIR/report.md (and DIR/charts/ when matplotlib is there). Its value is a line to show
+// the user when charts were skipped ("" when they were drawn).
+Result<std::string> write_report(const std::filesystem::path& dir);
 
 int report_command(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
 

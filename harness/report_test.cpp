@@ -31,8 +31,9 @@ class Report : public ::testing::Test {
 };
 
 TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
-  std::string note;
-  ASSERT_EQ(write_report(dir_, &note), "");
+  auto written = write_report(dir_);
+  ASSERT_TRUE(written.ok()) << written.error();
+  const std::string note = *written;
   const auto md = read_text_file(dir_ / "report.md").value_or("");
   for (const char* heading : {"# ptbench report:", "## Creation", "## Context switches",
                               "## IPC latency", "## IPC throughput", "## Floors"}) {
@@ -63,10 +64,13 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
 
 TEST_F(Report, AMissingOrMalformedSummaryIsAnError) {
   fs::remove(dir_ / "summary.csv");
-  std::string note;
-  EXPECT_NE(write_report(dir_, &note).find("cannot read"), std::string::npos);
+  auto missing = write_report(dir_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("cannot read"), std::string::npos);
   std::ofstream(dir_ / "summary.csv") << "suite,benchmark\nx\n";
-  EXPECT_NE(write_report(dir_, &note), "");
+  auto malformed = write_report(dir_);
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_NE(malformed.error().find("summary.csv"), std::string::npos) << malformed.error();
 }
 
 }  // namespace

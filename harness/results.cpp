@@ -248,13 +248,10 @@ void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples) {
   }
 }
 
-std::optional<std::vector<Sample>> parse_samples_csv(std::string_view text, std::string* error) {
+Result<std::vector<Sample>> parse_samples_csv(std::string_view text) {
   auto parsed = parse_csv(text, kSampleColumns);
-  if (!parsed.error.empty()) {
-    *error = parsed.error;
-    return std::nullopt;
-  }
-  const auto& t = parsed.table;
+  if (!parsed) return fail(parsed.error());
+  const auto& t = *parsed;
   auto col = [&](const char* name) { return *t.column(name); };
   const std::size_t c_run = col("run_id"), c_suite = col("suite"), c_bench = col("benchmark"),
                     c_mech = col("mechanism"), c_end = col("endpoint"), c_place = col("placement"),
@@ -282,13 +279,13 @@ std::optional<std::vector<Sample>> parse_samples_csv(std::string_view text, std:
     if (!bytes || !rep || !value || s.benchmark.empty() || s.metric.empty() ||
         (s.direction != "lower_is_better" && s.direction != "higher_is_better") ||
         (std::isnan(*value) && s.error.empty())) {
-      *error = fmt::format("record {}: not a valid sample ({})", r + 2,
-                           !value           ? "value is not a number"
-                           : !bytes || !rep ? "payload_bytes or repetition is not a number"
-                           : s.direction != "lower_is_better" && s.direction != "higher_is_better"
-                               ? "direction must be lower_is_better or higher_is_better"
-                               : "a value or an error is required");
-      return std::nullopt;
+      return fail(
+          fmt::format("record {}: not a valid sample ({})", r + 2,
+                      !value           ? "value is not a number"
+                      : !bytes || !rep ? "payload_bytes or repetition is not a number"
+                      : s.direction != "lower_is_better" && s.direction != "higher_is_better"
+                          ? "direction must be lower_is_better or higher_is_better"
+                          : "a value or an error is required"));
     }
     s.payload_bytes = *bytes;
     s.repetition = static_cast<int>(*rep);
@@ -387,19 +384,15 @@ SummaryRow summary_row(const CsvTable& t, const std::vector<std::string>& rec) {
 
 }  // namespace
 
-std::optional<std::vector<SummaryRow>> parse_summary_csv(std::string_view text,
-                                                         std::string* error) {
+Result<std::vector<SummaryRow>> parse_summary_csv(std::string_view text) {
   std::vector<std::string> required;
   for (const auto& c : kSummaryColumns) {
     if (c != "skipped") required.push_back(c);
   }
   auto parsed = parse_csv(text, required);
-  if (!parsed.error.empty()) {
-    *error = parsed.error;
-    return std::nullopt;
-  }
+  if (!parsed) return fail(parsed.error());
   std::vector<SummaryRow> rows;
-  for (const auto& rec : parsed.table.rows) rows.push_back(summary_row(parsed.table, rec));
+  for (const auto& rec : parsed->rows) rows.push_back(summary_row(*parsed, rec));
   return rows;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/gbench_json.hpp"
+#include "harness/result.hpp"
 #include "harness/stats.hpp"
 
 namespace ptbench::harness {
@@ -84,12 +85,12 @@ extern const std::vector<std::string> kSummaryColumns;
 
 void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
 
-// Reads a samples.csv back; on failure returns nullopt and sets `error` (what and where).
-std::optional<std::vector<Sample>> parse_samples_csv(std::string_view text, std::string* error);
+// Reads a samples.csv back; a failure says what and where.
+Result<std::vector<Sample>> parse_samples_csv(std::string_view text);
 
 // summary.csv read back into typed rows (the inverse of write_summary_csv); an empty statistic
 // is NaN. A file from before the skipped column existed is read too.
-std::optional<std::vector<SummaryRow>> parse_summary_csv(std::string_view text, std::string* error);
+Result<std::vector<SummaryRow>> parse_summary_csv(std::string_view text);
 void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows);
 
 // "48.7 µs"-style text for a value in the metric's unit.

@@ -111,17 +111,17 @@ TEST(Results, CsvFilesHaveTheSchemaHeaderAndParseBack) {
   write_samples_csv(samples, s);
   write_summary_csv(summary, summarize_samples(s, {{"create", "fork"}}));
   auto ps = parse_csv(samples.str(), kSampleColumns);
-  ASSERT_EQ(ps.error, "");
-  EXPECT_EQ(ps.table.header, kSampleColumns);
-  EXPECT_EQ(ps.table.rows.size(), s.size());
+  ASSERT_TRUE(ps.ok()) << ps.error();
+  EXPECT_EQ(ps->header, kSampleColumns);
+  EXPECT_EQ(ps->rows.size(), s.size());
   auto pm = parse_csv(summary.str(), kSummaryColumns);
-  ASSERT_EQ(pm.error, "");
-  EXPECT_EQ(pm.table.rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
-  const auto& first = pm.table.rows[0];
-  EXPECT_EQ(first[*pm.table.column("metric")], "real_time");
-  EXPECT_EQ(first[*pm.table.column("median")], "1010");
-  EXPECT_EQ(first[*pm.table.column("ratio_to_baseline")], "1");
-  EXPECT_EQ(first[*pm.table.column("stable")], "true");
+  ASSERT_TRUE(pm.ok()) << pm.error();
+  EXPECT_EQ(pm->rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
+  const auto& first = pm->rows[0];
+  EXPECT_EQ(first[*pm->column("metric")], "real_time");
+  EXPECT_EQ(first[*pm->column("median")], "1010");
+  EXPECT_EQ(first[*pm->column("ratio_to_baseline")], "1");
+  EXPECT_EQ(first[*pm->column("stable")], "true");
 }
 
 TEST(Results, SummaryCsvReadsBackIntoTypedRows) {
@@ -131,9 +131,8 @@ TEST(Results, SummaryCsvReadsBackIntoTypedRows) {
   const auto written = summarize_samples(s, {{"create", "fork"}});
   std::ostringstream summary;
   write_summary_csv(summary, written);
-  std::string error;
-  auto rows = parse_summary_csv(summary.str(), &error);
-  ASSERT_TRUE(rows.has_value()) << error;
+  auto rows = parse_summary_csv(summary.str());
+  ASSERT_TRUE(rows.ok()) << rows.error();
   ASSERT_EQ(rows->size(), written.size());
   const auto& first = (*rows)[0];
   EXPECT_EQ(first.benchmark, "BM_Create/fork/process/unpinned/0/rss_mib=0");
@@ -156,13 +155,13 @@ TEST(Results, AnOlderSummaryWithoutTheSkippedColumnStillReads) {
       "baseline,ratio_to_floor,floor,stable,errors,error\n"
       "create,BM_A/b/c/d/9,b,c,d,9,,real_time,ns,lower_is_better,0,,,,,,,,,,,,,,,false,0,"
       "skipped: over the limit\n";
-  std::string error;
-  auto rows = parse_summary_csv(old, &error);
-  ASSERT_TRUE(rows.has_value()) << error;
+  auto rows = parse_summary_csv(old);
+  ASSERT_TRUE(rows.ok()) << rows.error();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_TRUE((*rows)[0].skipped);
-  EXPECT_FALSE(parse_summary_csv("suite,benchmark\nx,y\n", &error).has_value());
-  EXPECT_NE(error.find("missing column"), std::string::npos) << error;
+  auto bad = parse_summary_csv("suite,benchmark\nx,y\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("missing column"), std::string::npos) << bad.error();
 }
 
 TEST(Results, TheFloorRatioReachesTheCsv) {
@@ -178,11 +177,11 @@ TEST(Results, TheFloorRatioReachesTheCsv) {
                {{"ipc_latency",
                  *parse_floor_spec("BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time")}}));
   auto parsed = parse_csv(out.str(), kSummaryColumns);
-  ASSERT_EQ(parsed.error, "");
-  const auto& row = parsed.table.rows[0];
-  EXPECT_EQ(row[*parsed.table.column("benchmark")], "BM_IpcLatency/pipe/process/cross-cpu/64");
-  EXPECT_EQ(row[*parsed.table.column("ratio_to_floor")], "20");
-  EXPECT_EQ(row[*parsed.table.column("floor")], "BM_Floor/cacheline/process/cross-cpu/64");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  const auto& row = parsed->rows[0];
+  EXPECT_EQ(row[*parsed->column("benchmark")], "BM_IpcLatency/pipe/process/cross-cpu/64");
+  EXPECT_EQ(row[*parsed->column("ratio_to_floor")], "20");
+  EXPECT_EQ(row[*parsed->column("floor")], "BM_Floor/cacheline/process/cross-cpu/64");
 }
 
 TEST(Results, TableShowsRatiosAndMarksUnstableRows) {

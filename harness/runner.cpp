@@ -46,15 +46,16 @@ std::string safe_for_path(std::string s) {
   return s;
 }
 
-// Checks that `dir` exists (creating it) and takes a file; the reason on failure.
-std::string prepare_out_dir(const fs::path& dir) {
+// Checks that `dir` exists (creating it) and takes a file.
+Result<void> prepare_out_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir / "raw", ec);
-  if (ec) return fmt::format("cannot create {}: {}", (dir / "raw").string(), ec.message());
+  if (ec) return fail(fmt::format("cannot create {}: {}", (dir / "raw").string(), ec.message()));
   const fs::path probe = dir / ".write-test";
   {
     std::ofstream f(probe);
-    if (!f || !(f << "x") || !f.flush()) return fmt::format("cannot write in {}", dir.string());
+    if (!f || !(f << "x") || !f.flush())
+      return fail(fmt::format("cannot write in {}", dir.string()));
   }
   fs::remove(probe, ec);
   return {};
@@ -74,16 +75,13 @@ std::string exact_filter(const std::string& s) {
 namespace {
 
 // Appends what `program` lists for the profile: what runs, or (skipped) the tab-separated name
-// and reason of what cannot run here. False (with the reason on err) on a failure.
-bool list_program(const RunOptions& opt, const std::string& program, bool skipped,
-                  std::vector<Listed>* all, std::ostream& err) {
+// and reason of what cannot run here.
+Result<void> list_program(const RunOptions& opt, const std::string& program, bool skipped,
+                          std::vector<Listed>* all) {
   const fs::path path = opt.bench_dir / program;
   char tmpl[] = "/tmp/ptbench-list-XXXXXX";
   const int fd = mkstemp(tmpl);
-  if (fd < 0) {
-    err << "ptbench: cannot create a temporary file in /tmp\n";
-    return false;
-  }
+  if (fd < 0) return fail("cannot create a temporary file in /tmp");
   close(fd);
   auto result = run_process({path.string(), "--ptbench_profile=" + opt.profile,
                              skipped ? "--ptbench_list_skipped" : "--benchmark_list_tests=true"},
@@ -91,9 +89,8 @@ bool list_program(const RunOptions& opt, const std::string& program, bool skippe
   auto text = read_text_file(tmpl);
   unlink(tmpl);
   if (!result.ok() || !text) {
-    err << fmt::format("ptbench: listing the benchmarks of {} failed: {}\n{}", path.string(),
-                       result.describe(), text.value_or(""));
-    return false;
+    return fail(fmt::format("listing the benchmarks of {} failed: {}\n{}", path.string(),
+                            result.describe(), text.value_or("")));
   }
   std::istringstream in(*text);
   for (std::string line; std::getline(in, line);) {
@@ -105,59 +102,53 @@ bool list_program(const RunOptions& opt, const std::string& program, bool skippe
       line = line.substr(0, tab);
     }
     auto name = grid::parse(line);
-    if (!name) {
-      err << fmt::format("ptbench: {} lists '{}', which is not a grid name\n", program, line);
-      return false;
-    }
+    if (!name) return fail(fmt::format("{} lists '{}', which is not a grid name", program, line));
     all->push_back({program, grid::suite_of(program), line, name->benchmark, reason});
   }
-  return true;
+  return {};
 }
 
-// The benchmarks whose grid name matches the filter; nullopt (with the reason) when the filter
-// is not a regex or matches nothing.
-std::optional<std::vector<Listed>> filter_listed(std::vector<Listed> all, const RunOptions& opt,
-                                                 std::ostream& err) {
+// The benchmarks whose grid name matches the filter; a filter that is not a regex or matches
+// nothing is an error.
+Result<std::vector<Listed>> filter_listed(std::vector<Listed> all, const RunOptions& opt) {
   if (opt.filter.empty()) return all;
   std::regex re;
   try {
     re = std::regex(opt.filter, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
-    err << fmt::format("ptbench: --filter '{}' is not a valid regular expression: {}\n", opt.filter,
-                       e.what());
-    return std::nullopt;
+    return fail(
+        fmt::format("--filter '{}' is not a valid regular expression: {}", opt.filter, e.what()));
   }
   std::vector<Listed> kept;
   for (auto& b : all) {
     if (std::regex_search(b.grid, re)) kept.push_back(std::move(b));
   }
   if (kept.empty()) {
-    err << fmt::format(
-        "ptbench: --filter '{}' matches none of the {} benchmarks of profile {} "
-        "(`ptbench list` shows their names)\n",
-        opt.filter, all.size(), opt.profile);
-    return std::nullopt;
+    return fail(
+        fmt::format("--filter '{}' matches none of the {} benchmarks of profile {} "
+                    "(`ptbench list` shows their names)",
+                    opt.filter, all.size(), opt.profile));
   }
   return kept;
 }
 
 }  // namespace
 
-std::optional<std::vector<Listed>> list_benchmarks(const RunOptions& opt, std::ostream& err) {
-  if (auto missing = missing_program(opt); !missing.empty()) {
-    err << fmt::format(
-        "ptbench: benchmark program {} is missing or not executable; build first "
-        "(scripts/run builds the release preset) or pass --bench-dir\n",
-        missing);
-    return std::nullopt;
+Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt) {
+  if (auto missing = missing_program(opt)) {
+    return fail(
+        fmt::format("benchmark program {} is missing or not executable; build first "
+                    "(scripts/run builds the release preset) or pass --bench-dir",
+                    missing->string()));
   }
   std::vector<Listed> all;
   for (const auto& program : opt.programs) {
     for (const bool skipped : {false, true}) {
-      if (!list_program(opt, program, skipped, &all, err)) return std::nullopt;
+      if (auto listed = list_program(opt, program, skipped, &all); !listed)
+        return fail(listed.error());
     }
   }
-  return filter_listed(std::move(all), opt, err);
+  return filter_listed(std::move(all), opt);
 }
 
 std::vector<Job> plan_rounds(const std::vector<Listed>& listed, int repetitions, unsigned seed) {
@@ -232,21 +223,22 @@ class Run {
   Run(const RunOptions& opt, std::vector<Listed> listed, std::ostream& err)
       : opt_(opt), listed_(std::move(listed)), err_(err), tty_(isatty(STDERR_FILENO)) {}
 
-  // Settles the run's id, directory and parameters; the reason on failure.
-  std::string prepare();
+  // Settles the run's id, directory and parameters.
+  Result<void> prepare();
   // Runs every round; false when interrupted.
   bool run_rounds();
   // Writes samples.csv, summary.csv, host.csv and the report; the exit code.
   int finish(bool completed, std::ostream& out);
 
  private:
-  double floor_probe(const std::string& stem);
-  GbenchFile run_batch(const std::string& program, const std::vector<const Listed*>& benches,
-                       const std::string& stem, ProcessResult* result);
+  std::optional<double> floor_probe(const std::string& stem);
+  Result<GbenchFile> run_batch(const std::string& program,
+                               const std::vector<const Listed*>& benches, const std::string& stem,
+                               ProcessResult* result);
   bool run_job(const Job& job);
   bool run_one_by_one(const Job& job, const std::vector<const Listed*>& missing,
                       const std::string& stem);
-  void fail(const Listed& b, int rep, const std::string& why);
+  void record_failure(const Listed& b, int rep, const std::string& why);
   void progress(std::size_t i, std::size_t jobs, const Job& job);
   KeyValues metadata(bool completed);
   bool write_csv_files(const std::vector<SummaryRow>& summary, const KeyValues& meta);
@@ -262,13 +254,13 @@ class Run {
   KeyValues host_;
   fs::path dir_;
   std::string load_before_;
-  double floor_before_ = NAN;
+  std::optional<double> floor_before_;
   RunCollector got_;
   std::chrono::steady_clock::time_point t0_;
   std::size_t done_ = 0;  // benchmarks x repetitions finished, for the estimate
 };
 
-std::string Run::prepare() {
+Result<void> Run::prepare() {
   reps_ = opt_.repetitions.value_or(opt_.profile == "full" ? 11 : 3);
   min_time_ = opt_.min_time.value_or(opt_.profile == "full" ? 0.01 : 0.05);
   seed_ = opt_.seed.value_or(std::random_device{}());
@@ -284,7 +276,7 @@ std::string Run::prepare() {
       fmt::format("{}_{}_{}", utc_stamp(started_, "%Y%m%dT%H%M%SZ"),
                   safe_for_path(host_value("hostname")), safe_for_path(host_value("git_sha")));
   dir_ = opt_.out_dir.empty() ? default_runs_dir() / got_.run_id : opt_.out_dir;
-  if (auto problem = prepare_out_dir(dir_); !problem.empty()) return problem;
+  if (auto ready = prepare_out_dir(dir_); !ready) return ready;
   for (const auto& b : listed_) {
     if (!b.skipped.empty()) {
       got_.samples.push_back(
@@ -295,23 +287,24 @@ std::string Run::prepare() {
 }
 
 // The noise guard: the cache-line floor before and after the run. If the host changed under us
-// (another tenant, a build), it moves, and the run says so.
-double Run::floor_probe(const std::string& stem) {
+// (another tenant, a build), it moves, and the run says so. Unknown when the floor program is
+// not part of the run or did not run (the guard is advisory: its failure fails nothing).
+std::optional<double> Run::floor_probe(const std::string& stem) {
   const std::string program = "floor_bench";
   if (std::find(opt_.programs.begin(), opt_.programs.end(), program) == opt_.programs.end() ||
       access((opt_.bench_dir / program).c_str(), X_OK) != 0) {
-    return NAN;
+    return std::nullopt;
   }
-  std::string error;
   auto run = run_one_benchmark(opt_.bench_dir / program, opt_.profile,
                                grid::format("Floor", "cacheline", "thread", "cross-cpu", 64), 0.05,
-                               dir_ / "raw" / stem, &error);
-  return run ? run->real_time_ns : NAN;
+                               dir_ / "raw" / stem);
+  return run ? std::optional<double>(run->real_time_ns) : std::nullopt;
 }
 
 // Runs `benches` (of one program) in one process; returns the parsed output or the reason.
-GbenchFile Run::run_batch(const std::string& program, const std::vector<const Listed*>& benches,
-                          const std::string& stem, ProcessResult* result) {
+Result<GbenchFile> Run::run_batch(const std::string& program,
+                                  const std::vector<const Listed*>& benches,
+                                  const std::string& stem, ProcessResult* result) {
   const fs::path json = dir_ / "raw" / (stem + ".json");
   const auto timeout = std::chrono::milliseconds(
       static_cast<long>((opt_.timeout_s + 15.0 * static_cast<double>(benches.size())) * 1000));
@@ -322,10 +315,10 @@ GbenchFile Run::run_batch(const std::string& program, const std::vector<const Li
                          "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
                         dir_ / "raw" / (stem + ".log"), timeout, &g_interrupted);
   auto text = read_text_file(json);
-  return text ? parse_gbench_json(*text) : GbenchFile{{}, {}, "no JSON output"};
+  return text ? parse_gbench_json(*text) : fail("no JSON output");
 }
 
-void Run::fail(const Listed& b, int rep, const std::string& why) {
+void Run::record_failure(const Listed& b, int rep, const std::string& why) {
   got_.fail(b, rep, why);
   if (tty_) err_ << '\n';
   err_ << "ptbench: " << got_.failures.back() << '\n';
@@ -360,11 +353,11 @@ bool Run::run_one_by_one(const Job& job, const std::vector<const Listed*>& missi
     ProcessResult r1;
     auto p1 = run_batch(job.program, {missing[k]}, one, &r1);
     if (r1.cancelled) return false;
-    if (got_.take(p1, {missing[k]}, job.repetition).empty()) continue;
-    fail(*missing[k], job.repetition,
-         !r1.ok() ? fmt::format("{} {} (see raw/{}.log)", job.program, r1.describe(), one)
-                  : fmt::format("raw/{}.json: {}", one,
-                                p1.error.empty() ? "the benchmark did not run" : p1.error));
+    if (p1 && got_.take(*p1, {missing[k]}, job.repetition).empty()) continue;
+    record_failure(*missing[k], job.repetition,
+                   !r1.ok() ? fmt::format("{} {} (see raw/{}.log)", job.program, r1.describe(), one)
+                            : fmt::format("raw/{}.json: {}", one,
+                                          p1 ? "the benchmark did not run" : p1.error()));
   }
   return true;
 }
@@ -375,10 +368,10 @@ bool Run::run_job(const Job& job) {
   ProcessResult result;
   auto parsed = run_batch(job.program, job.benches, stem, &result);
   if (result.cancelled) return false;
-  auto missing = got_.take(parsed, job.benches, job.repetition);
+  auto missing = parsed ? got_.take(*parsed, job.benches, job.repetition) : job.benches;
   done_ += job.benches.size();
-  if (result.ok() && parsed.error.empty()) {
-    for (const auto* b : missing) fail(*b, job.repetition, "the benchmark did not run");
+  if (result.ok() && parsed) {
+    for (const auto* b : missing) record_failure(*b, job.repetition, "the benchmark did not run");
     return true;
   }
   if (tty_) err_ << '\n';
@@ -432,13 +425,13 @@ KeyValues Run::metadata(bool completed) {
   add("finished_utc", utc_stamp(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ"));
   add("load_before", load_before_);
   add("load_after", read_load());
-  const double floor_after = completed ? floor_probe("noise_guard_after") : NAN;
-  auto ns = [](double v) { return std::isnan(v) ? "unknown" : fmt::format("{:.0f}", v); };
+  const auto floor_after = completed ? floor_probe("noise_guard_after") : std::nullopt;
+  auto ns = [](std::optional<double> v) { return v ? fmt::format("{:.0f}", *v) : "unknown"; };
   add("cacheline_floor_before_ns", ns(floor_before_));
   add("cacheline_floor_after_ns", ns(floor_after));
-  if (auto moved = floor_moved(floor_before_, floor_after); !moved.empty()) {
-    add("noise_warning", moved);
-    err_ << "ptbench: warning: " << moved << '\n';
+  if (auto moved = floor_moved(floor_before_, floor_after)) {
+    add("noise_warning", *moved);
+    err_ << "ptbench: warning: " << *moved << '\n';
   }
   add("completed", completed ? "yes" : "no (interrupted)");
   return meta;
@@ -470,11 +463,10 @@ int Run::finish(bool completed, std::ostream& out) {
     return kExitSystem;
   }
   print_summary_table(out, summary, got_.baselines);
-  std::string chart_note;
-  if (auto problem = write_report(dir_, &chart_note); !problem.empty()) {
-    err_ << "ptbench: report.md not written: " << problem << '\n';
-  } else if (!chart_note.empty()) {
-    err_ << "ptbench: " << chart_note << '\n';
+  if (auto chart_note = write_report(dir_); !chart_note) {
+    err_ << "ptbench: report.md not written: " << chart_note.error() << '\n';
+  } else if (!chart_note->empty()) {
+    err_ << "ptbench: " << *chart_note << '\n';
   }
   out << fmt::format("\nrun directory: {} (report.md, summary.csv, samples.csv, host.csv)\n",
                      dir_.string());
@@ -492,17 +484,17 @@ int Run::finish(bool completed, std::ostream& out) {
 
 }  // namespace
 
-std::string floor_moved(double before, double after) {
-  if (std::isnan(before) || std::isnan(after) || std::fabs(after / before - 1) <= 0.2) return {};
+std::optional<std::string> floor_moved(std::optional<double> before, std::optional<double> after) {
+  if (!before || !after || std::fabs(*after / *before - 1) <= 0.2) return std::nullopt;
   return fmt::format(
       "the cache-line floor moved from {:.0f} ns to {:.0f} ns during the run: the host changed "
       "under it (other work?); trust ratios within the run, close other work and run again",
-      before, after);
+      *before, *after);
 }
 
-std::optional<GbenchRun> run_one_benchmark(const fs::path& program, const std::string& profile,
-                                           const std::string& grid, double min_time,
-                                           const fs::path& stem, std::string* error) {
+Result<GbenchRun> run_one_benchmark(const fs::path& program, const std::string& profile,
+                                    const std::string& grid, double min_time,
+                                    const fs::path& stem) {
   const std::string exact = exact_filter(grid);
   const std::string filter = exact.substr(0, exact.size() - 1) + "(/(manual|real)_time)?$";
   const fs::path json = stem.string() + ".json";
@@ -513,43 +505,42 @@ std::optional<GbenchRun> run_one_benchmark(const fs::path& program, const std::s
                   stem.string() + ".log", std::chrono::seconds(120), &g_interrupted);
   auto text = read_text_file(json);
   if (!r.ok() || !text) {
-    *error = fmt::format("{} {}: {}", program.filename().string(), grid,
-                         r.ok() ? "no output" : r.describe());
-    return std::nullopt;
+    return fail(fmt::format("{} {}: {}", program.filename().string(), grid,
+                            r.ok() ? "no output" : r.describe()));
   }
   auto parsed = parse_gbench_json(*text);
-  if (!parsed.error.empty() || parsed.runs.empty() || parsed.runs[0].error) {
-    *error = fmt::format("{} did not run {}", program.filename().string(), grid);
-    return std::nullopt;
-  }
-  return parsed.runs[0];
+  if (!parsed || parsed->runs.empty() || parsed->runs[0].error)
+    return fail(fmt::format("{} did not run {}", program.filename().string(), grid));
+  return parsed->runs[0];
 }
 
-std::string missing_program(const RunOptions& opt) {
+std::optional<fs::path> missing_program(const RunOptions& opt) {
   for (const auto& program : opt.programs) {
-    if (access((opt.bench_dir / program).c_str(), X_OK) != 0) {
-      return (opt.bench_dir / program).string();
-    }
+    if (access((opt.bench_dir / program).c_str(), X_OK) != 0) return opt.bench_dir / program;
   }
-  return {};
+  return std::nullopt;
 }
 
 // A run in named steps: check the programs, list and filter, prepare the directory, run the
 // rounds, write the files.
 int run_command(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   install_interrupt_handlers();
-  if (auto missing = missing_program(opt); !missing.empty()) {
+  if (auto missing = missing_program(opt)) {
     err << fmt::format(
         "ptbench: benchmark program {} is missing or not executable; build first "
         "(scripts/run builds the release preset) or pass --bench-dir\n",
-        missing);
+        missing->string());
     return kExitSystem;
   }
-  auto listed = list_benchmarks(opt, err);
-  if (!listed) return g_interrupted ? kExitInterrupted : kExitBadInput;
+  auto listed = list_benchmarks(opt);
+  if (!listed) {
+    if (g_interrupted) return kExitInterrupted;
+    err << "ptbench: " << listed.error() << '\n';
+    return kExitBadInput;
+  }
   Run run(opt, std::move(*listed), err);
-  if (auto problem = run.prepare(); !problem.empty()) {
-    err << "ptbench: " << problem << " (choose another directory with --out)\n";
+  if (auto ready = run.prepare(); !ready) {
+    err << "ptbench: " << ready.error() << " (choose another directory with --out)\n";
     return kExitBadInput;
   }
   const bool completed = run.run_rounds();

@@ -11,6 +11,7 @@
 
 #include "harness/exit_codes.hpp"
 #include "harness/gbench_json.hpp"
+#include "harness/result.hpp"
 #include "harness/results.hpp"
 
 namespace ptbench::harness {
@@ -36,9 +37,8 @@ struct Listed {
   std::string skipped;  // why it cannot run on this host ("" if it can); such a one is not run
 };
 
-// Lists the benchmarks of the programs for a profile. On failure returns nullopt and writes the
-// reason to err.
-std::optional<std::vector<Listed>> list_benchmarks(const RunOptions& opt, std::ostream& err);
+// Lists the benchmarks of the programs for a profile, filtered by opt.filter.
+Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt);
 
 // A regex that matches exactly `s`, for Google Benchmark's --benchmark_filter.
 std::string exact_filter(const std::string& s);
@@ -80,18 +80,18 @@ struct RunCollector {
   void take_context(const GbenchFile& parsed, const Listed& any);
 };
 
-// The noise guard's warning when the cache-line floor moved by more than 20% over the run, or "".
-std::string floor_moved(double before, double after);
+// The noise guard's warning when the cache-line floor moved by more than 20% over the run; none
+// when it did not, or when either end is unknown.
+std::optional<std::string> floor_moved(std::optional<double> before, std::optional<double> after);
 
 // Runs the one benchmark `grid` (its grid name; Google Benchmark's time suffix may follow) of
 // the program at `program` once, for at least `min_time` seconds, with its JSON and log at
-// `stem`.json / `stem`.log. The run, or nullopt with the reason in `error`.
-std::optional<GbenchRun> run_one_benchmark(const std::filesystem::path& program,
-                                           const std::string& profile, const std::string& grid,
-                                           double min_time, const std::filesystem::path& stem,
-                                           std::string* error);
+// `stem`.json / `stem`.log.
+Result<GbenchRun> run_one_benchmark(const std::filesystem::path& program,
+                                    const std::string& profile, const std::string& grid,
+                                    double min_time, const std::filesystem::path& stem);
 
-// The first benchmark program of `opt` that is missing or not executable, or "".
-std::string missing_program(const RunOptions& opt);
+// The first benchmark program of `opt` that is missing or not executable.
+std::optional<std::filesystem::path> missing_program(const RunOptions& opt);
 
 }  // namespace ptbench::harness

@@ -66,13 +66,13 @@ TEST_F(Runner, ACrashingProgramGivesExit3AndKeepsWhatCompleted) {
   EXPECT_EQ(run_command(opt_, out_, err_), kExitBenchmarkFailed);
   EXPECT_NE(err_.str().find("killed by signal 11"), std::string::npos) << err_.str();
   auto samples = parse_csv(read_text_file(dir_ / "run/samples.csv").value_or(""));
-  ASSERT_EQ(samples.error, "");
-  const auto bench = *samples.table.column("benchmark");
-  const auto metric = *samples.table.column("metric");
-  const auto value = *samples.table.column("value");
-  const auto error = *samples.table.column("error");
+  ASSERT_TRUE(samples.ok()) << samples.error();
+  const auto bench = *samples->column("benchmark");
+  const auto metric = *samples->column("metric");
+  const auto value = *samples->column("value");
+  const auto error = *samples->column("error");
   int good = 0, bad = 0;
-  for (const auto& row : samples.table.rows) {
+  for (const auto& row : samples->rows) {
     if (row[bench] == "BM_Fake/good/thread/unpinned/0" && row[metric] == "real_time") {
       EXPECT_EQ(row[value], "1500");  // 1.5 us in ns
       ++good;
@@ -87,7 +87,7 @@ TEST_F(Runner, ACrashingProgramGivesExit3AndKeepsWhatCompleted) {
   EXPECT_EQ(bad, 2);
   // The case that cannot run here is recorded once, with its reason, and is not a failure.
   int skipped = 0;
-  for (const auto& row : samples.table.rows) {
+  for (const auto& row : samples->rows) {
     if (row[bench] == "BM_Fake/big/thread/unpinned/99") {
       EXPECT_EQ(row[error], "skipped: over the limit (raise it)");
       ++skipped;
@@ -105,8 +105,8 @@ TEST_F(Runner, AGoodRunExitsZero) {
   opt_.filter = "good";
   EXPECT_EQ(run_command(opt_, out_, err_), kExitOk) << err_.str();
   auto summary = parse_csv(read_text_file(dir_ / "run/summary.csv").value_or(""));
-  ASSERT_EQ(summary.error, "");
-  EXPECT_EQ(summary.table.rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
+  ASSERT_TRUE(summary.ok()) << summary.error();
+  EXPECT_EQ(summary->rows.size(), 3u);  // real_time, cpu_time, vcsw_per_op
 }
 
 TEST_F(Runner, AFilterThatMatchesNothingIsAnError) {
@@ -192,9 +192,10 @@ TEST(RunCollector, TakesWhatArrivedAndReturnsWhatDidNot) {
 }
 
 TEST(FloorMoved, WarnsOnlyBeyondTwentyPercent) {
-  EXPECT_EQ(floor_moved(100, 119), "");
-  EXPECT_NE(floor_moved(100, 130).find("moved from 100 ns to 130 ns"), std::string::npos);
-  EXPECT_EQ(floor_moved(NAN, 130), "");
+  EXPECT_FALSE(floor_moved(100, 119));
+  ASSERT_TRUE(floor_moved(100, 130));
+  EXPECT_NE(floor_moved(100, 130)->find("moved from 100 ns to 130 ns"), std::string::npos);
+  EXPECT_FALSE(floor_moved(std::nullopt, 130));
 }
 
 TEST(ExitCodes, AreDistinct) {

@@ -73,7 +73,7 @@ ClaimResult test_costlier(int number, std::string statement, std::string evidenc
   c.statement = std::move(statement);
   c.evidence = std::move(evidence);
   if (expensive.size() < 3 || cheap.size() < 3) {
-    c.verdict = "inconclusive";
+    c.verdict = ClaimVerdict::kInconclusive;
     c.note = "fewer than 3 repetitions of a benchmark it needs";
     return c;
   }
@@ -84,13 +84,13 @@ ClaimResult test_costlier(int number, std::string statement, std::string evidenc
   c.ci_coverage = e.ci_coverage * k.ci_coverage;
   c.p_value = mann_whitney(expensive, cheap).p;
   if (mann_whitney_min_p(expensive.size(), cheap.size()) > alpha) {
-    c.verdict = "inconclusive";
+    c.verdict = ClaimVerdict::kInconclusive;
     c.note = fmt::format("{} and {} repetitions cannot reach p < {}: run with more repetitions",
                          expensive.size(), cheap.size(), alpha);
   } else if (c.p_value < alpha) {
-    c.verdict = c.ratio > 1 ? "holds" : "does not hold";
+    c.verdict = c.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
   } else {
-    c.verdict = "inconclusive";
+    c.verdict = ClaimVerdict::kInconclusive;
     c.note = "no significant difference";
   }
   return c;
@@ -130,11 +130,12 @@ ClaimResult claim_fork_grows(const Index& idx, double alpha) {
       "fork becomes more expensive as the parent's memory grows; thread creation does not";
   c.evidence = fmt::format(
       "fork at 256 MiB against fork at ~0 MiB (pthread: {:.2f}x, {})", thread_growth.ratio,
-      thread_growth.verdict == "holds" ? "grows too" : "does not grow significantly");
-  if (fork_growth.verdict == "holds") {
-    c.verdict =
-        thread_growth.verdict == "holds" && thread_growth.ratio > 1.1 ? "does not hold" : "holds";
-    if (c.verdict == "does not hold") c.note = "thread creation grows with memory too";
+      thread_growth.verdict == ClaimVerdict::kHolds ? "grows too" : "does not grow significantly");
+  if (fork_growth.verdict == ClaimVerdict::kHolds) {
+    const bool thread_grows =
+        thread_growth.verdict == ClaimVerdict::kHolds && thread_growth.ratio > 1.1;
+    c.verdict = thread_grows ? ClaimVerdict::kDoesNotHold : ClaimVerdict::kHolds;
+    if (thread_grows) c.note = "thread creation grows with memory too";
   }
   return c;
 }
@@ -148,13 +149,25 @@ ClaimResult claim_switch_loses_cache(const Index& idx, double alpha) {
                          "against threads, one CPU (paired by repetition)",
                          dp, dt, alpha);
   if (!dp.empty() && !dt.empty() && (summarize(dt).median <= 0 || summarize(dp).median <= 0)) {
-    c.verdict = "inconclusive";
+    c.verdict = ClaimVerdict::kInconclusive;
     c.note = "the working set added no measurable time on one side";
   }
   return c;
 }
 
 }  // namespace
+
+const char* verdict_text(ClaimVerdict v) {
+  static constexpr const char* kText[] = {"holds", "does not hold", "inconclusive"};
+  return kText[static_cast<int>(v)];
+}
+
+std::optional<ClaimVerdict> parse_verdict(std::string_view text) {
+  for (auto v : {ClaimVerdict::kHolds, ClaimVerdict::kDoesNotHold, ClaimVerdict::kInconclusive}) {
+    if (text == verdict_text(v)) return v;
+  }
+  return std::nullopt;
+}
 
 const std::vector<std::string>& verify_benchmarks() {
   static const std::vector<std::string> all = {kThreadCreate,   kForkCreate,      kThreadCreate256,
@@ -203,8 +216,28 @@ void write_verify_csv(std::ostream& out, const std::vector<ClaimResult>& claims)
   for (const auto& c : claims) {
     write_csv_row(out, {std::to_string(c.number), c.statement, c.evidence, csv_number(c.ratio),
                         csv_number(c.ci_low), csv_number(c.ci_high), csv_number(c.ci_coverage),
-                        csv_number(c.p_value), c.verdict, c.note});
+                        csv_number(c.p_value), verdict_text(c.verdict), c.note});
   }
+}
+
+Result<std::vector<ClaimResult>> parse_verify_csv(std::string_view text) {
+  auto parsed = parse_csv(text, {"claim", "statement", "evidence", "ratio", "ci_low", "ci_high",
+                                 "ci_coverage", "p_value", "verdict", "note"});
+  if (!parsed) return fail(parsed.error());
+  std::vector<ClaimResult> claims;
+  for (std::size_t r = 0; r < parsed->rows.size(); ++r) {
+    const auto& row = parsed->rows[r];
+    auto cell = [&](const char* name) { return row[*parsed->column(name)]; };
+    auto number = [&](const char* name) { return parse_number(cell(name)).value_or(NAN); };
+    auto verdict = parse_verdict(cell("verdict"));
+    auto claim = parse_number(cell("claim"));
+    if (!verdict || !claim)
+      return fail(fmt::format("record {}: claim or verdict not readable", r + 2));
+    claims.push_back({static_cast<int>(*claim), cell("statement"), cell("evidence"),
+                      number("ratio"), number("ci_low"), number("ci_high"), number("ci_coverage"),
+                      number("p_value"), *verdict, cell("note")});
+  }
+  return claims;
 }
 
 void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims) {
@@ -212,7 +245,8 @@ void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims) {
                      "p", "claim");
   for (const auto& c : claims) {
     out << fmt::format("{:<3} {:<14} {:>7.2f}x {:>8.2f}-{:<8.2f}  {:>9.2g}  {}\n", c.number,
-                       c.verdict, c.ratio, c.ci_low, c.ci_high, c.p_value, c.statement);
+                       verdict_text(c.verdict), c.ratio, c.ci_low, c.ci_high, c.p_value,
+                       c.statement);
     out << fmt::format("{:<3} {:<14} {:>8} {:>19} {:>9}  evidence: {}{}\n", "", "", "", "", "",
                        c.evidence, c.note.empty() ? "" : " — " + c.note);
   }
@@ -241,10 +275,9 @@ int verify_command(RunOptions run, const fs::path& from, std::ostream& out, std:
     run_code = run_command(run, table, err);
     if (run_code == kExitInterrupted) return run_code;
   }
-  std::string error;
-  auto samples = load_samples(dir, &error);
+  auto samples = load_samples(dir);
   if (!samples) {
-    err << "ptbench verify: " << error << '\n';
+    err << "ptbench verify: " << samples.error() << '\n';
     return kExitBadInput;
   }
   const auto claims = evaluate_claims(*samples);

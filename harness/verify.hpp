@@ -5,12 +5,19 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 
 namespace ptbench::harness {
+
+enum class ClaimVerdict { kHolds, kDoesNotHold, kInconclusive };
+
+// "holds", "does not hold", "inconclusive": the words verify.csv and the report use.
+const char* verdict_text(ClaimVerdict v);
+std::optional<ClaimVerdict> parse_verdict(std::string_view text);
 
 struct ClaimResult {
   int number = 0;
@@ -20,7 +27,7 @@ struct ClaimResult {
   double ci_low = 0, ci_high = 0;  // from the medians' confidence intervals
   double ci_coverage = 0;          // the joint coverage of that interval
   double p_value = 1;              // Mann-Whitney, two-sided
-  std::string verdict;             // holds | does not hold | inconclusive
+  ClaimVerdict verdict = ClaimVerdict::kInconclusive;
   std::string note;
 };
 
@@ -31,6 +38,8 @@ const std::vector<std::string>& verify_benchmarks();
 std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha = 0.01);
 
 void write_verify_csv(std::ostream& out, const std::vector<ClaimResult>& claims);
+// verify.csv read back (the report shows the verdicts of a run that was verified).
+Result<std::vector<ClaimResult>> parse_verify_csv(std::string_view text);
 void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims);
 
 // Runs what the claims need (unless `from` names a finished run), then evaluates them, prints

@@ -53,29 +53,29 @@ std::map<int, ClaimResult> by_number(const std::vector<ClaimResult>& v) {
 TEST(Verify, TheTextbookClaimsOnATextbookHost) {
   auto c = by_number(evaluate_claims(textbook_host()));
   ASSERT_EQ(c.size(), 6u);
-  EXPECT_EQ(c[1].verdict, "holds");
+  EXPECT_EQ(c[1].verdict, ClaimVerdict::kHolds);
   EXPECT_NEAR(c[1].ratio, 20, 0.5);
   EXPECT_LE(c[1].ci_low, c[1].ratio);
   EXPECT_GE(c[1].ci_high, c[1].ratio);
   EXPECT_LT(c[1].p_value, 0.01);
-  EXPECT_EQ(c[2].verdict, "holds");
-  EXPECT_EQ(c[3].verdict, "holds");
-  EXPECT_EQ(c[4].verdict, "holds");
+  EXPECT_EQ(c[2].verdict, ClaimVerdict::kHolds);
+  EXPECT_EQ(c[3].verdict, ClaimVerdict::kHolds);
+  EXPECT_EQ(c[4].verdict, ClaimVerdict::kHolds);
   EXPECT_NEAR(c[4].ratio, 10, 0.3);  // the ring moves ten times the bytes per second
-  EXPECT_EQ(c[5].verdict, "holds");
-  EXPECT_EQ(c[6].verdict, "inconclusive") << c[6].note;  // equal extra time for both
+  EXPECT_EQ(c[5].verdict, ClaimVerdict::kHolds);
+  EXPECT_EQ(c[6].verdict, ClaimVerdict::kInconclusive) << c[6].note;  // equal extra time for both
 }
 
 TEST(Verify, AClaimThatFailsHereIsAResultNotAnError) {
   // A host where creating a thread costs more than forking.
   auto c = by_number(evaluate_claims(textbook_host(/*thread_create=*/3e6)));
-  EXPECT_EQ(c[1].verdict, "does not hold");
+  EXPECT_EQ(c[1].verdict, ClaimVerdict::kDoesNotHold);
   EXPECT_LT(c[1].ratio, 1);
 }
 
 TEST(Verify, MissingMeasurementsMakeAClaimInconclusive) {
   auto c = by_number(evaluate_claims({}));
-  for (int i = 1; i <= 6; ++i) EXPECT_EQ(c[i].verdict, "inconclusive") << i;
+  for (int i = 1; i <= 6; ++i) EXPECT_EQ(c[i].verdict, ClaimVerdict::kInconclusive) << i;
 }
 
 TEST(Verify, TooFewRepetitionsAreInconclusiveWithTheFix) {
@@ -83,16 +83,24 @@ TEST(Verify, TooFewRepetitionsAreInconclusiveWithTheFix) {
   add(s, "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", 50e3, "real_time", 3);
   add(s, "BM_Create/fork/process/same-cpu/0/rss_mib=0", 1e6, "real_time", 3);
   auto c = by_number(evaluate_claims(s));
-  EXPECT_EQ(c[1].verdict, "inconclusive");
+  EXPECT_EQ(c[1].verdict, ClaimVerdict::kInconclusive);
   EXPECT_NE(c[1].note.find("more repetitions"), std::string::npos) << c[1].note;
 }
 
-TEST(Verify, CsvHasOneRowPerClaim) {
+TEST(Verify, CsvHasOneRowPerClaimAndReadsBack) {
   std::ostringstream out;
-  write_verify_csv(out, evaluate_claims(textbook_host()));
-  auto parsed = parse_csv(out.str(), {"claim", "ratio", "p_value", "verdict"});
-  ASSERT_EQ(parsed.error, "");
-  EXPECT_EQ(parsed.table.rows.size(), 6u);
+  const auto claims = evaluate_claims(textbook_host());
+  write_verify_csv(out, claims);
+  auto parsed = parse_verify_csv(out.str());
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  ASSERT_EQ(parsed->size(), claims.size());
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    EXPECT_EQ((*parsed)[i].number, claims[i].number);
+    EXPECT_EQ((*parsed)[i].verdict, claims[i].verdict);
+    EXPECT_DOUBLE_EQ((*parsed)[i].ratio, claims[i].ratio);
+    EXPECT_EQ((*parsed)[i].note, claims[i].note);
+  }
+  EXPECT_FALSE(parse_verify_csv("claim,verdict\n1,holds\n").ok());  // columns missing
 }
 
 TEST(Verify, TheRunFilterSelectsExactlyTheNeededBenchmarks) {

@@ -2,8 +2,14 @@
 """Charts for a ptbench run directory, from its summary.csv: PNG and SVG into DIR/charts/.
 
 Usage: /usr/bin/python3 scripts/plot.py RUN_DIR
+       /usr/bin/python3 scripts/plot.py --check RUN_DIR
 Exit 0 with the charts written, 2 on bad input, 3 when matplotlib is missing (the report then
 says how to install it: apt-get install python3-matplotlib).
+
+--check draws nothing and needs no matplotlib: it prints how many rows each chart selects and
+exits 1 when a chart selects none. The harness's contract test runs it on a summary made from
+`ptbench list`, so renaming a benchmark a chart relies on fails a test instead of silently
+dropping the chart.
 """
 import csv
 import math
@@ -36,15 +42,16 @@ def save(fig, run_dir, name):
         fig.savefig(os.path.join(out, f"{name}.{ext}"), dpi=110, bbox_inches="tight")
 
 
-def creation(plt, rows, run_dir):
+def select_creation(rows):
     # The headline: each mechanism from the minimal parent, parent and child on one CPU.
-    data = [
+    return [
         r
         for r in pick(rows, "create", "real_time")
         if r["params_map"].get("rss_mib") == "0" and "parent" not in r["params_map"] and r["placement"] == "same-cpu"
     ]
-    if not data:
-        return
+
+
+def creation(plt, data, rows, run_dir):
     labels = [r["mechanism"] + ("" if "interval" not in r["params_map"] else "\n" + r["params_map"]["interval"]) for r in data]
     med = [r["median"] / 1e3 for r in data]
     err = [[(r["median"] - r["p25"]) / 1e3 for r in data], [(r["p75"] - r["median"]) / 1e3 for r in data]]
@@ -60,25 +67,33 @@ def creation(plt, rows, run_dir):
     plt.close(fig)
 
 
-def fork_memory(plt, rows, run_dir):
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    drawn = False
-    for mech, color in (("fork", "tab:red"), ("vfork", "tab:orange"), ("pthread", "tab:blue")):
-        pts = sorted(
-            (float(r["params_map"]["rss_mib"]), r["median"] / 1e3)
+FORK_MEMORY_COLORS = (("fork", "tab:red"), ("vfork", "tab:orange"), ("pthread", "tab:blue"))
+
+
+def select_fork_memory(rows):
+    # Each mechanism's cost at every parent size; a mechanism with fewer than two sizes is left out.
+    out = []
+    for mech, _ in FORK_MEMORY_COLORS:
+        pts = [
+            r
             for r in pick(rows, "create", "real_time")
             if r["mechanism"] == mech
             and r["placement"] == "same-cpu"
             and "rss_mib" in r["params_map"]
             and "interval" not in r["params_map"]
             and "parent" not in r["params_map"]
-        )
+        ]
         if len(pts) >= 2:
+            out += pts
+    return out
+
+
+def fork_memory(plt, data, rows, run_dir):
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for mech, color in FORK_MEMORY_COLORS:
+        pts = sorted((float(r["params_map"]["rss_mib"]), r["median"] / 1e3) for r in data if r["mechanism"] == mech)
+        if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=color, label=mech)
-            drawn = True
-    if not drawn:
-        plt.close(fig)
-        return
     ax.set_xlabel("parent's resident memory (MiB of touched ballast)")
     ax.set_yscale("log")
     ax.set_ylabel("µs per create + wait (log)")
@@ -88,10 +103,11 @@ def fork_memory(plt, rows, run_dir):
     plt.close(fig)
 
 
-def switch(plt, rows, run_dir):
-    data = [r for r in pick(rows, "switch", "real_time") if r["params_map"].get("tasks") == "2" and r["params_map"].get("ws_kib") == "0"]
-    if not data:
-        return
+def select_switch(rows):
+    return [r for r in pick(rows, "switch", "real_time") if r["params_map"].get("tasks") == "2" and r["params_map"].get("ws_kib") == "0"]
+
+
+def switch(plt, data, rows, run_dir):
     groups = sorted({(r["mechanism"], r["placement"]) for r in data})
     fig, ax = plt.subplots(figsize=(10, 4.5))
     width = 0.4
@@ -121,11 +137,25 @@ def by_transport(rows, suite, metric, endpoint="process", placement="cross-cpu")
     return {k: sorted(v, key=lambda r: r["payload_bytes"]) for k, v in series.items()}
 
 
-def ipc_latency(plt, rows, run_dir):
-    series = by_transport(rows, "ipc_latency", "real_time")
+def finish_size_chart(plt, fig, ax, ylabel, title, run_dir, name):
+    # A value against message size, both axes log, one line per transport.
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7, ncol=2)
+    save(fig, run_dir, name)
+    plt.close(fig)
+
+
+def select_ipc_latency(rows):
+    return [r for pts in by_transport(rows, "ipc_latency", "real_time").values() for r in pts]
+
+
+def ipc_latency(plt, data, rows, run_dir):
+    series = by_transport(data, "ipc_latency", "real_time")
     p99 = {(r["benchmark"]): r["median"] for r in pick(rows, "ipc_latency", "p99_ns")}
-    if not series:
-        return
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.set_prop_cycle(color=plt.cm.tab20.colors)
     for name, pts in series.items():
@@ -134,44 +164,62 @@ def ipc_latency(plt, rows, run_dir):
         line, = ax.plot(x, y, "o-", label=name)
         tail = [p99.get(r["benchmark"], r["median"]) / 1e3 for r in pts]
         ax.fill_between(x, y, tail, color=line.get_color(), alpha=0.12)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("message size (bytes)")
-    ax.set_ylabel("µs per round trip (band up to p99)")
-    ax.set_title("IPC round trip between processes on two CPUs")
-    ax.legend(fontsize=7, ncol=2)
-    save(fig, run_dir, "ipc_latency")
-    plt.close(fig)
+    finish_size_chart(plt, fig, ax, "µs per round trip (band up to p99)", "IPC round trip between processes on two CPUs", run_dir, "ipc_latency")
 
 
-def ipc_throughput(plt, rows, run_dir):
-    series = by_transport(rows, "ipc_throughput", "bytes_per_second")
-    if not series:
-        return
+def select_ipc_throughput(rows):
+    return [r for pts in by_transport(rows, "ipc_throughput", "bytes_per_second").values() for r in pts]
+
+
+def ipc_throughput(plt, data, rows, run_dir):
+    series = by_transport(data, "ipc_throughput", "bytes_per_second")
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.set_prop_cycle(color=plt.cm.tab20.colors)
     for name, pts in series.items():
         ax.plot([r["payload_bytes"] for r in pts], [r["median"] / 1e9 for r in pts], "o-", label=name)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("message size (bytes)")
-    ax.set_ylabel("GB/s, one way")
-    ax.set_title("IPC streaming between processes on two CPUs")
-    ax.legend(fontsize=7, ncol=2)
-    save(fig, run_dir, "ipc_throughput")
-    plt.close(fig)
+    finish_size_chart(plt, fig, ax, "GB/s, one way", "IPC streaming between processes on two CPUs", run_dir, "ipc_throughput")
+
+
+# Each chart: its file name, the rows it selects, and how it draws them (from those rows, with
+# the whole summary at hand for a second metric).
+CHARTS = (
+    ("creation", select_creation, creation),
+    ("fork_memory", select_fork_memory, fork_memory),
+    ("switch", select_switch, switch),
+    ("ipc_latency", select_ipc_latency, ipc_latency),
+    ("ipc_throughput", select_ipc_throughput, ipc_throughput),
+)
+
+
+def check(rows):
+    empty = []
+    for name, select, _ in CHARTS:
+        n = len(select(rows))
+        print(f"{name}: {n} rows")
+        if n == 0:
+            empty.append(name)
+    if empty:
+        print(f"plot.py: no rows for {', '.join(empty)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    checking = args[:1] == ["--check"]
+    if checking:
+        args = args[1:]
+    if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    run_dir = sys.argv[1]
+    run_dir = args[0]
     try:
         rows = load(run_dir)
     except (OSError, KeyError, csv.Error) as e:
         print(f"plot.py: cannot read {run_dir}/summary.csv: {e}", file=sys.stderr)
         return 2
+    if checking:
+        return check(rows)
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -179,8 +227,10 @@ def main():
     except ImportError:
         print("plot.py: matplotlib is missing; install it with: apt-get install python3-matplotlib", file=sys.stderr)
         return 3
-    for chart in (creation, fork_memory, switch, ipc_latency, ipc_throughput):
-        chart(plt, rows, run_dir)
+    for name, select, draw in CHARTS:
+        data = select(rows)
+        if data:
+            draw(plt, data, rows, run_dir)
     return 0
 
 

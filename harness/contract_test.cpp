@@ -1,0 +1,106 @@
+// The contract between the benchmark programs and the harness: every benchmark name that verify,
+// crosscheck and the charts rely on is one the programs of this build list. Rename a benchmark
+// without its users and this fails, instead of a claim going "inconclusive" or a chart vanishing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/crosscheck.hpp"
+#include "harness/host.hpp"
+#include "harness/results.hpp"
+#include "harness/runner.hpp"
+#include "harness/subprocess.hpp"
+#include "harness/verify.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Contract : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    RunOptions opt;
+    opt.profile = "full";
+    opt.bench_dir = PTBENCH_TEST_BENCH_DIR;
+    opt.programs = {"create_bench", "floor_bench", "ipc_latency_bench", "ipc_throughput_bench",
+                    "switch_bench"};
+    auto got = list_benchmarks(opt);
+    if (got) listed_ = new std::vector<Listed>(std::move(*got));
+    list_error_ = new std::string(got ? "" : got.error());
+  }
+  static void TearDownTestSuite() {
+    delete listed_;
+    delete list_error_;
+  }
+  void SetUp() override {
+#ifdef __SANITIZE_THREAD__
+    GTEST_SKIP() << "ThreadSanitizer builds register thread endpoints only";
+#endif
+    ASSERT_NE(listed_, nullptr) << *list_error_;
+  }
+
+  static std::vector<Listed>* listed_;
+  static std::string* list_error_;
+};
+std::vector<Listed>* Contract::listed_ = nullptr;
+std::string* Contract::list_error_ = nullptr;
+
+TEST_F(Contract, EveryBenchmarkVerifyAndCrosscheckReadIsListed) {
+  std::set<std::string> names;
+  for (const auto& b : *listed_) names.insert(b.grid);
+  std::vector<std::string> relied;
+  for (const auto& p : crosscheck_pairs(PTBENCH_TEST_BENCH_DIR, {0, 1}, false))
+    relied.push_back(p.benchmark);
+  for (const auto& b : verify_benchmarks()) relied.push_back(b);
+  ASSERT_FALSE(relied.empty());
+  for (const auto& name : relied) EXPECT_TRUE(names.count(name)) << name << " is not listed";
+}
+
+// A summary.csv with one row per listed benchmark and metric the charts read; plot.py --check
+// says whether each chart selects any row from it.
+TEST_F(Contract, EveryChartSelectsRowsFromTheListedBenchmarks) {
+  std::vector<Sample> samples;
+  for (const auto& b : *listed_) {
+    if (!b.skipped.empty()) continue;
+    GbenchRun run;
+    run.grid = *parse_grid_name(b.grid);
+    run.real_time_ns = 1000;
+    run.counters = {{"p99_ns", 2000}, {"bytes_per_second", 1e9}};
+    for (auto& s : samples_from_run("contract", b.suite, run, 0)) samples.push_back(std::move(s));
+  }
+  const fs::path dir = fs::temp_directory_path() / ("ptbench-contract-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream summary(dir / "summary.csv");
+    write_summary_csv(summary, summarize_samples(samples, {}));
+  }
+  auto r = run_process({"/usr/bin/python3", PTBENCH_TEST_PLOT_SCRIPT, "--check", dir.string()},
+                       dir / "check.log", std::chrono::seconds(60), nullptr);
+  const std::string log = read_text_file(dir / "check.log").value_or("");
+  fs::remove_all(dir);
+  EXPECT_TRUE(r.ok()) << r.describe() << "\n" << log;
+}
+
+// And the check itself can fail: a summary without the creation rows leaves a chart empty.
+TEST_F(Contract, ThePlotCheckFailsWhenAChartHasNoRows) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("ptbench-contract0-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream summary(dir / "summary.csv");
+    write_summary_csv(summary, {});
+  }
+  auto r = run_process({"/usr/bin/python3", PTBENCH_TEST_PLOT_SCRIPT, "--check", dir.string()},
+                       dir / "check.log", std::chrono::seconds(60), nullptr);
+  const std::string log = read_text_file(dir / "check.log").value_or("");
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1) << log;
+  EXPECT_NE(log.find("no rows for creation"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace ptbench::harness
