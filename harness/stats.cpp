@@ -146,6 +146,95 @@ UTest mann_whitney(const std::vector<double>& a, const std::vector<double>& b) {
   return t;
 }
 
+std::optional<Interval> median_interval(std::vector<double> values, double coverage) {
+  const std::size_t n = values.size();
+  if (n == 0) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  std::optional<Interval> best;
+  for (std::size_t k = 1; 2 * k <= n + 1; ++k) {
+    const double c = 1 - 2 * binomial_half_cdf(n, k - 1);
+    if (c < coverage) break;
+    best = Interval{values[k - 1], values[n - k], c};
+  }
+  return best;
+}
+
+namespace {
+
+// counts[w] = number of the 2^n sign patterns of ranks 1..n whose positive ranks sum to w.
+std::vector<double> signed_rank_distribution(std::size_t n) {
+  std::vector<double> counts(n * (n + 1) / 2 + 1, 0.0);
+  counts[0] = 1;
+  std::size_t top = 0;
+  for (std::size_t r = 1; r <= n; ++r) {
+    top += r;
+    for (std::size_t w = top; w >= r; --w) counts[w] += counts[w - r];
+  }
+  return counts;
+}
+
+}  // namespace
+
+double wilcoxon_min_p(std::size_t n) {
+  return std::min(1.0, 2 * std::pow(0.5, static_cast<double>(n)));
+}
+
+SignedRankTest wilcoxon_signed_rank(const std::vector<double>& differences) {
+  SignedRankTest t;
+  std::vector<std::pair<double, bool>> abs_sign;  // |d|, positive
+  for (double d : differences) {
+    if (d != 0 && !std::isnan(d)) abs_sign.emplace_back(std::fabs(d), d > 0);
+  }
+  std::sort(abs_sign.begin(), abs_sign.end());
+  t.n = abs_sign.size();
+  if (t.n == 0) return t;
+  double tie_term = 0;
+  for (std::size_t i = 0; i < t.n;) {
+    std::size_t j = i;
+    while (j + 1 < t.n && abs_sign[j + 1].first == abs_sign[i].first) ++j;
+    const double avg = (static_cast<double>(i + j) + 2) / 2;
+    const double count = static_cast<double>(j - i + 1);
+    tie_term += count * count * count - count;
+    for (std::size_t k = i; k <= j; ++k) {
+      if (abs_sign[k].second) t.w_plus += avg;
+    }
+    i = j + 1;
+  }
+  const double n = static_cast<double>(t.n);
+  const double mean = n * (n + 1) / 4;
+  if (tie_term == 0 && t.n <= 50) {
+    const auto dist = signed_rank_distribution(t.n);
+    const auto w = static_cast<std::size_t>(std::llround(t.w_plus));
+    const std::size_t lo = std::min(w, t.n * (t.n + 1) / 2 - w);
+    double tail = 0;
+    for (std::size_t k = 0; k <= lo; ++k) tail += dist[k];
+    t.p = std::min(1.0, 2 * tail * std::pow(0.5, n));
+    t.exact = true;
+    return t;
+  }
+  const double var = n * (n + 1) * (2 * n + 1) / 24 - tie_term / 48;
+  if (var <= 0) return t;
+  const double z = (std::fabs(t.w_plus - mean) - 0.5) / std::sqrt(var);
+  boost::math::normal standard;
+  t.p = std::min(1.0, 2 * boost::math::cdf(boost::math::complement(standard, std::max(z, 0.0))));
+  return t;
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+  const std::size_t m = p.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return p[a] < p[b]; });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const double a = std::min(1.0, static_cast<double>(m - i) * p[order[i]]);
+    running = std::max(running, a);  // step-down: never below an earlier one
+    adjusted[order[i]] = running;
+  }
+  return adjusted;
+}
+
 bool is_stable(const Summary& s, double max_rel_mad) {
   if (s.n < 3 || s.median == 0) return false;
   return s.mad / std::fabs(s.median) <= max_rel_mad;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 namespace ptbench::harness {
@@ -42,5 +43,31 @@ UTest mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
 // The smallest two-sided p-value the U-test can give for these sample sizes (all of a below all
 // of b): if it is above alpha, the test cannot decide and another rule must.
 double mann_whitney_min_p(std::size_t n1, std::size_t n2);
+
+// Distribution-free interval of the median from order statistics with coverage of at least
+// `coverage`: the narrowest symmetric pair (x_(k), x_(n+1-k)). Nullopt when even [min, max] covers
+// less (n too small for that coverage).
+struct Interval {
+  double low = 0, high = 0, coverage = 0;
+};
+std::optional<Interval> median_interval(std::vector<double> values, double coverage);
+
+// Wilcoxon signed-rank test of "the differences are symmetric about zero", two-sided. Zeros are
+// dropped (Wilcoxon's convention). Exact (all 2^n sign patterns) for up to 50 non-zero
+// differences without ties in |d|; otherwise the normal approximation with tie correction.
+struct SignedRankTest {
+  double w_plus = 0;  // sum of the ranks of the positive differences
+  std::size_t n = 0;  // non-zero differences
+  double p = 1;
+  bool exact = false;
+};
+SignedRankTest wilcoxon_signed_rank(const std::vector<double>& differences);
+
+// The smallest two-sided p the signed-rank test can give with n non-zero differences: 2 / 2^n.
+double wilcoxon_min_p(std::size_t n);
+
+// Holm's step-down adjustment: adjusted p-values in the input order, each compared with the
+// family-wise alpha directly.
+std::vector<double> holm_adjust(const std::vector<double>& p);
 
 }  // namespace ptbench::harness

@@ -107,5 +107,64 @@ TEST(MannWhitney, TiesUseTheNormalApproximation) {
   EXPECT_LT(t.p, 0.001);
 }
 
+// R's paired example (Hollander & Wolfe's depression scores): V = 40, p = 0.03906.
+TEST(Wilcoxon, MatchesRsExactPairedTest) {
+  const std::vector<double> x = {1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30};
+  const std::vector<double> y = {0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29};
+  std::vector<double> d;
+  for (std::size_t i = 0; i < x.size(); ++i) d.push_back(x[i] - y[i]);
+  auto t = wilcoxon_signed_rank(d);
+  EXPECT_TRUE(t.exact);
+  EXPECT_EQ(t.n, 9u);
+  EXPECT_DOUBLE_EQ(t.w_plus, 40);
+  EXPECT_NEAR(t.p, 0.0390625, 1e-12);
+}
+
+TEST(Wilcoxon, AllOneSignGivesTheSmallestPAndZerosAreDropped) {
+  auto t = wilcoxon_signed_rank({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0});
+  EXPECT_EQ(t.n, 6u);
+  EXPECT_DOUBLE_EQ(t.p, wilcoxon_min_p(6));
+  EXPECT_DOUBLE_EQ(wilcoxon_min_p(6), 2.0 / 64);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank({0, 0, 0}).p, 1);
+  EXPECT_DOUBLE_EQ(wilcoxon_signed_rank({}).p, 1);
+}
+
+TEST(Wilcoxon, SymmetricDifferencesAreNotSignificant) {
+  auto t = wilcoxon_signed_rank({-3, -2, -1, 1, 2, 3, -5, 5.5});
+  EXPECT_GT(t.p, 0.5);
+}
+
+TEST(Wilcoxon, TiesUseTheNormalApproximation) {
+  std::vector<double> d(20, 1.0);
+  d[0] = -1;
+  auto t = wilcoxon_signed_rank(d);
+  EXPECT_FALSE(t.exact);
+  EXPECT_LT(t.p, 0.001);
+}
+
+TEST(Holm, StepDownAdjustmentInInputOrder) {
+  auto a = holm_adjust({0.01, 0.04, 0.03, 0.005});
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_NEAR(a[0], 0.03, 1e-12);
+  EXPECT_NEAR(a[1], 0.06, 1e-12);
+  EXPECT_NEAR(a[2], 0.06, 1e-12);
+  EXPECT_NEAR(a[3], 0.02, 1e-12);
+  EXPECT_DOUBLE_EQ(holm_adjust({0.9, 0.8})[0], 1.0);  // capped
+}
+
+TEST(MedianInterval, ReachesTheAskedCoverageOrSaysItCannot) {
+  std::vector<double> v;
+  for (int i = 1; i <= 20; ++i) v.push_back(i);
+  auto i95 = median_interval(v, 0.95);
+  ASSERT_TRUE(i95);
+  EXPECT_GE(i95->coverage, 0.95);
+  EXPECT_DOUBLE_EQ(i95->low, 6);  // x_(6), x_(15): coverage 0.9586
+  EXPECT_DOUBLE_EQ(i95->high, 15);
+  auto i999 = median_interval(v, 0.999);
+  ASSERT_TRUE(i999);
+  EXPECT_LT(i999->low, i95->low);
+  EXPECT_FALSE(median_interval({1, 2, 3, 4, 5}, 0.99));  // [min, max] covers only 0.9375
+}
+
 }  // namespace
 }  // namespace ptbench::harness

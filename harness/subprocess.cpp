@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -47,7 +48,8 @@ std::string ProcessResult::describe() const {
 namespace {
 
 // In the child: its own process group, dies with the harness, output to `out`, then exec.
-[[noreturn]] void exec_child(std::vector<char*>& args, int out, pid_t parent) {
+[[noreturn]] void exec_child(std::vector<char*>& args, std::vector<char*>& envp, int out,
+                             pid_t parent) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(126);  // the harness died before we got here
@@ -55,7 +57,7 @@ namespace {
   signal(SIGTERM, SIG_DFL);
   dup2(out, STDOUT_FILENO);
   dup2(out, STDERR_FILENO);
-  execv(args[0], args.data());
+  execve(args[0], args.data(), envp.data());
   dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
   _exit(127);
 }
@@ -94,12 +96,30 @@ void wait_for(pid_t pid, int pidfd, std::chrono::steady_clock::time_point deadli
 
 }  // namespace
 
+std::vector<std::string> child_environment(const std::vector<std::string>& overrides) {
+  std::vector<std::string> out;
+  auto key = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv = *e;
+    const bool replaced = std::any_of(overrides.begin(), overrides.end(),
+                                      [&](const std::string& o) { return key(o) == key(kv); });
+    if (!replaced) out.push_back(kv);
+  }
+  out.insert(out.end(), overrides.begin(), overrides.end());
+  return out;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& output,
-                          std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
+                          std::chrono::milliseconds timeout, const std::atomic<bool>* cancel,
+                          const std::vector<std::string>& env) {
   ProcessResult r;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const auto environment = child_environment(env);  // built before fork: the child only execs
+  std::vector<char*> envp;
+  for (const auto& kv : environment) envp.push_back(const_cast<char*>(kv.c_str()));
+  envp.push_back(nullptr);
   const int out = open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0) {
     r.error = fmt::format("cannot open {}: {}", output.string(), std::strerror(errno));
@@ -112,7 +132,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
     close(out);
     return r;
   }
-  if (pid == 0) exec_child(args, out, parent);
+  if (pid == 0) exec_child(args, envp, out, parent);
   close(out);
   setpgid(pid, pid);  // also here, so the group exists before we might signal it
   r.started = true;

@@ -24,9 +24,14 @@ struct ProcessResult {
 };
 
 // Runs argv[0] (a path) with stdout and stderr appended to `output`. Waits without polling (a
-// pidfd), so the harness itself does not disturb what it measures.
+// pidfd), so the harness itself does not disturb what it measures. `env` ("K=V" each) is added
+// to the harness's environment, replacing a variable of the same name.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& output,
-                          std::chrono::milliseconds timeout, const std::atomic<bool>* cancel);
+                          std::chrono::milliseconds timeout, const std::atomic<bool>* cancel,
+                          const std::vector<std::string>& env = {});
+
+// The environment a child gets: the current one with `overrides` ("K=V") put in.
+std::vector<std::string> child_environment(const std::vector<std::string>& overrides);
 
 // SIGINT/SIGTERM set this flag (installed by install_interrupt_handlers) instead of killing the
 // harness, so it can stop the child, keep what completed and exit cleanly.

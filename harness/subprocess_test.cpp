@@ -40,6 +40,18 @@ TEST_F(Subprocess, CapturesOutputAndExitStatus) {
   EXPECT_TRUE(run_process({"/bin/true"}, log(), 10s, nullptr).ok());
 }
 
+TEST_F(Subprocess, TheChildGetsTheExtraEnvironmentAndKeepsTheRest) {
+  setenv("PTBENCH_TEST_KEPT", "kept", 1);
+  setenv("PTBENCH_TEST_REPLACED", "old", 1);
+  auto r = run_process(
+      {"/bin/sh", "-c", "echo $PTBENCH_TEST_KEPT $PTBENCH_TEST_REPLACED $PTBENCH_TEST_NEW"}, log(),
+      10s, nullptr, {"PTBENCH_TEST_REPLACED=new", "PTBENCH_TEST_NEW=x=y"});
+  EXPECT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(read_text_file(log()).value_or(""), "kept new x=y\n");
+  unsetenv("PTBENCH_TEST_KEPT");
+  unsetenv("PTBENCH_TEST_REPLACED");
+}
+
 TEST_F(Subprocess, ACrashIsReportedWithItsSignal) {
   auto r = run_process({"/bin/sh", "-c", "kill -SEGV $$"}, log(), 10s, nullptr);
   EXPECT_EQ(r.signal, SIGSEGV);
