@@ -36,13 +36,19 @@ function(ptbench_add_test name)
                        WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 
-# ptbench_add_bench(name SOURCES... [LIBS ...]): a Google Benchmark program that is also a ctest
-# smoke test: every benchmark of the smoke profile runs once at a tiny min time.
+# ptbench_add_bench(name [VALIDATION] SOURCES... [LIBS ...]): a Google Benchmark program that is
+# also a ctest smoke test: every benchmark of the smoke profile runs once at a tiny min time.
+# VALIDATION programs test the harness itself (BM_Calibrated) and stay out of the quick and full
+# profiles; the ci profile runs them.
 function(ptbench_add_bench name)
-  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(arg "VALIDATION" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ptbench_bench_support ${arg_LIBS} ptbench_options)
-  set_property(GLOBAL APPEND PROPERTY PTBENCH_BENCH_PROGRAMS ${name})
+  if(arg_VALIDATION)
+    set_property(GLOBAL APPEND PROPERTY PTBENCH_VALIDATION_PROGRAMS ${name})
+  else()
+    set_property(GLOBAL APPEND PROPERTY PTBENCH_BENCH_PROGRAMS ${name})
+  endif()
   if(PTBENCH_ENABLE_TESTS)
     add_test(NAME ${name}.smoke
              COMMAND ${name} --ptbench_profile=smoke --benchmark_min_time=0.0001

@@ -10,6 +10,7 @@
 
 #include "harness/crosscheck.hpp"
 #include "harness/host.hpp"
+#include "harness/profiles.hpp"
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 #include "harness/subprocess.hpp"
@@ -58,6 +59,22 @@ TEST_F(Contract, EveryBenchmarkVerifyAndCrosscheckReadIsListed) {
   for (const auto& b : verify_benchmarks()) relied.push_back(b);
   ASSERT_FALSE(relied.empty());
   for (const auto& name : relied) EXPECT_TRUE(names.count(name)) << name << " is not listed";
+}
+
+// The ci profile's subset is listed by the quick grid and the validation program, with nothing
+// skipped on a host with two CPUs.
+TEST_F(Contract, EveryCiBenchmarkIsListed) {
+  RunOptions opt;
+  opt.profile = "ci";
+  opt.bench_dir = PTBENCH_TEST_BENCH_DIR;
+  opt.programs = {"create_bench",         "floor_bench",  "ipc_latency_bench",
+                  "ipc_throughput_bench", "switch_bench", "calibrated_bench"};
+  auto listed = list_benchmarks(opt);
+  ASSERT_TRUE(listed.ok()) << listed.error();
+  std::set<std::string> names;
+  for (const auto& b : *listed) names.insert(b.grid);
+  for (const auto& name : ci_benchmarks()) EXPECT_TRUE(names.count(name)) << name;
+  EXPECT_EQ(names.size(), ci_benchmarks().size());
 }
 
 // A summary.csv with one row per listed benchmark and metric the charts read; plot.py --check

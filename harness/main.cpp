@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "harness/ab.hpp"
 #include "harness/compare.hpp"
 #include "harness/crosscheck.hpp"
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
 #include "harness/paths.hpp"
+#include "harness/profiles.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/verify.hpp"
@@ -48,11 +50,14 @@ struct Cli {
   CompareOptions cmp;
   std::string base_runs, candidate_runs;  // comma-separated run lists
   std::vector<std::string> suite_thresholds;
+  AbOptions ab;
+  std::string ab_budget = "10m";
+  std::vector<std::string> ab_suite_effects;
   std::string verify_from, report_dir;
   bool dry_run = false;
   CrosscheckOptions xopt;
-  CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *verify = nullptr,
-           *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
+  CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *ab_cmd = nullptr,
+           *verify = nullptr, *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
 };
 
 void add_bench_dir(CLI::App* sub, Cli& c) {
@@ -63,8 +68,9 @@ void add_bench_dir(CLI::App* sub, Cli& c) {
 void add_selection(CLI::App* sub, Cli& c) {
   sub->add_option("--profile", c.run_opt.profile,
                   "quick: the default grid, 3 repetitions, about a minute here; full: every "
-                  "transport, size, placement, policy and memory level, 11 repetitions")
-      ->check(CLI::IsMember({"quick", "full"}));
+                  "transport, size, placement, policy and memory level, 11 repetitions; ci: a "
+                  "short, stable subset of quick with the calibrated control, for gates")
+      ->check(CLI::IsMember(profile_names()));
   sub->add_option("--filter", c.run_opt.filter,
                   "only benchmarks whose grid name (BM_Question/mechanism/endpoint/placement/"
                   "bytes/params) matches this ECMAScript regex");
@@ -125,6 +131,72 @@ void add_compare(CLI::App& app, Cli& c) {
                         "metrics to compare, a regex (default ^(real_time|bytes_per_second)$)");
   c.compare->add_option("--out", c.cmp.out_dir,
                         "write comparison.csv, comparison.md and github-benchmark-*.json here");
+}
+
+void add_ab(CLI::App& app, Cli& c) {
+  auto* ab = c.ab_cmd = app.add_subcommand(
+      "ab",
+      "A/B gate in one job: run BASE and CANDIDATE in alternating rounds and decide each "
+      "benchmark from its paired per-round ratios (Wilcoxon signed-rank, Holm across benchmarks, "
+      "a minimal effect), stopping when all are decided or the budget is spent. Exit 0 nothing "
+      "slower, 1 something slower, 2 bad input, 3 a benchmark failed on a side");
+  ab->add_option("base", c.ab.base,
+                 "build directory, install prefix, directory of benchmark programs or ptbench "
+                 "binary of the reference")
+      ->required();
+  ab->add_option("candidate", c.ab.candidate, "the same for the build under test")->required();
+  ab->add_option("--base-env", c.ab.base_env, "K=V for the base side's programs (repeatable)");
+  ab->add_option("--cand-env", c.ab.cand_env,
+                 "K=V for the candidate's programs (repeatable), e.g. to A/B a glibc tunable on "
+                 "one build");
+  ab->add_option("--profile", c.ab.run.profile, "quick, full or ci (default ci)")
+      ->check(CLI::IsMember(profile_names()));
+  ab->add_option("--filter", c.ab.run.filter, "only benchmarks whose grid name matches this regex");
+  ab->add_option("--budget", c.ab_budget, "time budget, e.g. 600, 90s, 10m (default 10m)");
+  ab->add_option("--min-effect", c.ab.min_effect,
+                 "smallest change that counts, a fraction (default 0.05)")
+      ->check(CLI::Range(0.001, 1.0));
+  ab->add_option("--suite-effect", c.ab_suite_effects,
+                 "per-suite minimal effect, e.g. create=0.1 (repeatable)");
+  ab->add_option("--alpha", c.ab.alpha,
+                 "family-wise error rate across benchmarks and looks (default 0.05)")
+      ->check(CLI::Range(1e-6, 0.5));
+  ab->add_option("--min-rounds", c.ab.min_rounds, "rounds before the first look (default 6)")
+      ->check(CLI::Range(6, 1000));
+  ab->add_option("--max-rounds", c.ab.max_rounds, "rounds at the most (default 30)")
+      ->check(CLI::Range(6, 1000));
+  ab->add_option("--min-time", c.ab.min_time,
+                 "seconds each benchmark runs per side and round (default 0.05)")
+      ->check(CLI::Range(0.001, 60.0));
+  ab->add_option("--metric", c.ab.metric,
+                 "decide on this metric (e.g. cpu_time, p99_ns) instead of each suite's primary "
+                 "one (bytes_per_second for throughput, real_time for the rest)");
+  ab->add_option("--seed", c.ab.seed, "seed of the program order in the rounds (default 0)");
+  ab->add_option("--out", c.ab.out_dir,
+                 "write ab.csv, ab.md, host.csv and github-benchmark-*.json here (default "
+                 "results/ab/<UTC stamp>)");
+}
+
+int ab_from_cli(Cli& c) {
+  auto budget = parse_duration(c.ab_budget);
+  if (!budget) {
+    std::cerr << "ptbench ab: --budget wants a positive duration such as 600, 90s or 10m, got '"
+              << c.ab_budget << "'\n";
+    return kExitBadInput;
+  }
+  c.ab.budget_s = *budget;
+  for (const auto& se : c.ab_suite_effects) {
+    const auto eq = se.find('=');
+    auto value = eq == std::string::npos ? std::nullopt : parse_number(se.substr(eq + 1));
+    if (!value || *value <= 0 || *value >= 1) {
+      std::cerr << "ptbench ab: --suite-effect wants suite=fraction, got '" << se << "'\n";
+      return kExitBadInput;
+    }
+    c.ab.suite_effects[se.substr(0, eq)] = *value;
+  }
+  c.ab.run.programs = profile_programs(c.ab.run.profile, split_list(PTBENCH_BENCH_PROGRAMS),
+                                       split_list(PTBENCH_VALIDATION_PROGRAMS));
+  return ab_command(c.ab, std::cout, std::cerr);
 }
 
 void add_verify_and_report(CLI::App& app, Cli& c) {
@@ -198,6 +270,8 @@ int compare_from_cli(Cli& c) {
 
 int dispatch(Cli& c) {
   RunOptions& opt = c.run_opt;
+  opt.programs = profile_programs(opt.profile, split_list(PTBENCH_BENCH_PROGRAMS),
+                                  split_list(PTBENCH_VALIDATION_PROGRAMS));
   if (*c.run) {
     if (c.run->count("--repetitions")) opt.repetitions = c.repetitions;
     if (c.run->count("--min-time")) opt.min_time = c.min_time;
@@ -216,6 +290,7 @@ int dispatch(Cli& c) {
     return verify_command(opt, c.verify_from, std::cout, std::cerr);
   }
   if (*c.compare) return compare_from_cli(c);
+  if (*c.ab_cmd) return ab_from_cli(c);
   write_host_csv(std::cout, collect_host());
   return kExitOk;
 }
@@ -231,9 +306,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Cli c;
   c.run_opt.bench_dir = default_bench_dir();
-  c.run_opt.programs = split_list(PTBENCH_BENCH_PROGRAMS);
+  c.ab.run.profile = "ci";
   add_run(app, c);
   add_compare(app, c);
+  add_ab(app, c);
   add_verify_and_report(app, c);
   add_tools(app, c);
   try {

@@ -21,6 +21,7 @@
 #include "harness/csv.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
+#include "harness/profiles.hpp"
 #include "harness/report.hpp"
 #include "harness/results.hpp"
 #include "harness/subprocess.hpp"
@@ -29,8 +30,6 @@ namespace ptbench::harness {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string utc_stamp(std::time_t t, const char* format) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -38,6 +37,8 @@ std::string utc_stamp(std::time_t t, const char* format) {
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+
+namespace {
 
 std::string safe_for_path(std::string s) {
   for (char& c : s) {
@@ -83,7 +84,7 @@ Result<void> list_program(const RunOptions& opt, const std::string& program, boo
   const int fd = mkstemp(tmpl);
   if (fd < 0) return fail("cannot create a temporary file in /tmp");
   close(fd);
-  auto result = run_process({path.string(), "--ptbench_profile=" + opt.profile,
+  auto result = run_process({path.string(), "--ptbench_profile=" + bench_profile(opt.profile),
                              skipped ? "--ptbench_list_skipped" : "--benchmark_list_tests=true"},
                             tmpl, std::chrono::seconds(60), &g_interrupted);
   auto text = read_text_file(tmpl);
@@ -147,6 +148,11 @@ Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt) {
       if (auto listed = list_program(opt, program, skipped, &all); !listed)
         return fail(listed.error());
     }
+  }
+  if (opt.profile == "ci") {
+    const auto& ci = ci_benchmarks();
+    std::erase_if(
+        all, [&](const Listed& b) { return std::find(ci.begin(), ci.end(), b.grid) == ci.end(); });
   }
   return filter_listed(std::move(all), opt);
 }
@@ -295,7 +301,7 @@ std::optional<double> Run::floor_probe(const std::string& stem) {
       access((opt_.bench_dir / program).c_str(), X_OK) != 0) {
     return std::nullopt;
   }
-  auto run = run_one_benchmark(opt_.bench_dir / program, opt_.profile,
+  auto run = run_one_benchmark(opt_.bench_dir / program, bench_profile(opt_.profile),
                                grid::format("Floor", "cacheline", "thread", "cross-cpu", 64), 0.05,
                                dir_ / "raw" / stem);
   return run ? std::optional<double>(run->real_time_ns) : std::nullopt;
@@ -308,12 +314,13 @@ Result<GbenchFile> Run::run_batch(const std::string& program,
   const fs::path json = dir_ / "raw" / (stem + ".json");
   const auto timeout = std::chrono::milliseconds(
       static_cast<long>((opt_.timeout_s + 15.0 * static_cast<double>(benches.size())) * 1000));
-  *result = run_process({(opt_.bench_dir / program).string(), "--ptbench_profile=" + opt_.profile,
-                         "--benchmark_filter=" + batch_filter(benches), "--benchmark_repetitions=1",
-                         "--benchmark_enable_random_interleaving=true",
-                         fmt::format("--benchmark_min_time={}", min_time_),
-                         "--benchmark_out=" + json.string(), "--benchmark_out_format=json"},
-                        dir_ / "raw" / (stem + ".log"), timeout, &g_interrupted);
+  *result = run_process(
+      {(opt_.bench_dir / program).string(), "--ptbench_profile=" + bench_profile(opt_.profile),
+       "--benchmark_filter=" + batch_filter(benches), "--benchmark_repetitions=1",
+       "--benchmark_enable_random_interleaving=true",
+       fmt::format("--benchmark_min_time={}", min_time_), "--benchmark_out=" + json.string(),
+       "--benchmark_out_format=json"},
+      dir_ / "raw" / (stem + ".log"), timeout, &g_interrupted);
   auto text = read_text_file(json);
   return text ? parse_gbench_json(*text) : fail("no JSON output");
 }

@@ -2,6 +2,7 @@
 // in its own process in a random interleaved order, and writes the run directory.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <iosfwd>
 #include <map>
@@ -36,6 +37,9 @@ struct Listed {
   std::string grid;     // the grid name
   std::string skipped;  // why it cannot run on this host ("" if it can); such a one is not run
 };
+
+// `t` in UTC, formatted by strftime.
+std::string utc_stamp(std::time_t t, const char* format);
 
 // Lists the benchmarks of the programs for a profile, filtered by opt.filter.
 Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt);

@@ -1,0 +1,97 @@
+// `ptbench ab BASE CANDIDATE`: a regression gate in one job. Both sides run the same benchmarks in
+// alternating rounds (base first in even rounds, the candidate first in odd ones: drift within a
+// round favours neither side) and each benchmark is decided from its paired per-round ratios, not
+// from pooled repetitions: the drift between rounds on a shared VM is ten times the spread within
+// one, and a pair taken back to back cancels it.
+//
+// A decision per benchmark, on its primary metric:
+// - slower / faster: the Wilcoxon signed-rank test of the log ratios is significant after Holm's
+//   correction across benchmarks and Bonferroni's across the looks, and the median change is at
+//   least the minimal effect (5% by default);
+// - same: the 95% interval of the median change lies inside +-the minimal effect;
+// - undecided otherwise, with the reason. The gate stops when every benchmark is decided, at the
+//   last round, or when the next round would not fit in the time budget.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/result.hpp"
+#include "harness/runner.hpp"
+
+namespace ptbench::harness {
+
+struct AbOptions {
+  RunOptions run;                               // profile (ci by default), filter, programs
+  std::string base, candidate;                  // build directory, install prefix or binary
+  std::vector<std::string> base_env, cand_env;  // "K=V" for that side's benchmark programs
+  double budget_s = 600;                        // stop when the next round would not fit
+  double min_effect = 0.05;                     // the smallest change that counts
+  std::map<std::string, double> suite_effects;  // per-suite minimal effects
+  double alpha = 0.05;                          // family-wise, across benchmarks and looks
+  int min_rounds = 6, max_rounds = 30;
+  double min_time = 0.05;  // seconds each benchmark runs per side and round
+  std::filesystem::path out_dir;
+  std::optional<unsigned> seed;  // the program order of each round
+  std::string metric;            // decide on this metric instead of each suite's primary one
+};
+
+enum class AbDecision { kSame, kSlower, kFaster, kUndecided };
+const char* decision_name(AbDecision d);
+
+struct AbRow {
+  std::string program, suite, benchmark, metric, unit;
+  bool higher_is_better = false;
+  double min_effect = 0.05;
+  std::vector<double> base, cand;  // one value per round, paired
+  // The evaluation at the last look. `change` is the median paired slowdown: +0.10 means the
+  // candidate takes 10% longer (or moves 1/1.1 of the bytes).
+  double change = 0, ci_low = 0, ci_high = 0;
+  bool has_interval = false;
+  double p = 1, p_adjusted = 1;
+  AbDecision decision = AbDecision::kUndecided;
+  std::string reason;
+  std::size_t decided_after = 0;  // rounds when decided
+  std::string failure;            // a side failed to measure it
+};
+
+// The rounds at which the gate looks: min_rounds, then each about a quarter more, then
+// max_rounds. Fewer looks keep more of alpha for each.
+std::vector<int> look_schedule(int min_rounds, int max_rounds);
+
+struct AbRules {
+  double alpha = 0.05;
+  std::size_t min_rounds = 6;
+  std::size_t looks = 1;  // the Bonferroni divisor: every look the gate may take
+};
+
+// One look: evaluates and decides every row not decided yet. On the final look a row that is
+// still undecided says so in its reason.
+void decide(std::vector<AbRow>& rows, const AbRules& rules, bool final_look);
+
+// "N same, N slower, N faster, N undecided".
+std::string ab_summary_line(const std::vector<AbRow>& rows);
+
+void write_ab_csv(std::ostream& out, const std::vector<AbRow>& rows);
+void write_ab_markdown(std::ostream& out, const std::vector<AbRow>& rows, const std::string& title);
+// github-action-benchmark input: each benchmark's candidate median, times or rates.
+void write_ab_github_json(std::ostream& out, const std::vector<AbRow>& rows, bool smaller);
+
+// "90", "90s", "10m", "1h" in seconds; nullopt for anything else or a value that is not positive.
+std::optional<double> parse_duration(const std::string& text);
+
+// Where a side's benchmark programs are: BASE or CANDIDATE may be a build directory (bench/), an
+// install prefix (libexec/ptbench/), a directory of programs, or a ptbench binary of either; the
+// one that holds `program` (an executable) is it.
+Result<std::filesystem::path> resolve_bench_dir(const std::string& given,
+                                                const std::string& program);
+
+// The whole command; the exit code: 0 nothing slower, 1 something slower, 2 bad input, 3 a
+// benchmark failed on a side (and nothing was slower), 130 interrupted.
+int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace ptbench::harness

@@ -1,0 +1,214 @@
+#include "harness/ab.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness/csv.hpp"
+#include "harness/exit_codes.hpp"
+#include "harness/host.hpp"
+
+namespace ptbench::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Paired rounds: the candidate is `factor` times the base, with a jitter that changes each round.
+AbRow row(const std::string& name, double factor, std::size_t rounds, double jitter = 0.004) {
+  AbRow r;
+  r.benchmark = name;
+  r.metric = "real_time";
+  for (std::size_t i = 0; i < rounds; ++i) {
+    const double base =
+        1000 * (1 + 0.2 * std::sin(static_cast<double>(i)));  // drift between rounds
+    const double wobble = jitter * (static_cast<double>(i * 7919 % 13) / 6.0 - 1);  // +-jitter
+    r.base.push_back(base);
+    r.cand.push_back(base * factor * (1 + wobble));
+  }
+  return r;
+}
+
+TEST(AbLooks, StartAtTheMinimumGrowByAQuarterAndEndAtTheMaximum) {
+  EXPECT_EQ(look_schedule(6, 30), (std::vector<int>{6, 8, 10, 13, 17, 22, 28, 30}));
+  EXPECT_EQ(look_schedule(6, 6), (std::vector<int>{6}));
+}
+
+TEST(AbDecide, SlowerFasterSameAndUndecidedWithReasons) {
+  std::vector<AbRow> rows = {row("slower", 1.10, 12), row("same", 1.0, 12),
+                             row("faster", 0.8, 12),  row("noisy", 1.0, 12, 0.3),
+                             row("short", 1.5, 4),    row("broken", 1.0, 12)};
+  rows[5].failure = "candidate fake_bench killed by signal 11";
+  decide(rows, {0.05, 6, 1}, false);
+  EXPECT_EQ(rows[0].decision, AbDecision::kSlower);
+  EXPECT_NEAR(rows[0].change, 0.10, 0.01);
+  EXPECT_EQ(rows[0].decided_after, 12u);
+  EXPECT_EQ(rows[1].decision, AbDecision::kSame);
+  EXPECT_EQ(rows[2].decision, AbDecision::kFaster);
+  EXPECT_EQ(rows[3].decision, AbDecision::kUndecided);
+  EXPECT_NE(rows[3].reason.find("reaches beyond"), std::string::npos) << rows[3].reason;
+  EXPECT_EQ(rows[4].decision, AbDecision::kUndecided);
+  EXPECT_NE(rows[4].reason.find("4 of the 6 rounds"), std::string::npos) << rows[4].reason;
+  EXPECT_EQ(rows[5].decision, AbDecision::kUndecided);
+  EXPECT_EQ(rows[5].reason, "failed: candidate fake_bench killed by signal 11");
+  EXPECT_EQ(ab_summary_line(rows), "1 same, 1 slower, 1 faster, 3 undecided");
+}
+
+TEST(AbDecide, ARateThatDropsIsSlower) {
+  AbRow r = row("rate", 1 / 1.12, 10);
+  r.higher_is_better = true;
+  std::vector<AbRow> rows = {r};
+  decide(rows, {0.05, 6, 1}, false);
+  EXPECT_EQ(rows[0].decision, AbDecision::kSlower);
+  EXPECT_NEAR(rows[0].change, 0.12, 0.01);
+}
+
+TEST(AbDecide, AChangeBelowTheMinimalEffectIsNotSlower) {
+  std::vector<AbRow> rows = {row("small", 1.03, 20)};
+  decide(rows, {0.05, 6, 1}, true);
+  EXPECT_EQ(rows[0].decision, AbDecision::kSame);  // significant, but inside +-5%
+  rows = {row("small", 1.03, 20)};
+  rows[0].min_effect = 0.02;
+  decide(rows, {0.05, 6, 1}, true);
+  EXPECT_EQ(rows[0].decision, AbDecision::kSlower);
+}
+
+// Many looks and many benchmarks leave less alpha for each: 8 rounds cannot reach it.
+TEST(AbDecide, MultiplicityCanLeaveARealChangeUndecided) {
+  std::vector<AbRow> rows;
+  for (int i = 0; i < 20; ++i) rows.push_back(row(std::to_string(i), 1.2, 8));
+  decide(rows, {0.05, 6, 9}, true);
+  EXPECT_EQ(rows[0].decision, AbDecision::kUndecided);
+  EXPECT_NE(rows[0].reason.find("ran out"), std::string::npos) << rows[0].reason;
+}
+
+TEST(AbFiles, CsvMarkdownAndJsonCarryTheDecisions) {
+  std::vector<AbRow> rows = {row("BM_A/x/thread/unpinned/0", 1.10, 12)};
+  rows[0].unit = "ns";
+  decide(rows, {0.05, 6, 1}, false);
+  std::ostringstream csv, md, json;
+  write_ab_csv(csv, rows);
+  auto parsed = parse_csv(csv.str(), {"benchmark", "change", "decision", "p_holm"});
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->rows[0][*parsed->column("decision")], "slower");
+  write_ab_markdown(md, rows, "t");
+  EXPECT_NE(md.str().find("**slower**"), std::string::npos) << md.str();
+  EXPECT_NE(md.str().find("0 same, 1 slower, 0 faster, 0 undecided"), std::string::npos);
+  write_ab_github_json(json, rows, true);
+  EXPECT_NE(json.str().find("\"name\": \"BM_A/x/thread/unpinned/0\""), std::string::npos)
+      << json.str();
+}
+
+TEST(AbDuration, SecondsMinutesHours) {
+  EXPECT_EQ(parse_duration("90"), 90);
+  EXPECT_EQ(parse_duration("90s"), 90);
+  EXPECT_EQ(parse_duration("10m"), 600);
+  EXPECT_EQ(parse_duration("1.5h"), 5400);
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("0"));
+  EXPECT_FALSE(parse_duration("ten minutes"));
+  EXPECT_FALSE(parse_duration("-5m"));
+}
+
+// A stand-in benchmark program: one benchmark whose time is FAKE_NS (plus a little per process),
+// and which crashes when FAKE_CRASH is set.
+constexpr const char* kFakeBench = R"(#!/bin/sh
+out=""
+for a in "$@"; do
+  case "$a" in
+    --benchmark_list_tests=true) echo 'BM_Fake/x/thread/unpinned/0/real_time'; exit 0;;
+    --ptbench_list_skipped) exit 0;;
+    --benchmark_out=*) out="${a#--benchmark_out=}";;
+  esac
+done
+if [ -n "$FAKE_CRASH" ]; then kill -SEGV $$; fi
+t=$(( ${FAKE_NS:-1000} + $$ % 7 ))
+cat > "$out" <<JSON
+{"context": {}, "benchmarks": [{"name": "BM_Fake/x/thread/unpinned/0/real_time",
+  "run_type": "iteration", "repetition_index": 0, "iterations": 10, "real_time": $t,
+  "cpu_time": $t, "time_unit": "ns"}]}
+JSON
+)";
+
+class AbCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ptbench-ab-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    fs::create_directories(dir_ / "bench");
+    std::ofstream(dir_ / "bench/fake_bench") << kFakeBench;
+    chmod((dir_ / "bench/fake_bench").c_str(), 0755);
+    opt_.base = opt_.candidate = dir_.string();  // a "build directory" with bench/
+    opt_.run.profile = "quick";
+    opt_.run.programs = {"fake_bench"};
+    opt_.max_rounds = 12;
+    opt_.out_dir = dir_ / "out";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  int run() { return ab_command(opt_, out_, err_); }
+  fs::path dir_;
+  AbOptions opt_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(AbCommand, TheSameBuildIsTheSameAndExitsZero) {
+  EXPECT_EQ(run(), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("1 same, 0 slower, 0 faster, 0 undecided\n"), std::string::npos)
+      << out_.str();
+  EXPECT_TRUE(fs::exists(dir_ / "out/ab.csv"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/ab.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/github-benchmark-smaller.json"));
+  const auto host = read_text_file(dir_ / "out/host.csv").value_or("");
+  EXPECT_NE(host.find("ab_base,"), std::string::npos);
+}
+
+TEST_F(AbCommand, APlantedSlowdownExitsOneAndNamesTheBenchmark) {
+  opt_.cand_env = {"FAKE_NS=1300"};
+  EXPECT_EQ(run(), kExitRegression) << err_.str();
+  EXPECT_NE(out_.str().find("BM_Fake/x/thread/unpinned/0"), std::string::npos);
+  EXPECT_NE(out_.str().find("slower"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("0 same, 1 slower, 0 faster, 0 undecided\n"), std::string::npos);
+}
+
+TEST_F(AbCommand, ACrashOnOneSideExitsThreeWithTheReason) {
+  opt_.cand_env = {"FAKE_CRASH=1"};
+  EXPECT_EQ(run(), kExitBenchmarkFailed) << err_.str();
+  EXPECT_NE(out_.str().find("failed: candidate fake_bench killed by signal 11"), std::string::npos)
+      << out_.str();
+}
+
+TEST_F(AbCommand, BadInputExitsTwo) {
+  opt_.candidate = (dir_ / "nowhere").string();
+  EXPECT_EQ(run(), kExitBadInput);
+  EXPECT_NE(err_.str().find("candidate: '"), std::string::npos) << err_.str();
+  opt_.candidate = opt_.base;
+  opt_.cand_env = {"NOEQUALS"};
+  EXPECT_EQ(run(), kExitBadInput);
+  opt_.cand_env = {};
+  opt_.min_rounds = 3;
+  EXPECT_EQ(run(), kExitBadInput);
+}
+
+TEST(AbResolve, BuildTreeInstallPrefixProgramDirectoryOrBinary) {
+  char tmpl[] = "/tmp/ptbench-ab-resolve-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const fs::path root = tmpl;
+  fs::create_directories(root / "build/bench");
+  fs::create_directories(root / "build/harness");
+  std::ofstream(root / "build/bench/p") << "#!/bin/sh\n";
+  chmod((root / "build/bench/p").c_str(), 0755);
+  std::ofstream(root / "build/harness/ptbench") << "";
+  EXPECT_EQ(*resolve_bench_dir((root / "build").string(), "p"), root / "build/bench");
+  EXPECT_EQ(*resolve_bench_dir((root / "build/bench").string(), "p"), root / "build/bench");
+  EXPECT_EQ(*resolve_bench_dir((root / "build/harness/ptbench").string(), "p"),
+            root / "build/bench");
+  EXPECT_FALSE(resolve_bench_dir((root / "build").string(), "q"));
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace ptbench::harness

@@ -1,0 +1,74 @@
+#include "harness/profiles.hpp"
+
+#include "bench/support/grid.hpp"
+
+namespace ptbench::harness {
+
+const std::vector<std::string>& profile_names() {
+  static const std::vector<std::string> names = {"quick", "full", "ci"};
+  return names;
+}
+
+std::string bench_profile(const std::string& profile) {
+  return profile == "ci" ? "quick" : profile;
+}
+
+namespace {
+
+std::vector<std::string> ci_list() {
+  using grid::format;
+  std::vector<std::string> out;
+  // Creation from the minimal parent, both tasks on one CPU (unpinned is bimodal by placement).
+  for (const char* m : {"pthread", "fork", "vfork", "posix_spawn", "fork_exec"}) {
+    const char* endpoint = std::string_view(m) == "pthread" ? "thread" : "process";
+    out.push_back(format("Create", m, endpoint, "same-cpu", 0, {{"rss_mib", "0"}}));
+  }
+  // Floors (not the heap hand-off: two spinning threads, it moved +-14% between rounds here).
+  out.push_back(format("Floor", "cacheline", "thread", "cross-cpu", 64));
+  out.push_back(format("Floor", "memcpy", "thread", "unpinned", 65536));
+  out.push_back(format("Floor", "null_syscall", "thread", "unpinned", 0));
+  // Context switches on one CPU, processes and threads.
+  for (const char* prim : {"pipe", "futex", "condvar"}) {
+    for (const char* endpoint : {"process", "thread"}) {
+      out.push_back(
+          format("Switch", prim, endpoint, "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "0"}}));
+    }
+  }
+  // IPC round trips of 64 B between processes on two CPUs, and the thread pipe.
+  for (const char* m : {"pipe", "unix_stream", "unix_dgram", "tcp", "posix_mq", "sysv_mq"})
+    out.push_back(format("IpcLatency", m, "process", "cross-cpu", 64));
+  out.push_back(format("IpcLatency", "pipe", "thread", "cross-cpu", 64));
+  for (const char* policy : {"spin", "spin_futex"}) {
+    out.push_back(
+        format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", policy}}));
+  }
+  // Streaming 64 KiB between processes.
+  for (const char* m : {"pipe", "unix_stream"})
+    out.push_back(format("IpcThroughput", m, "process", "cross-cpu", 65536));
+  out.push_back(format("IpcThroughput", "shm_ring", "process", "cross-cpu", 65536,
+                       {{"policy", "spin_futex"}}));
+  // The control: a known cost that must come out the same between two builds.
+  out.push_back(format("Calibrated", "spin_syscall", "thread", "unpinned", 0));
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ci_benchmarks() {
+  static const std::vector<std::string> list = ci_list();
+  return list;
+}
+
+std::vector<std::string> profile_programs(const std::string& profile,
+                                          const std::vector<std::string>& suites,
+                                          const std::vector<std::string>& validation) {
+  std::vector<std::string> out = suites;
+  if (profile == "ci") out.insert(out.end(), validation.begin(), validation.end());
+  return out;
+}
+
+std::string primary_metric(const std::string& suite) {
+  return suite == "ipc_throughput" ? "bytes_per_second" : "real_time";
+}
+
+}  // namespace ptbench::harness
