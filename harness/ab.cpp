@@ -443,39 +443,62 @@ Result<void> check_options(const AbOptions& opt) {
   return {};
 }
 
-// The rows both sides list, on each suite's primary metric.
+// What one side lists for the profile and filter. A side without one of the programs (a base
+// from before it existed) runs the others.
+Result<std::vector<Listed>> list_side(const AbOptions& opt, const AbSide& side, std::ostream& err) {
+  RunOptions ro = opt.run;
+  ro.bench_dir = side.bench_dir;
+  std::erase_if(ro.programs, [&](const std::string& program) {
+    const bool missing = access((side.bench_dir / program).c_str(), X_OK) != 0;
+    if (missing) err << "ptbench ab: the " << side.label << " has no " << program << "\n";
+    return missing;
+  });
+  auto listed = list_benchmarks(ro);
+  if (!listed) return fail(side.label + ": " + listed.error());
+  return listed;
+}
+
+std::set<std::string> runnable(const std::vector<Listed>& listed) {
+  std::set<std::string> names;
+  for (const auto& b : listed) {
+    if (b.skipped.empty()) names.insert(b.grid);
+  }
+  return names;
+}
+
+AbRow make_row(const Listed& b, const AbOptions& opt) {
+  AbRow r;
+  r.program = b.program;
+  r.suite = b.suite;
+  r.benchmark = b.grid;
+  r.metric = opt.metric.empty() ? primary_metric(b.suite) : opt.metric;
+  const auto info = metric_info(r.metric);
+  r.unit = info.unit;
+  r.higher_is_better = info.direction == "higher_is_better";
+  auto e = opt.suite_effects.find(b.suite);
+  r.min_effect = e == opt.suite_effects.end() ? opt.min_effect : e->second;
+  return r;
+}
+
+// The rows both sides can run, each on its suite's primary metric (or --metric).
 Result<std::vector<AbRow>> plan_rows(const AbOptions& opt, const std::vector<AbSide>& sides,
                                      std::ostream& err) {
-  std::vector<std::vector<Listed>> listed;
-  for (const auto& side : sides) {
-    RunOptions ro = opt.run;
-    ro.bench_dir = side.bench_dir;
-    auto l = list_benchmarks(ro);
-    if (!l) return fail(side.label + ": " + l.error());
-    listed.push_back(std::move(*l));
-  }
-  std::set<std::string> in_candidate;
-  for (const auto& b : listed[1]) {
-    if (b.skipped.empty()) in_candidate.insert(b.grid);
+  auto base = list_side(opt, sides[0], err);
+  auto cand = base ? list_side(opt, sides[1], err) : base;
+  if (!cand) return fail(cand.error());
+  const auto in_base = runnable(*base), in_cand = runnable(*cand);
+  for (const auto& name : in_cand) {
+    if (!in_base.count(name))
+      err << "ptbench ab: " << name << " is new in the candidate: not gated\n";
   }
   std::vector<AbRow> rows;
-  for (const auto& b : listed[0]) {
+  for (const auto& b : *base) {
     if (!b.skipped.empty()) continue;
-    if (!in_candidate.count(b.grid)) {
-      err << "ptbench ab: " << b.grid << " runs on the base only; left out\n";
-      continue;
+    if (in_cand.count(b.grid)) {
+      rows.push_back(make_row(b, opt));
+    } else {
+      err << "ptbench ab: " << b.grid << " runs on the base only: not gated\n";
     }
-    AbRow r;
-    r.program = b.program;
-    r.suite = b.suite;
-    r.benchmark = b.grid;
-    r.metric = opt.metric.empty() ? primary_metric(b.suite) : opt.metric;
-    const auto info = metric_info(r.metric);
-    r.unit = info.unit;
-    r.higher_is_better = info.direction == "higher_is_better";
-    auto e = opt.suite_effects.find(b.suite);
-    r.min_effect = e == opt.suite_effects.end() ? opt.min_effect : e->second;
-    rows.push_back(std::move(r));
   }
   if (rows.empty()) return fail("no benchmark runs on both sides");
   return rows;

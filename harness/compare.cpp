@@ -77,22 +77,23 @@ double relative_mad(const Summary& s) {
 }
 
 // Significant when the U-test says so (at the Bonferroni-corrected alpha, where the sample sizes
-// can reach it at all), or when the medians' distribution-free confidence intervals are
-// disjoint: robust to a single outlier, which can hold the U-test back. Sets the row's rule
-// ("none" when neither can decide) and p-value.
-bool significant(const Values& bv, const Values& cv, const Summary& sb, const Summary& sc,
-                 double alpha_corrected, ComparisonRow* row) {
+// can reach it at all), or when the medians' distribution-free confidence intervals are disjoint:
+// robust to a single outlier, which can hold the U-test back. The intervals are corrected too:
+// each covers its median with at least 1 - alpha_corrected / 2, so that disjoint intervals of
+// two unchanged rows happen with at most the same probability as a false U-test. Sets the row's
+// rule ("none" when neither can decide) and p-value.
+bool significant(const Values& bv, const Values& cv, double alpha_corrected, ComparisonRow* row) {
   bool yes = false;
-  const bool u_can_decide = mann_whitney_min_p(sb.n, sc.n) <= alpha_corrected;
+  const bool u_can_decide = mann_whitney_min_p(bv.v.size(), cv.v.size()) <= alpha_corrected;
   if (u_can_decide) {
     row->p_value = mann_whitney(bv.v, cv.v).p;
     yes = row->p_value < alpha_corrected;
     row->rule = "mann-whitney";
   }
-  // Only intervals that cover their medians with at least 95% (6 repetitions and more): with
-  // 3 against 3, disjoint ranges happen by chance in 2 / C(6, 3) = 10% of unchanged rows.
-  if (!yes && sb.ci_coverage >= 0.95 && sc.ci_coverage >= 0.95) {
-    if (sc.ci_low > sb.ci_high || sc.ci_high < sb.ci_low) {
+  const auto ib = median_interval(bv.v, 1 - alpha_corrected / 2);
+  const auto ic = median_interval(cv.v, 1 - alpha_corrected / 2);
+  if (!yes && ib && ic) {
+    if (ic->low > ib->high || ic->high < ib->low) {
       yes = true;
       row->rule = "median-ci";
     } else if (!u_can_decide) {
@@ -124,11 +125,15 @@ ComparisonRow compare_row(const std::pair<std::string, std::string>& key, const 
   const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
   // Never below the noise: three MADs of the noisier side (about two standard deviations).
   row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
-  const bool sig = significant(bv, cv, sb, sc, alpha_corrected, &row);
+  const bool sig = significant(bv, cv, alpha_corrected, &row);
+  const bool large = std::fabs(row.slowdown) > row.threshold;
   if (row.rule == "none") {
     row.verdict = Verdict::kInsufficient;
-  } else if (sig && std::fabs(row.slowdown) > row.threshold) {
+  } else if (sig && large) {
     row.verdict = row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
+  } else if (large) {
+    // A change above the threshold that the corrected test cannot confirm is not "same".
+    row.verdict = Verdict::kInsufficient;
   }
   // An unstable side (spread above 10%) cannot be trusted either way: it warns, never fails.
   if (row.verdict != Verdict::kInsufficient && (!is_stable(sb) || !is_stable(sc))) {
@@ -194,9 +199,14 @@ void write_comparison_csv(std::ostream& out, const ComparisonResult& r) {
   }
 }
 
+std::string compare_summary_line(const ComparisonResult& r) {
+  const std::size_t same = r.rows.size() - r.regressions - r.improvements - r.warnings;
+  return fmt::format("{} same, {} slower, {} faster, {} undecided", same, r.regressions,
+                     r.improvements, r.warnings);
+}
+
 void write_comparison_markdown(std::ostream& out, const ComparisonResult& r) {
-  out << fmt::format("### ptbench compare: {} regression(s), {} improvement(s), {} warning(s)\n\n",
-                     r.regressions, r.improvements, r.warnings);
+  out << "### ptbench compare: " << compare_summary_line(r) << "\n\n";
   out << "| benchmark | metric | base | candidate | change | rule | verdict |\n"
          "|---|---|---:|---:|---:|---|---|\n";
   for (const auto& row : r.rows) {
@@ -207,10 +217,12 @@ void write_comparison_markdown(std::ostream& out, const ComparisonResult& r) {
                        verdict_name(row.verdict));
   }
   out << fmt::format(
-      "\n{} of {} rows unchanged. A change counts when it is significant "
-      "(Mann-Whitney at alpha {:.2g} after Bonferroni, or disjoint ranges when "
-      "there are too few repetitions) and larger than the threshold and the noise.\n",
-      r.rows.size() - r.regressions - r.improvements - r.warnings, r.rows.size(),
+      "\nslower (a regression) and faster need a significant difference (Mann-Whitney at alpha "
+      "{:.2g} after Bonferroni, or disjoint medians' intervals each covering at least 1 - that / "
+      "2) "
+      "larger than the threshold and the noise; undecided rows (unstable or too few repetitions) "
+      "never fail. Repetitions pooled from several runs are treated as independent: for a gate "
+      "between two builds, `ptbench ab` pairs them by round instead.\n",
       r.alpha_corrected);
 }
 
@@ -249,9 +261,7 @@ int compare_command(const std::vector<std::string>& base, const std::vector<std:
   }
   out << fmt::format("{:<60} {:>10} {:>10} {:>8} {:<15} {}\n", "benchmark (metric)", "base",
                      "candidate", "change", "rule", "verdict");
-  std::size_t passed = 0;
   for (const auto& row : result->rows) {
-    if (row.verdict != Verdict::kRegression) ++passed;
     out << fmt::format("{:<60} {:>10} {:>10} {:>+7.1f}% {:<15} {}\n",
                        row.benchmark + (row.metric == "real_time" ? "" : " (" + row.metric + ")"),
                        human_value(row.median_base, row.unit),
@@ -260,9 +270,10 @@ int compare_command(const std::vector<std::string>& base, const std::vector<std:
   }
   if (result->warnings > 0) {
     out << fmt::format(
-        "\n{} row(s) warned: unstable (spread above 10%) or too few repetitions to decide (fewer "
-        "than 6 a side); they never fail. Close other work, raise --repetitions, or pool "
-        "interleaved rounds: ptbench compare BASE1,BASE2 CAND1,CAND2\n",
+        "\n{} row(s) undecided: unstable (spread above 10%) or too few repetitions to decide at "
+        "the corrected alpha; they never fail. Close other work, raise --repetitions, pool "
+        "interleaved rounds (ptbench compare BASE1,BASE2 CAND1,CAND2), or gate with ptbench ab, "
+        "which decides from paired rounds\n",
         result->warnings);
   }
   for (const auto& row : result->rows) {
@@ -287,7 +298,7 @@ int compare_command(const std::vector<std::string>& base, const std::vector<std:
       return kExitBadInput;
     }
   }
-  out << fmt::format("{} passed, {} failed\n", passed, result->regressions);
+  out << compare_summary_line(*result) << '\n';
   return result->regressions > 0 ? kExitRegression : kExitOk;
 }
 

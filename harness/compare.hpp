@@ -54,6 +54,9 @@ Result<std::vector<Sample>> load_samples(const std::filesystem::path& where);
 // The samples of several runs pooled (for interleaved A/B rounds).
 Result<std::vector<Sample>> load_pooled(const std::vector<std::string>& runs);
 
+// "N same, N slower, N faster, N undecided" (undecided: unstable or insufficient rows).
+std::string compare_summary_line(const ComparisonResult& r);
+
 void write_comparison_csv(std::ostream& out, const ComparisonResult& r);
 void write_comparison_markdown(std::ostream& out, const ComparisonResult& r);
 // github-action-benchmark input: the candidate's medians, one file per direction
