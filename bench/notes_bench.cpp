@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/context/fiber.hpp>
@@ -27,7 +28,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <pthread.h>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -177,7 +177,8 @@ std::uint64_t share(int part, int parts) {
 // parts' results combine to what one thread computes.
 void BM_speedup(benchmark::State& state, int threads) {
   std::uint64_t expected = 0;
-  for (int t = 0; t < threads; ++t) expected += work(static_cast<std::uint64_t>(t), share(t, threads));
+  for (int t = 0; t < threads; ++t)
+    expected += work(static_cast<std::uint64_t>(t), share(t, threads));
   for (auto _ : state) {
     std::vector<std::uint64_t> parts(static_cast<std::size_t>(threads));
     std::vector<std::thread> pool;
@@ -245,13 +246,14 @@ void BM_zombie(benchmark::State& state, bool killed) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     reap_ns += now_ns() - r0;
-    if (!zombie || !still) return state.SkipWithError("the exited child was not a zombie until reaped");
+    if (!zombie || !still)
+      return state.SkipWithError("the exited child was not a zombie until reaped");
     if (!ended_as_asked(status, killed)) return state.SkipWithError("the child ended another way");
     if (proc_state(pid) != 0) return state.SkipWithError("the child is still listed after waitpid");
     state.SetIterationTime(static_cast<double>(seen - stamp->ns.load()) / 1e9);
   }
-  state.counters["reap_ns"] = benchmark::Counter(static_cast<double>(reap_ns),
-                                                  benchmark::Counter::kAvgIterations);
+  state.counters["reap_ns"] =
+      benchmark::Counter(static_cast<double>(reap_ns), benchmark::Counter::kAvgIterations);
   state.counters["zombie_state_seen"] = 1;
 }
 
@@ -283,7 +285,8 @@ Memory smaps_rollup(const std::string& pid) {
 // A worker's own state: a fresh heap (its own mapping, so no allocator cache from an earlier
 // iteration hides it), touched; then it waits until `release` closes.
 void worker_body(int ready, int release) {
-  void* heap = mmap(nullptr, kWorkerHeap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* heap =
+      mmap(nullptr, kWorkerHeap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (heap == MAP_FAILED) return;
   std::memset(heap, 1, kWorkerHeap);
   char c = 1;
@@ -377,7 +380,8 @@ Footprint thread_workers(int n) {
   for (int i = 0; i < n; ++i) pool.push_back(std::make_unique<FreshThread>(ready[1], release[0]));
   char c;
   int got = 0;
-  while (got < n && pool[static_cast<std::size_t>(got)]->started() && read(ready[0], &c, 1) == 1) ++got;
+  while (got < n && pool[static_cast<std::size_t>(got)]->started() && read(ready[0], &c, 1) == 1)
+    ++got;
   Footprint f{0, 0, static_cast<double>(now_ns() - t0), got == n};
   const Memory after = smaps_rollup("self");
   f.ok = f.ok && after.ok && before.ok;
@@ -488,7 +492,81 @@ void BM_time_slice(benchmark::State& state, bool processes, int cpu, std::int64_
     state.SetIterationTime(mine[mine.size() / 2] / 1e9);
   }
   recorder.report();  // p50_ns, p90_ns, ... of the slices, and their count as `samples`
-  if (const double base = kernel_base_slice_ns(); base > 0) state.counters["kernel_base_slice_ns"] = base;
+  if (const double base = kernel_base_slice_ns(); base > 0)
+    state.counters["kernel_base_slice_ns"] = base;
+}
+
+// ---- SharedData -------------------------------------------------------------------------------
+
+// A working set touched once per hop: one write per cache line. Shared: one MAP_SHARED mapping
+// both tasks touch (threads share it anyway; processes map it before fork). Private: each task
+// its own copy, as processes that do not share memory hold the same data twice.
+class Touched {
+ public:
+  explicit Touched(std::size_t bytes, bool shared) : bytes_(bytes) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+    mem_ = p == MAP_FAILED ? nullptr : static_cast<unsigned char*>(p);
+    if (mem_ != nullptr) std::memset(mem_, 1, bytes_);
+  }
+  ~Touched() {
+    if (mem_ != nullptr) munmap(mem_, bytes_);
+  }
+  Touched(const Touched&) = delete;
+  Touched& operator=(const Touched&) = delete;
+  bool ok() const { return mem_ != nullptr; }
+  void touch() {
+    for (std::size_t i = 0; i < bytes_; i += 64) mem_[i] = static_cast<unsigned char>(mem_[i] + 1);
+    benchmark::ClobberMemory();
+  }
+
+ private:
+  std::size_t bytes_;
+  unsigned char* mem_ = nullptr;
+};
+
+// The peer's side of the ping-pong: wait for the token, touch, answer; token 0 ends it.
+void shared_data_peer(int in, int out, Touched* set, int cpu) {
+  ipc::pin_current_thread(cpu);
+  for (char t = 1;;) {
+    if (read(in, &t, 1) != 1 || t == 0) return;
+    set->touch();
+    if (write(out, &t, 1) != 1) return;
+  }
+}
+
+// Timed: a round trip of two hand-offs over pipes on one CPU, each task touching the working set
+// before it hands over. Both tasks run on the CPU of the benchmark thread.
+void BM_shared_data(benchmark::State& state, bool processes, bool shared, std::size_t kib) {
+  const int cpu = ipc::allowed_cpus().front();
+  ipc::pin_current_thread(cpu);
+  int to_peer[2], to_us[2];
+  if (pipe2(to_peer, O_CLOEXEC) != 0) return state.SkipWithError("pipe2 failed");
+  if (pipe2(to_us, O_CLOEXEC) != 0)
+    return close(to_peer[0]), close(to_peer[1]), state.SkipWithError("pipe2 failed");
+  Touched mine(kib * 1024, shared), other(shared ? 0 : kib * 1024, false);
+  Touched* theirs = shared ? &mine : &other;
+  std::thread peer_thread;
+  pid_t child = -1;
+  if (processes) {
+    child = fork_child([&] { shared_data_peer(to_peer[0], to_us[1], theirs, cpu); });
+  } else {
+    peer_thread = std::thread(shared_data_peer, to_peer[0], to_us[1], theirs, cpu);
+  }
+  char t = 1;
+  bool ok = mine.ok() && (shared || other.ok()) && (!processes || child > 0);
+  for (auto _ : state) {
+    if (!ok) break;
+    mine.touch();
+    ok = write(to_peer[1], &t, 1) == 1 && read(to_us[0], &t, 1) == 1;
+  }
+  t = 0;
+  if (write(to_peer[1], &t, 1) != 1) ok = false;
+  if (processes && child > 0) ok = reap_ok(child) && ok;
+  if (!processes) peer_thread.join();
+  for (int fd : {to_peer[0], to_peer[1], to_us[0], to_us[1]}) close(fd);
+  if (!ok) state.SkipWithError("the ping-pong broke off");
+  state.counters["ws_kib_per_task"] = static_cast<double>(kib);
 }
 
 // ---- Fiber -------------------------------------------------------------------------------------
@@ -567,15 +645,31 @@ void register_benchmarks(Profile profile) {
   const auto cpus = ipc::allowed_cpus();
   const std::int64_t duration = smoke ? 20'000'000 : 300'000'000;
   for (bool processes : {true, false}) {
-    benchmark::RegisterBenchmark(grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread",
-                                           Placement::kSameCpu, 0, {{"tasks", "2"}})
-                                     .c_str(),
-                                 [processes, cpu = cpus.front(), duration](benchmark::State& s) {
-                                   BM_time_slice(s, processes, cpu, duration);
-                                 })
+    benchmark::RegisterBenchmark(
+        grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread", Placement::kSameCpu,
+                  0, {{"tasks", "2"}})
+            .c_str(),
+        [processes, cpu = cpus.front(), duration](benchmark::State& s) {
+          BM_time_slice(s, processes, cpu, duration);
+        })
         ->UseManualTime()
         ->Iterations(1)
         ->Unit(benchmark::kMicrosecond);
+  }
+  for (std::size_t kib : smoke ? std::vector<std::size_t>{16} : std::vector<std::size_t>{1024}) {
+    for (bool processes : {true, false}) {
+      for (bool shared : {true, false}) {
+        benchmark::RegisterBenchmark(
+            grid_name("SharedData", "pipe", processes ? "process" : "thread", Placement::kSameCpu,
+                      0, {{"data", shared ? "shared" : "private"}, {"ws_kib", std::to_string(kib)}})
+                .c_str(),
+            [processes, shared, kib](benchmark::State& s) {
+              BM_shared_data(s, processes, shared, kib);
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
   }
   benchmark::RegisterBenchmark(
       grid_name("Fiber", "create", "fiber", Placement::kSameCpu, 0).c_str(), BM_fiber_create);

@@ -53,7 +53,7 @@ struct Cli {
   AbOptions ab;
   std::string ab_budget = "10m";
   std::vector<std::string> ab_suite_effects;
-  std::string verify_from, report_dir;
+  std::string verify_from, report_dir, lang = "en";
   bool dry_run = false;
   CrosscheckOptions xopt;
   CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *ab_cmd = nullptr,
@@ -202,15 +202,18 @@ int ab_from_cli(Cli& c) {
 void add_verify_and_report(CLI::App& app, Cli& c) {
   c.verify = app.add_subcommand(
       "verify",
-      "Test the textbook claims on this host (threads cheaper to create and to switch, shared "
-      "memory beats message passing, fork grows with memory, process switches lose cache): "
-      "ratio, confidence interval, Mann-Whitney p-value and a verdict per claim, in verify.csv");
+      "Test the course notes' twelve claims on this host (creation, switches, communication, "
+      "bulk data, fork and memory, cache, memory isolation, more threads, zombies, footprint, "
+      "time slices, fibers): a verdict per claim with its condition, ratio, interval, p and "
+      "explanation, in verify.csv; --lang ko prints them in Korean");
   c.verify
       ->add_option("--from", c.verify_from,
                    "evaluate an existing run directory instead of running the benchmarks")
       ->check(CLI::ExistingDirectory);
   c.verify->add_option("--out", c.run_opt.out_dir, "run directory to write");
-  c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 7)")
+  c.verify->add_option("--lang", c.lang, "en, or ko for the verdicts in the notes' language")
+      ->check(CLI::IsMember({"en", "ko"}));
+  c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 11)")
       ->check(CLI::Range(3, 1000));
   add_bench_dir(c.verify, c);
   c.report = app.add_subcommand(
@@ -287,7 +290,7 @@ int dispatch(Cli& c) {
   if (*c.report) return report_command(c.report_dir, std::cout, std::cerr);
   if (*c.verify) {
     if (c.verify->count("--repetitions")) opt.repetitions = c.repetitions;
-    return verify_command(opt, c.verify_from, std::cout, std::cerr);
+    return verify_command(opt, c.verify_from, c.lang, std::cout, std::cerr);
   }
   if (*c.compare) return compare_from_cli(c);
   if (*c.ab_cmd) return ab_from_cli(c);

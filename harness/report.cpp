@@ -15,6 +15,7 @@
 
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
+#include "harness/report_notes.hpp"
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 #include "harness/subprocess.hpp"
@@ -248,13 +249,6 @@ std::string run_plot(const fs::path& dir) {
   return fmt::format("charts skipped: scripts/plot.py {} (see {})", r.describe(), log.string());
 }
 
-void chart(std::ostream& out, const fs::path& dir, const std::string& name,
-           const std::string& alt) {
-  if (fs::exists(dir / "charts" / (name + ".png"))) {
-    out << fmt::format("\n![{}](charts/{}.png)\n", alt, name);
-  }
-}
-
 using HostMap = std::map<std::string, std::string>;
 
 std::string host_value(const HostMap& h, const std::string& k) {
@@ -291,31 +285,13 @@ void report_head(std::ostream& md, const HostMap& h, const std::string& chart_no
   if (h.count("noise_warning")) md << "\n> **Warning:** " << h.at("noise_warning") << "\n";
 }
 
-// The verdicts, when `ptbench verify` wrote verify.csv into the run directory.
-void report_claims(std::ostream& md, const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir / "verify.csv", ec)) return;
-  auto verdicts = read_run_file(dir / "verify.csv", parse_verify_csv);
-  if (!verdicts) {
-    md << "\n> verify.csv is there but unreadable: " << verdicts.error() << "\n";
-    return;
-  }
-  md << "\n## The textbook claims on this host (`ptbench verify`)\n\n"
-        "| # | claim | verdict | ratio | interval | p |\n|---|---|---|---:|---:|---:|\n";
-  for (const auto& c : *verdicts) {
-    md << fmt::format("| {} | {} | **{}** | {:.2f}× | {:.2f}–{:.2f} | {:.2g} |\n", c.number,
-                      c.statement, verdict_text(c.verdict), c.ratio, c.ci_low, c.ci_high,
-                      c.p_value);
-  }
-}
-
 void report_creation_and_switches(std::ostream& md, const std::vector<SummaryRow>& rows,
                                   const fs::path& dir) {
   md << "\n## Creation: a process against a thread\n\nTimed: creating a task that exits at "
         "once, and waiting for it. Baseline: `pthread_create` + join.\n\n";
   section_table(md, rows, "create", "real_time", false, "");
-  chart(md, dir, "creation", "creation cost per mechanism, log scale");
-  chart(md, dir, "fork_memory", "fork cost against the parent's resident memory");
+  chart_link(md, dir, "creation", "creation cost per mechanism, log scale");
+  chart_link(md, dir, "fork_memory", "fork cost against the parent's resident memory");
 
   md << "\n## Context switches: process against thread\n\nTwo tasks hand a token back and "
         "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
@@ -327,7 +303,7 @@ void report_creation_and_switches(std::ostream& md, const std::vector<SummaryRow
   folded_table(md, "Every primitive, endpoint, placement and working set", [&](std::ostream& o) {
     section_table(o, rows, "switch", "real_time", false, "per_switch_ns");
   });
-  chart(md, dir, "switch", "hand-off round trip, process against thread");
+  chart_link(md, dir, "switch", "hand-off round trip, process against thread");
 }
 
 // One IPC section's content.
@@ -347,7 +323,7 @@ void report_ipc_section(std::ostream& md, const std::vector<SummaryRow>& rows, c
   folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
     section_table(o, rows, s.suite, s.metric, true, s.extra_metric);
   });
-  chart(md, dir, s.suite, s.chart_alt);
+  chart_link(md, dir, s.suite, s.chart_alt);
 }
 
 void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows,
@@ -369,6 +345,14 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
 
 }  // namespace
 
+void chart_link(std::ostream& out, const fs::path& dir, const std::string& name,
+                const std::string& alt) {
+  std::error_code ec;
+  if (fs::exists(dir / "charts" / (name + ".png"), ec)) {
+    out << fmt::format("\n![{}](charts/{}.png)\n", alt, name);
+  }
+}
+
 Result<std::string> write_report(const fs::path& dir) {
   auto rows = read_run_file(dir / "summary.csv", parse_summary_csv);
   if (!rows) return fail(rows.error());
@@ -379,6 +363,7 @@ Result<std::string> write_report(const fs::path& dir) {
   std::ostringstream md;
   report_head(md, h, chart_note);
   report_claims(md, dir);
+  report_notes(md, *rows, dir);
   report_creation_and_switches(md, *rows, dir);
   report_ipc_and_floors(md, *rows, dir);
   std::ofstream out(dir / "report.md");

@@ -1,6 +1,7 @@
 // `ptbench verify`: the course notes' claims as hypotheses, tested on this host's measurements.
 #pragma once
 
+#include <cmath>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -13,39 +14,50 @@
 
 namespace ptbench::harness {
 
-enum class ClaimVerdict { kHolds, kDoesNotHold, kInconclusive };
+enum class ClaimVerdict { kHolds, kHoldsPartly, kDoesNotHold, kInconclusive };
 
-// "holds", "does not hold", "inconclusive": the words verify.csv and the report use.
+// "holds", "holds in part", "does not hold", "inconclusive": the words verify.csv and the report
+// use; verdict_text_ko gives the Korean ones.
 const char* verdict_text(ClaimVerdict v);
+const char* verdict_text_ko(ClaimVerdict v);
 std::optional<ClaimVerdict> parse_verdict(std::string_view text);
+
+// A text in English (verify.csv, the report) and in Korean, the notes' language (--lang ko).
+struct Text {
+  std::string en, ko;
+};
 
 struct ClaimResult {
   int number = 0;
-  std::string statement;
+  Text statement;        // the notes' claim
+  Text condition;        // where and how it was measured: placement, size, working set
   std::string evidence;  // what was compared
-  double ratio = 0;      // how many times the claim's "expensive" side costs the "cheap" side
-  double ci_low = 0, ci_high = 0;  // from the medians' confidence intervals
-  double ci_coverage = 0;          // the joint coverage of that interval
-  double p_value = 1;              // Mann-Whitney, two-sided
+  double ratio = NAN;    // how many times the claim's costlier side costs the cheaper one
+  double ci_low = NAN, ci_high = NAN;  // its interval
+  double ci_coverage = NAN;            // and how much that interval covers
+  double p_value = NAN;  // Mann-Whitney (unpaired) or Wilcoxon signed-rank (paired rounds)
   ClaimVerdict verdict = ClaimVerdict::kInconclusive;
-  std::string note;
+  Text explanation;  // why it comes out so on this host, with the measured numbers
+  Text note;         // what limits the verdict
 };
 
 // The benchmarks the claims need (grid names).
 const std::vector<std::string>& verify_benchmarks();
 
-// Tests the six claims on the samples of a run. Missing data makes a claim inconclusive.
+// Tests the twelve claims on the samples of a run. Missing data makes a claim inconclusive.
 std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha = 0.01);
 
 void write_verify_csv(std::ostream& out, const std::vector<ClaimResult>& claims);
-// verify.csv read back (the report shows the verdicts of a run that was verified).
+// verify.csv read back, English texts only (the report shows the verdicts of a verified run).
 Result<std::vector<ClaimResult>> parse_verify_csv(std::string_view text);
-void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims);
+// The verdicts for a person; `lang` is "en" or "ko".
+void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims,
+                  const std::string& lang = "en");
 
 // Runs what the claims need (unless `from` names a finished run), then evaluates them, prints
 // the table and writes verify.csv into the run directory. Exit 0 whatever the verdicts, 2 on
-// bad input or failed benchmarks.
-int verify_command(RunOptions run, const std::filesystem::path& from, std::ostream& out,
-                   std::ostream& err);
+// bad input, 3 when a benchmark failed.
+int verify_command(RunOptions run, const std::filesystem::path& from, const std::string& lang,
+                   std::ostream& out, std::ostream& err);
 
 }  // namespace ptbench::harness

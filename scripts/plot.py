@@ -180,6 +180,70 @@ def ipc_throughput(plt, data, rows, run_dir):
     finish_size_chart(plt, fig, ax, "GB/s, one way", "IPC streaming between processes on two CPUs", run_dir, "ipc_throughput")
 
 
+def select_ladder(rows):
+    # Process, thread and fiber: creation on one CPU from the minimal parent, and a round trip of
+    # two switches on one CPU.
+    out = []
+    for r in rows:
+        if r["metric"] != "real_time" or math.isnan(r["median"]):
+            continue
+        p = r["params_map"]
+        creation = r["suite"] == "create" and r["mechanism"] in ("fork", "pthread") and r["placement"] == "same-cpu" and p.get("rss_mib") == "0" and len(p) == 1
+        switch = r["suite"] == "switch" and r["mechanism"] == "pipe" and r["placement"] == "same-cpu" and p.get("tasks") == "2" and p.get("ws_kib") == "0"
+        fiber = r["benchmark"].startswith("BM_Fiber/")
+        if creation or switch or fiber:
+            out.append(r)
+    return out
+
+
+def ladder(plt, data, rows, run_dir):
+    kinds = (("process", "tab:red"), ("thread", "tab:blue"), ("fiber", "tab:green"))
+
+    def value(step, endpoint):
+        for r in data:
+            is_create = r["suite"] == "create" or r["mechanism"] == "create"
+            if r["endpoint"] == endpoint and is_create == (step == "create"):
+                return r["median"] / 1e3
+        return 0
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    width = 0.27
+    for i, (endpoint, color) in enumerate(kinds):
+        ax.bar([x + i * width for x in range(2)], [value("create", endpoint), value("switch", endpoint)], width, label=endpoint, color=color)
+    ax.set_xticks([x + width for x in range(2)])
+    ax.set_xticklabels(["create (and end)", "round trip of two switches"])
+    ax.set_yscale("log")
+    ax.set_ylabel("µs (log)")
+    ax.set_title("The ladder on one CPU: process, thread, fiber")
+    ax.legend()
+    save(fig, run_dir, "ladder")
+    plt.close(fig)
+
+
+def select_speedup(rows):
+    return sorted((r for r in pick(rows, "notes", "real_time") if r["benchmark"].startswith("BM_Speedup/")), key=lambda r: int(r["params_map"].get("threads", "0")))
+
+
+def speedup(plt, data, rows, run_dir):
+    one = [r["median"] for r in data if r["params_map"].get("threads") == "1"]
+    if not one:
+        return
+    n = [int(r["params_map"]["threads"]) for r in data]
+    s = [one[0] / r["median"] for r in data]
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.plot(n, s, "o-", color="tab:blue", label="measured")
+    cpus = [r["median"] for r in rows if r["benchmark"].startswith("BM_Speedup/") and r["metric"] == "cpus" and not math.isnan(r["median"])]
+    if cpus:
+        ax.plot(n, [min(k, cpus[0]) for k in n], ":", color="gray", label=f"ideal on the run's {cpus[0]:.0f} CPUs")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("threads")
+    ax.set_ylabel("speed-up over one thread")
+    ax.set_title("A CPU-bound job split over more threads")
+    ax.legend()
+    save(fig, run_dir, "speedup")
+    plt.close(fig)
+
+
 # Each chart: its file name, the rows it selects, and how it draws them (from those rows, with
 # the whole summary at hand for a second metric).
 CHARTS = (
@@ -188,6 +252,8 @@ CHARTS = (
     ("switch", select_switch, switch),
     ("ipc_latency", select_ipc_latency, ipc_latency),
     ("ipc_throughput", select_ipc_throughput, ipc_throughput),
+    ("ladder", select_ladder, ladder),
+    ("speedup", select_speedup, speedup),
 )
 
 

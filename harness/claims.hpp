@@ -1,0 +1,82 @@
+// The course notes' claims, one function each, and what they share: an index of a run's
+// samples by benchmark, metric and repetition, and the tests a verdict rests on. Used by
+// verify.cpp; tested through evaluate_claims.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/results.hpp"
+#include "harness/verify.hpp"
+
+namespace ptbench::harness::claims {
+
+using Series = std::map<int, double>;  // repetition -> value
+
+class Index {
+ public:
+  explicit Index(const std::vector<Sample>& samples);
+  const Series* find(const std::string& benchmark, const std::string& metric = "real_time") const;
+  std::vector<double> values(const std::string& benchmark,
+                             const std::string& metric = "real_time") const;
+  // The median over repetitions, or NaN.
+  double median(const std::string& benchmark, const std::string& metric = "real_time") const;
+  // Per repetition present in both: f(a, b).
+  template <typename F>
+  std::vector<double> paired(const std::string& a, const std::string& b, F f,
+                             const std::string& metric = "real_time") const {
+    std::vector<double> out;
+    const Series *sa = find(a, metric), *sb = find(b, metric);
+    if (sa == nullptr || sb == nullptr) return out;
+    for (const auto& [rep, va] : *sa) {
+      auto it = sb->find(rep);
+      if (it != sb->end()) out.push_back(f(va, it->second));
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, Series> series_;
+};
+
+// What a comparison of a costlier side with a cheaper one found.
+struct Test {
+  double ratio = NAN, ci_low = NAN, ci_high = NAN, coverage = NAN, p = NAN;
+  ClaimVerdict verdict = ClaimVerdict::kInconclusive;  // holds, does not hold or inconclusive
+  Text note;
+};
+
+// "expensive costs `ratio` x cheap" over unpaired repetitions (Mann-Whitney, the medians'
+// intervals).
+Test costlier(const std::vector<double>& expensive, const std::vector<double>& cheap, double alpha);
+
+// The same from ratios paired by repetition (one round of the run each), so that drift between
+// rounds cancels: holds when the ratios are significantly above 1 (Wilcoxon signed-rank on their
+// logs), does not hold when below.
+Test paired_ratios(const std::vector<double>& ratios, double alpha);
+
+// Copies a test's numbers and verdict into the claim.
+void take(ClaimResult& c, const Test& t);
+
+// "4.46 µs": a time in ns as people read it.
+std::string time_text(double ns);
+
+ClaimResult creation(const Index& idx, double alpha);            // 1
+ClaimResult context_switch(const Index& idx, double alpha);      // 2
+ClaimResult communication(const Index& idx, double alpha);       // 3
+ClaimResult bulk_data(const Index& idx, double alpha);           // 4
+ClaimResult fork_growth(const Index& idx, double alpha);         // 5
+ClaimResult cache_loss(const Index& idx, double alpha);          // 6
+ClaimResult memory_isolation(const Index& idx, double alpha);    // 7
+ClaimResult more_threads(const Index& idx, double alpha);        // 8
+ClaimResult zombies(const Index& idx, double alpha);             // 9
+ClaimResult memory_footprint(const Index& idx, double alpha);    // 10
+ClaimResult time_slices(const Index& idx, double alpha);         // 11
+ClaimResult user_level_threads(const Index& idx, double alpha);  // 12
+
+// Every benchmark the claims read (grid names).
+const std::vector<std::string>& benchmarks();
+
+}  // namespace ptbench::harness::claims
