@@ -297,12 +297,55 @@ void worker_body(int ready, int release) {
   munmap(heap, kWorkerHeap);
 }
 
+struct Footprint {
+  double pss_kib = 0, uss_kib = 0, create_ns = 0;
+  bool ok = false;
+};
+
+// The two pipes workers use: each writes a byte to `ready` once started, and waits on `release`
+// until its write end is closed.
+class WorkerPipes {
+ public:
+  WorkerPipes() { ok_ = pipe2(ready_, O_CLOEXEC) == 0 && pipe2(release_, O_CLOEXEC) == 0; }
+  ~WorkerPipes() {
+    for (int fd : {ready_[0], ready_[1], release_[0], release_[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  WorkerPipes(const WorkerPipes&) = delete;
+  WorkerPipes& operator=(const WorkerPipes&) = delete;
+  bool ok() const { return ok_; }
+  // What a worker runs; a forked one first closes the ends it must not hold.
+  void work(bool forked) {
+    if (forked) {
+      close(release_[1]);  // else it would keep its own release from ever coming
+      close(ready_[0]);
+    }
+    worker_body(ready_[1], release_[0]);
+  }
+  // How many of n workers said they started.
+  int wait_ready(int n) {
+    char c;
+    int got = 0;
+    while (got < n && read(ready_[0], &c, 1) == 1) ++got;
+    return got;
+  }
+  void let_go() {
+    close(release_[1]);
+    release_[1] = -1;
+  }
+
+ private:
+  int ready_[2] = {-1, -1}, release_[2] = {-1, -1};
+  bool ok_ = false;
+};
+
 // A thread with a fresh stack of the default size (glibc reuses the stacks of joined threads,
 // which would hide their memory from the second measurement on).
 class FreshThread {
  public:
   static constexpr std::size_t kStack = 8 << 20;
-  FreshThread(int ready, int release) : ready_(ready), release_(release) {
+  explicit FreshThread(WorkerPipes* pipes) : pipes_(pipes) {
     void* s = mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (s == MAP_FAILED) return;
@@ -323,39 +366,26 @@ class FreshThread {
 
  private:
   static void* run(void* self) {
-    auto* t = static_cast<FreshThread*>(self);
-    worker_body(t->ready_, t->release_);
+    static_cast<FreshThread*>(self)->pipes_->work(false);
     return nullptr;
   }
-  int ready_, release_;
+  WorkerPipes* pipes_;
   void* stack_ = nullptr;
   pthread_t tid_{};
   bool started_ = false;
 };
 
-struct Footprint {
-  double pss_kib = 0, uss_kib = 0, create_ns = 0;
-  bool ok = false;
-};
-
 Footprint process_workers(int n) {
-  int ready[2], release[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return {};
-  if (pipe2(release, O_CLOEXEC) != 0) return close(ready[0]), close(ready[1]), Footprint{};
+  WorkerPipes pipes;
+  if (!pipes.ok()) return {};
   const Memory before = smaps_rollup("self");
   const std::int64_t t0 = now_ns();
   std::vector<pid_t> kids;
   for (int i = 0; i < n; ++i) {
-    const pid_t pid = fork_child([&] {
-      close(release[1]);  // else this child would keep its own release from ever coming
-      close(ready[0]);
-      worker_body(ready[1], release[0]);
-    });
+    const pid_t pid = fork_child([&] { pipes.work(true); });
     if (pid > 0) kids.push_back(pid);
   }
-  char c;
-  int got = 0;
-  while (got < static_cast<int>(kids.size()) && read(ready[0], &c, 1) == 1) ++got;
+  const int got = pipes.wait_ready(static_cast<int>(kids.size()));
   Footprint f{0, 0, static_cast<double>(now_ns() - t0), got == n};
   Memory after = smaps_rollup("self");
   for (pid_t pid : kids) {
@@ -365,31 +395,28 @@ Footprint process_workers(int n) {
     f.uss_kib += k.uss_kib / n;
   }
   f.pss_kib = (after.pss_kib - before.pss_kib) / n;
-  for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
+  pipes.let_go();
   for (pid_t pid : kids) f.ok = reap_ok(pid) && f.ok;
   return f;
 }
 
 Footprint thread_workers(int n) {
-  int ready[2], release[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return {};
-  if (pipe2(release, O_CLOEXEC) != 0) return close(ready[0]), close(ready[1]), Footprint{};
+  WorkerPipes pipes;
+  if (!pipes.ok()) return {};
   const Memory before = smaps_rollup("self");
   const std::int64_t t0 = now_ns();
   std::vector<std::unique_ptr<FreshThread>> pool;
-  for (int i = 0; i < n; ++i) pool.push_back(std::make_unique<FreshThread>(ready[1], release[0]));
-  char c;
-  int got = 0;
-  while (got < n && pool[static_cast<std::size_t>(got)]->started() && read(ready[0], &c, 1) == 1)
-    ++got;
+  for (int i = 0; i < n; ++i) pool.push_back(std::make_unique<FreshThread>(&pipes));
+  int started = 0;
+  for (const auto& t : pool) started += t->started();
+  const int got = pipes.wait_ready(started);
   Footprint f{0, 0, static_cast<double>(now_ns() - t0), got == n};
   const Memory after = smaps_rollup("self");
   f.ok = f.ok && after.ok && before.ok;
   f.pss_kib = (after.pss_kib - before.pss_kib) / n;
   f.uss_kib = (after.uss_kib - before.uss_kib) / n;
-  close(release[1]);  // every worker's read returns 0
-  pool.clear();       // joins them and unmaps their stacks
-  for (int fd : {ready[0], ready[1], release[0]}) close(fd);
+  pipes.let_go();  // every worker's read returns 0
+  pool.clear();    // joins them and unmaps their stacks
   return f;
 }
 

@@ -11,6 +11,7 @@
 #include "harness/csv.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/host.hpp"
+#include "harness/test_support.hpp"
 
 namespace ptbench::harness {
 namespace {
@@ -136,20 +137,17 @@ JSON
 class AbCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ptbench-ab-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    fs::create_directories(dir_ / "bench");
-    std::ofstream(dir_ / "bench/fake_bench") << kFakeBench;
-    chmod((dir_ / "bench/fake_bench").c_str(), 0755);
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
+    testing::write_script(dir_ / "bench/fake_bench", kFakeBench);
     opt_.base = opt_.candidate = dir_.string();  // a "build directory" with bench/
     opt_.run.profile = "quick";
     opt_.run.programs = {"fake_bench"};
     opt_.max_rounds = 12;
     opt_.out_dir = dir_ / "out";
   }
-  void TearDown() override { fs::remove_all(dir_); }
   int run() { return ab_command(opt_, out_, err_); }
+  testing::TempDir tmp_{"ab-test"};
   fs::path dir_;
   AbOptions opt_;
   std::ostringstream out_, err_;
@@ -194,20 +192,15 @@ TEST_F(AbCommand, BadInputExitsTwo) {
 }
 
 TEST(AbResolve, BuildTreeInstallPrefixProgramDirectoryOrBinary) {
-  char tmpl[] = "/tmp/ptbench-ab-resolve-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const fs::path root = tmpl;
-  fs::create_directories(root / "build/bench");
-  fs::create_directories(root / "build/harness");
-  std::ofstream(root / "build/bench/p") << "#!/bin/sh\n";
-  chmod((root / "build/bench/p").c_str(), 0755);
-  std::ofstream(root / "build/harness/ptbench") << "";
+  testing::TempDir tmp("ab-resolve");
+  const fs::path root = tmp.path();
+  testing::write_script(root / "build/bench/p", "#!/bin/sh\n");
+  testing::write_script(root / "build/harness/ptbench", "");
   EXPECT_EQ(*resolve_bench_dir((root / "build").string(), "p"), root / "build/bench");
   EXPECT_EQ(*resolve_bench_dir((root / "build/bench").string(), "p"), root / "build/bench");
   EXPECT_EQ(*resolve_bench_dir((root / "build/harness/ptbench").string(), "p"),
             root / "build/bench");
   EXPECT_FALSE(resolve_bench_dir((root / "build").string(), "q"));
-  fs::remove_all(root);
 }
 
 }  // namespace

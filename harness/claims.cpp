@@ -82,6 +82,105 @@ std::string size_text(std::size_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
+// The same numbers in an English and a Korean sentence.
+template <typename... T>
+Text both(fmt::format_string<T...> en, fmt::format_string<T...> ko, T&&... args) {
+  return {fmt::vformat(en, fmt::make_format_args(args...)),
+          fmt::vformat(ko, fmt::make_format_args(args...))};
+}
+
+// Each claim as the notes make it, where it is measured, and what is compared (claims whose
+// condition depends on the run build theirs in place).
+struct ClaimText {
+  int number;
+  Text statement, condition;
+  const char* evidence;
+};
+const ClaimText kTexts[] = {
+    {1,
+     {"Creating a thread is cheaper than creating a process",
+      "스레드를 생성하는 것은 프로세스를 생성하는 것보다 비용이 적다"},
+     {"parent and child on one CPU; timed from a minimal parent (one thread, ~1.5 MiB)",
+      "부모와 자식이 한 CPU 에서; 최소한의 부모(스레드 하나, 약 1.5 MiB)에서 측정"},
+     "fork+exit+wait against pthread_create+join"},
+    {2,
+     {"A thread context switch is cheaper than a process context switch",
+      "스레드 문맥 교환은 프로세스 문맥 교환보다 비용이 적다"},
+     {"one CPU (same-cpu: each hand-off is a context switch), pipe hand-off, net of the "
+      "pipe's own calls (the same calls in one task taken off)",
+      "한 CPU (same-cpu: 매 전달이 문맥 교환), 파이프 전달, 파이프 호출 자체의 비용(한 태스크 "
+      "안의 같은 호출)을 뺀 값"},
+     "per switch: (round trip between two tasks - the same calls in one task) / 2, "
+     "processes against threads, paired by repetition"},
+    {3,
+     {"Threads share memory for free; processes must communicate through IPC, which "
+      "costs more",
+      "스레드는 메모리를 그냥 공유하고, 프로세스는 더 비싼 IPC 로 통신해야 한다"},
+     {"64 B round trips, two CPUs; the 2x2 of endpoint (process, thread) and mechanism "
+      "(pipe through the kernel, shared-memory ring)",
+      "64 B 왕복, 두 CPU; 주체(프로세스, 스레드)와 방식(커널을 거치는 파이프, 공유 메모리 링)의 "
+      "2x2"},
+     "pipe between processes against a heap hand-off between threads; the 2x2 beside it"},
+    {4,
+     {"Shared memory beats message passing for bulk data between processes",
+      "프로세스 사이의 대량 데이터 전송에서 공유 메모리가 메시지 전달보다 빠르다"},
+     {},
+     "streaming between processes on two CPUs: pipe against the shared-memory ring "
+     "(time per byte), at every size the run has"},
+    {5,
+     {"Process creation grows with the parent's memory far faster than thread creation",
+      "프로세스 생성 비용은 부모의 메모리에 따라 스레드 생성보다 훨씬 빠르게 커진다"},
+     {"parent with ~0 against 256 MiB resident, one CPU",
+      "상주 메모리 약 0 대 256 MiB 인 부모, 한 CPU"},
+     "growth per repetition (cost at 256 MiB / cost at ~0 MiB): fork against pthread"},
+    {6,
+     {"A process context switch loses the cache contents (a thread switch keeps them)",
+      "프로세스 문맥 교환은 캐시 내용을 잃는다 (스레드 교환은 유지한다)"},
+     {"one CPU, pipe hand-off, each task touching 1 MiB per hand-off; the same data "
+      "(one shared mapping) for processes and threads",
+      "한 CPU, 파이프 전달, 전달마다 각 태스크가 1 MiB 를 건드림; 프로세스와 스레드 모두 같은 "
+      "데이터(공유 매핑 하나)"},
+     "round trip with the same data: processes against threads, paired by repetition; "
+     "beside it: processes with private copies against threads with shared data"},
+    {7,
+     {"Threads share code, data and heap; a process cannot touch another's memory",
+      "스레드는 코드, 데이터, 힙을 공유하고, 프로세스는 다른 프로세스의 메모리에 접근할 수 없다"},
+     {"1024 pages of the parent written after fork, against a thread writing the same "
+      "pages; visibility checked every time",
+      "fork 후 부모의 1024 페이지에 쓰기, 같은 페이지에 쓰는 스레드와 비교; 매번 보이는지 확인"},
+     "time per page written: forked child against thread"},
+    {9,
+     {"A child that has ended stays in the process table (a zombie) until its parent "
+      "waits for it; the notes say after an abnormal end",
+      "종료된 자식은 부모가 회수할 때까지 프로세스 테이블에 남는다 (좀비); 노트는 비정상 종료 "
+      "후라고 한다"},
+     {"a child that exits normally and one killed by SIGKILL; /proc/<pid>/stat read "
+      "before and 10 ms after, and after waitpid",
+      "정상 종료한 자식과 SIGKILL 로 죽은 자식; 종료 직후와 10 ms 후, waitpid 후에 "
+      "/proc/<pid>/stat 확인"},
+     "state Z seen for both, until waitpid"},
+    {10,
+     {"Threads use memory more efficiently than processes",
+      "스레드가 프로세스보다 메모리를 효율적으로 쓴다"},
+     {"each worker touches a 256 KiB heap and waits; PSS per worker from smaps_rollup, "
+      "64 workers",
+      "각 작업자가 256 KiB 힙을 건드리고 대기; smaps_rollup 의 작업자당 PSS, 작업자 64 개"},
+     "PSS added per worker: processes against threads, 64 workers"},
+    {11,
+     {"Processes take turns on the CPU, each for a time limited by the timer interrupt",
+      "프로세스는 CPU 를 번갈아 할당받으며, 그 시간은 타이머 인터럽트로 제한된다"},
+     {"two CPU-bound processes pinned to one CPU for 300 ms; a pause of over 20 us ends "
+      "a slice",
+      "CPU 를 쓰는 프로세스 둘을 한 CPU 에 300 ms 고정; 20 us 넘게 멈추면 한 조각의 끝"},
+     "the slices each task ran before it was switched out"},
+    {12,
+     {"Below threads, user-level threads (fibers) are cheaper still to create and switch",
+      "스레드 아래의 사용자 수준 스레드(파이버)는 생성과 교환이 더 싸다"},
+     {"Boost.Context fibers on one thread; thread and process from the same run",
+      "한 스레드 위의 Boost.Context 파이버; 같은 실행의 스레드, 프로세스와 비교"},
+     "creation: pthread create+join against a fiber created, run and ended"},
+};
+
 ClaimResult start(int number, Text statement, Text condition, std::string evidence) {
   ClaimResult c;
   c.number = number;
@@ -89,6 +188,13 @@ ClaimResult start(int number, Text statement, Text condition, std::string eviden
   c.condition = std::move(condition);
   c.evidence = std::move(evidence);
   return c;
+}
+
+ClaimResult start(int number) {
+  for (const auto& t : kTexts) {
+    if (t.number == number) return start(number, t.statement, t.condition, t.evidence);
+  }
+  return start(number, {}, {}, "");
 }
 
 bool has(const std::vector<double>& v) {
@@ -162,20 +268,18 @@ namespace {
 // The smallest p the test can give says why five verdicts show the same p.
 Text smallest_p_note(double p, double min_p, std::size_t n1, std::size_t n2) {
   if (!(p <= min_p * 1.0001)) return {};
-  return {
-      fmt::format("p = {:.2g} is the smallest the test can give for {} against {} "
-                  "repetitions: every repetition of one side beat every one of the other",
-                  p, n1, n2),
-      fmt::format("p = {:.2g} 는 반복 {} 대 {} 에서 검정이 낼 수 있는 가장 작은 값입니다: 한쪽의 "
-                  "모든 반복이 다른 쪽의 모든 반복보다 빨랐습니다",
-                  p, n1, n2)};
+  return both(
+      "p = {:.2g} is the smallest the test can give for {} against {} "
+      "repetitions: every repetition of one side beat every one of the other",
+      "p = {:.2g} 는 반복 {} 대 {} 에서 검정이 낼 수 있는 가장 작은 값입니다: 한쪽의 "
+      "모든 반복이 다른 쪽의 모든 반복보다 빨랐습니다",
+      p, n1, n2);
 }
 
 Text few_repetitions_note(std::size_t n1, std::size_t n2, double alpha) {
-  return {fmt::format("{} and {} repetitions cannot reach p < {}: run with more repetitions", n1,
-                      n2, alpha),
-          fmt::format("반복 {} 회와 {} 회로는 p < {} 에 도달할 수 없습니다: 반복을 늘리세요", n1,
-                      n2, alpha)};
+  return both("{} and {} repetitions cannot reach p < {}: run with more repetitions",
+              "반복 {} 회와 {} 회로는 p < {} 에 도달할 수 없습니다: 반복을 늘리세요", n1, n2,
+              alpha);
 }
 
 }  // namespace
@@ -191,14 +295,14 @@ Test costlier(const std::vector<double>& expensive, const std::vector<double>& c
   t.ratio = e.median / k.median;
   t.ci_low = e.ci_low / k.ci_high;
   t.ci_high = e.ci_high / k.ci_low;
-  t.coverage = e.ci_coverage * k.ci_coverage;
-  t.p = mann_whitney(expensive, cheap).p;
+  t.ci_coverage = e.ci_coverage * k.ci_coverage;
+  t.p_value = mann_whitney(expensive, cheap).p;
   const double min_p = mann_whitney_min_p(expensive.size(), cheap.size());
   if (min_p > alpha) {
     t.note = few_repetitions_note(expensive.size(), cheap.size(), alpha);
-  } else if (t.p < alpha) {
+  } else if (t.p_value < alpha) {
     t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
-    t.note = smallest_p_note(t.p, min_p, expensive.size(), cheap.size());
+    t.note = smallest_p_note(t.p_value, min_p, expensive.size(), cheap.size());
   } else {
     t.note = {"no significant difference", "유의한 차이가 없습니다"};
   }
@@ -219,28 +323,26 @@ Test paired_ratios(const std::vector<double>& ratios, double alpha) {
   if (auto i = median_interval(logs, 0.95)) {
     t.ci_low = std::exp(i->low);
     t.ci_high = std::exp(i->high);
-    t.coverage = i->coverage;
+    t.ci_coverage = i->coverage;
   }
-  t.p = wilcoxon_signed_rank(logs).p;
+  t.p_value = wilcoxon_signed_rank(logs).p;
   const double min_p = wilcoxon_min_p(logs.size());
   if (min_p > alpha) {
-    t.note = {fmt::format("{} paired rounds cannot reach p < {} with the signed-rank test: run "
-                          "with more repetitions",
-                          logs.size(), alpha),
-              fmt::format(
-                  "짝지은 라운드 {} 개로는 부호 순위 검정으로 p < {} 에 도달할 수 없습니다: 반복을 "
-                  "늘리세요",
-                  logs.size(), alpha)};
-  } else if (t.p < alpha) {
+    t.note = both(
+        "{} paired rounds cannot reach p < {} with the signed-rank test: run "
+        "with more repetitions",
+        "짝지은 라운드 {} 개로는 부호 순위 검정으로 p < {} 에 도달할 수 없습니다: 반복을 "
+        "늘리세요",
+        logs.size(), alpha);
+  } else if (t.p_value < alpha) {
     t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
-    if (t.p <= min_p * 1.0001) {
-      t.note = {
-          fmt::format("p = {:.2g} is the smallest the signed-rank test gives for {} paired "
-                      "rounds: the same side won every round",
-                      t.p, logs.size()),
-          fmt::format("p = {:.2g} 는 짝지은 라운드 {} 개에서 부호 순위 검정이 낼 수 있는 가장 "
-                      "작은 값입니다: 모든 라운드에서 같은 쪽이 이겼습니다",
-                      t.p, logs.size())};
+    if (t.p_value <= min_p * 1.0001) {
+      t.note = both(
+          "p = {:.2g} is the smallest the signed-rank test gives for {} paired "
+          "rounds: the same side won every round",
+          "p = {:.2g} 는 짝지은 라운드 {} 개에서 부호 순위 검정이 낼 수 있는 가장 "
+          "작은 값입니다: 모든 라운드에서 같은 쪽이 이겼습니다",
+          t.p_value, logs.size());
     }
   } else {
     t.note = {"no significant difference", "유의한 차이가 없습니다"};
@@ -249,48 +351,30 @@ Test paired_ratios(const std::vector<double>& ratios, double alpha) {
 }
 
 void take(ClaimResult& c, const Test& t) {
-  c.ratio = t.ratio;
-  c.ci_low = t.ci_low;
-  c.ci_high = t.ci_high;
-  c.ci_coverage = t.coverage;
-  c.p_value = t.p;
+  static_cast<ClaimNumbers&>(c) = t;
   c.verdict = t.verdict;
   c.note = t.note;
 }
 
+namespace {
+
 ClaimResult creation(const Index& idx, double alpha) {
-  auto c = start(1,
-                 {"Creating a thread is cheaper than creating a process",
-                  "스레드를 생성하는 것은 프로세스를 생성하는 것보다 비용이 적다"},
-                 {"parent and child on one CPU; timed from a minimal parent (one thread, ~1.5 MiB)",
-                  "부모와 자식이 한 CPU 에서; 최소한의 부모(스레드 하나, 약 1.5 MiB)에서 측정"},
-                 "fork+exit+wait against pthread_create+join");
+  auto c = start(1);
   take(c, costlier(idx.values(kForkCreate), idx.values(kThreadCreate), alpha));
   const double f = idx.median(kForkCreate), t = idx.median(kThreadCreate);
-  c.explanation = {
-      fmt::format("fork copies the parent's page tables, file table and signal state into a new "
-                  "process, and the child must exit and be waited for: {} against {} for a thread, "
-                  "which shares all of that and only gets a stack",
-                  time_text(f), time_text(t)),
-      fmt::format(
-          "fork 는 부모의 페이지 테이블, 파일 테이블, 시그널 상태를 새 프로세스로 복사하고 자식은 "
-          "종료되어 회수되어야 합니다: {} 대 스레드 {}. 스레드는 이 모두를 공유하고 스택만 새로 "
-          "받습니다",
-          time_text(f), time_text(t))};
+  c.explanation = both(
+      "fork copies the parent's page tables, file table and signal state into a new "
+      "process, and the child must exit and be waited for: {} against {} for a thread, "
+      "which shares all of that and only gets a stack",
+      "fork 는 부모의 페이지 테이블, 파일 테이블, 시그널 상태를 새 프로세스로 복사하고 자식은 "
+      "종료되어 회수되어야 합니다: {} 대 스레드 {}. 스레드는 이 모두를 공유하고 스택만 새로 "
+      "받습니다",
+      time_text(f), time_text(t));
   return c;
 }
 
 ClaimResult context_switch(const Index& idx, double alpha) {
-  auto c = start(
-      2,
-      {"A thread context switch is cheaper than a process context switch",
-       "스레드 문맥 교환은 프로세스 문맥 교환보다 비용이 적다"},
-      {"one CPU (same-cpu: each hand-off is a context switch), pipe hand-off, net of the "
-       "pipe's own calls (the same calls in one task taken off)",
-       "한 CPU (same-cpu: 매 전달이 문맥 교환), 파이프 전달, 파이프 호출 자체의 비용(한 태스크 "
-       "안의 같은 호출)을 뺀 값"},
-      "per switch: (round trip between two tasks - the same calls in one task) / 2, "
-      "processes against threads, paired by repetition");
+  auto c = start(2);
   auto net = [](double two, double one) { return (two - one) / 2; };
   const auto p = idx.paired(kProcessSwitch, kProcessOwn, net);
   const auto t = idx.paired(kThreadSwitch, kThreadOwn, net);
@@ -301,59 +385,42 @@ ClaimResult context_switch(const Index& idx, double alpha) {
                tn = t.empty() ? NAN : summarize(t).median;
   const double gross = idx.median(kProcessSwitch) / idx.median(kThreadSwitch);
   const double cross = idx.median(kProcessSwitchX) / idx.median(kThreadSwitchX);
-  c.explanation = {
-      fmt::format("on one CPU a switch to another process changes the address space and the "
-                  "process's kernel state: {} per switch against {} between threads of one "
-                  "process (gross round trips {:.2f}x). Across two CPUs each task wakes on its own "
-                  "core and no address space is switched: {:.2f}x",
-                  time_text(pn), time_text(tn), gross, cross),
-      fmt::format("한 CPU 에서 다른 프로세스로의 교환은 주소 공간과 프로세스의 커널 상태를 "
-                  "바꿉니다: 교환당 "
-                  "{} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). 두 CPU 에 걸치면 "
-                  "각 태스크가 "
-                  "자기 코어에서 깨어날 뿐 주소 공간은 바뀌지 않습니다: {:.2f}배",
-                  time_text(pn), time_text(tn), gross, cross)};
+  c.explanation = both(
+      "on one CPU a switch to another process changes the address space and the "
+      "process's kernel state: {} per switch against {} between threads of one "
+      "process (gross round trips {:.2f}x). Across two CPUs each task wakes on its own "
+      "core and no address space is switched: {:.2f}x",
+      "한 CPU 에서 다른 프로세스로의 교환은 주소 공간과 프로세스의 커널 상태를 "
+      "바꿉니다: 교환당 "
+      "{} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). 두 CPU 에 걸치면 "
+      "각 태스크가 "
+      "자기 코어에서 깨어날 뿐 주소 공간은 바뀌지 않습니다: {:.2f}배",
+      time_text(pn), time_text(tn), gross, cross);
   return c;
 }
 
 ClaimResult communication(const Index& idx, double alpha) {
-  auto c = start(
-      3,
-      {"Threads share memory for free; processes must communicate through IPC, which "
-       "costs more",
-       "스레드는 메모리를 그냥 공유하고, 프로세스는 더 비싼 IPC 로 통신해야 한다"},
-      {"64 B round trips, two CPUs; the 2x2 of endpoint (process, thread) and mechanism "
-       "(pipe through the kernel, shared-memory ring)",
-       "64 B 왕복, 두 CPU; 주체(프로세스, 스레드)와 방식(커널을 거치는 파이프, 공유 메모리 링)의 "
-       "2x2"},
-      "pipe between processes against a heap hand-off between threads; the 2x2 beside it");
+  auto c = start(3);
   take(c, costlier(idx.values(kPipeProcess), idx.values(kHeapHandoff), alpha));
   const double pp = idx.median(kPipeProcess), pt = idx.median(kPipeThread);
   const double rp = idx.median(kRingProcess), rt = idx.median(kRingThread);
   const bool endpoint_matters = !(std::fabs(pp / pt - 1) < 0.15 && std::fabs(rp / rt - 1) < 0.15);
   if (c.verdict == ClaimVerdict::kHolds && !endpoint_matters)
     c.verdict = ClaimVerdict::kHoldsPartly;
-  c.explanation = {
-      fmt::format("the mechanism decides, not the endpoint: a pipe costs {} between processes and "
-                  "{} between threads (both go through the kernel); a shared-memory ring costs {} "
-                  "between processes and {} between threads. Processes that map shared memory pay "
-                  "what threads pay",
-                  time_text(pp), time_text(pt), time_text(rp), time_text(rt)),
-      fmt::format(
-          "차이를 만드는 것은 주체가 아니라 방식입니다: 파이프는 프로세스 사이 {}, 스레드 사이 {} "
-          "(둘 다 커널을 거침); 공유 메모리 링은 프로세스 사이 {}, 스레드 사이 {}. 공유 메모리를 "
-          "매핑한 프로세스는 스레드와 같은 비용을 냅니다",
-          time_text(pp), time_text(pt), time_text(rp), time_text(rt))};
+  c.explanation = both(
+      "the mechanism decides, not the endpoint: a pipe costs {} between processes and "
+      "{} between threads (both go through the kernel); a shared-memory ring costs {} "
+      "between processes and {} between threads. Processes that map shared memory pay "
+      "what threads pay",
+      "차이를 만드는 것은 주체가 아니라 방식입니다: 파이프는 프로세스 사이 {}, 스레드 사이 {} "
+      "(둘 다 커널을 거침); 공유 메모리 링은 프로세스 사이 {}, 스레드 사이 {}. 공유 메모리를 "
+      "매핑한 프로세스는 스레드와 같은 비용을 냅니다",
+      time_text(pp), time_text(pt), time_text(rp), time_text(rt));
   return c;
 }
 
 ClaimResult bulk_data(const Index& idx, double alpha) {
-  auto c = start(4,
-                 {"Shared memory beats message passing for bulk data between processes",
-                  "프로세스 사이의 대량 데이터 전송에서 공유 메모리가 메시지 전달보다 빠르다"},
-                 {},
-                 "streaming between processes on two CPUs: pipe against the shared-memory ring "
-                 "(time per byte), at every size the run has");
+  auto c = start(4);
   auto inverse = [](std::vector<double> v) {
     for (double& x : v) x = 1 / x;
     return v;
@@ -375,9 +442,8 @@ ClaimResult bulk_data(const Index& idx, double alpha) {
     c.verdict = ClaimVerdict::kInconclusive;
   const std::string h = fmt::format("{}", fmt::join(held, ", ")),
                     n = fmt::format("{}", fmt::join(not_held, ", "));
-  c.condition = {
-      fmt::format("holds at {}; not shown at {}", h.empty() ? "-" : h, n.empty() ? "-" : n),
-      fmt::format("성립: {}; 확인되지 않음: {}", h.empty() ? "-" : h, n.empty() ? "-" : n)};
+  c.condition = both("holds at {}; not shown at {}", "성립: {}; 확인되지 않음: {}",
+                     h.empty() ? "-" : h, n.empty() ? "-" : n);
   c.explanation = {
       "a pipe copies every byte twice (into the kernel and out) and wakes the reader; the ring "
       "copies once into shared memory and the reader takes it from there. The ratio grows with "
@@ -391,41 +457,25 @@ ClaimResult bulk_data(const Index& idx, double alpha) {
 }
 
 ClaimResult fork_growth(const Index& idx, double alpha) {
-  auto c = start(5,
-                 {"Process creation grows with the parent's memory far faster than thread creation",
-                  "프로세스 생성 비용은 부모의 메모리에 따라 스레드 생성보다 훨씬 빠르게 커진다"},
-                 {"parent with ~0 against 256 MiB resident, one CPU",
-                  "상주 메모리 약 0 대 256 MiB 인 부모, 한 CPU"},
-                 "growth per repetition (cost at 256 MiB / cost at ~0 MiB): fork against pthread");
+  auto c = start(5);
   auto ratio = [](double big, double small) { return big / small; };
   const auto gf = idx.paired(kFork256, kForkCreate, ratio);
   const auto gt = idx.paired(kThreadCreate256, kThreadCreate, ratio);
   take(c, costlier(gf, gt, alpha));
   const double f = gf.empty() ? NAN : summarize(gf).median,
                t = gt.empty() ? NAN : summarize(gt).median;
-  c.explanation = {
-      fmt::format("fork copies a page-table entry for every page the parent maps (65,536 for 256 "
-                  "MiB) and marks them copy-on-write: it grows {:.1f}x; a thread shares the page "
-                  "tables, so its creation grows {:.2f}x",
-                  f, t),
-      fmt::format(
-          "fork 는 부모가 매핑한 모든 페이지의 페이지 테이블 항목(256 MiB 면 65,536 개)을 복사하고 "
-          "쓰기 시 복사로 표시합니다: {:.1f}배 증가; 스레드는 페이지 테이블을 공유하므로 {:.2f}배",
-          f, t)};
+  c.explanation = both(
+      "fork copies a page-table entry for every page the parent maps (65,536 for 256 "
+      "MiB) and marks them copy-on-write: it grows {:.1f}x; a thread shares the page "
+      "tables, so its creation grows {:.2f}x",
+      "fork 는 부모가 매핑한 모든 페이지의 페이지 테이블 항목(256 MiB 면 65,536 개)을 복사하고 "
+      "쓰기 시 복사로 표시합니다: {:.1f}배 증가; 스레드는 페이지 테이블을 공유하므로 {:.2f}배",
+      f, t);
   return c;
 }
 
 ClaimResult cache_loss(const Index& idx, double alpha) {
-  auto c = start(
-      6,
-      {"A process context switch loses the cache contents (a thread switch keeps them)",
-       "프로세스 문맥 교환은 캐시 내용을 잃는다 (스레드 교환은 유지한다)"},
-      {"one CPU, pipe hand-off, each task touching 1 MiB per hand-off; the same data "
-       "(one shared mapping) for processes and threads",
-       "한 CPU, 파이프 전달, 전달마다 각 태스크가 1 MiB 를 건드림; 프로세스와 스레드 모두 같은 "
-       "데이터(공유 매핑 하나)"},
-      "round trip with the same data: processes against threads, paired by repetition; "
-      "beside it: processes with private copies against threads with shared data");
+  auto c = start(6);
   auto ratio = [](double a, double b) { return a / b; };
   const auto same_data =
       idx.paired(shared_data("process", "shared"), shared_data("thread", "shared"), ratio);
@@ -438,47 +488,35 @@ ClaimResult cache_loss(const Index& idx, double alpha) {
     c.verdict = ClaimVerdict::kInconclusive;
   const double copies =
       idx.median(shared_data("process", "private")) / idx.median(shared_data("thread", "shared"));
-  c.explanation = {
-      fmt::format("caches hold physical addresses and are not emptied by a switch; with PCID the "
-                  "TLB survives it too. With the same data processes cost {:.2f}x threads. What "
-                  "threads save is sharing: processes holding private copies of the same data "
-                  "cost {:.2f}x, because two copies compete for the cache",
-                  t.ratio, copies),
-      fmt::format(
-          "캐시는 물리 주소로 동작하며 문맥 교환으로 비워지지 않습니다; PCID 가 있으면 TLB 도 "
-          "유지됩니다. 같은 데이터로는 프로세스가 스레드의 {:.2f}배입니다. 스레드가 절약하는 것은 "
-          "공유입니다: 같은 데이터의 사본을 따로 가진 프로세스는 두 사본이 캐시를 나눠 쓰므로 "
-          "{:.2f}배입니다",
-          t.ratio, copies)};
+  c.explanation = both(
+      "caches hold physical addresses and are not emptied by a switch; with PCID the "
+      "TLB survives it too. With the same data processes cost {:.2f}x threads. What "
+      "threads save is sharing: processes holding private copies of the same data "
+      "cost {:.2f}x, because two copies compete for the cache",
+      "캐시는 물리 주소로 동작하며 문맥 교환으로 비워지지 않습니다; PCID 가 있으면 TLB 도 "
+      "유지됩니다. 같은 데이터로는 프로세스가 스레드의 {:.2f}배입니다. 스레드가 절약하는 것은 "
+      "공유입니다: 같은 데이터의 사본을 따로 가진 프로세스는 두 사본이 캐시를 나눠 쓰므로 "
+      "{:.2f}배입니다",
+      t.ratio, copies);
   return c;
 }
 
 ClaimResult memory_isolation(const Index& idx, double alpha) {
-  auto c = start(
-      7,
-      {"Threads share code, data and heap; a process cannot touch another's memory",
-       "스레드는 코드, 데이터, 힙을 공유하고, 프로세스는 다른 프로세스의 메모리에 접근할 수 없다"},
-      {"1024 pages of the parent written after fork, against a thread writing the same "
-       "pages; visibility checked every time",
-       "fork 후 부모의 1024 페이지에 쓰기, 같은 페이지에 쓰는 스레드와 비교; 매번 보이는지 확인"},
-      "time per page written: forked child against thread");
+  auto c = start(7);
   take(c,
        costlier(idx.values(kCowFork, "ns_per_page"), idx.values(kCowThread, "ns_per_page"), alpha));
   const double fp = idx.median(kCowFork, "faults_per_page"),
                tp = idx.median(kCowThread, "faults_per_page");
-  c.explanation = {
-      fmt::format("after fork the parent's pages are shared read-only: the child's first write to "
-                  "each page faults ({:.2f} faults per page) and copies it ({} per page), and the "
-                  "parent never sees the write. A thread writes the same pages in {} per page with "
-                  "{:.2f} faults, and its process sees every write at once",
-                  fp, time_text(idx.median(kCowFork, "ns_per_page")),
-                  time_text(idx.median(kCowThread, "ns_per_page")), tp),
-      fmt::format(
-          "fork 후 부모의 페이지는 읽기 전용으로 공유됩니다: 자식이 각 페이지에 처음 쓸 때 페이지 "
-          "폴트가 나고(페이지당 {:.2f} 회) 복사되며(페이지당 {}), 부모는 그 쓰기를 보지 못합니다. "
-          "스레드는 같은 페이지에 페이지당 {}, 폴트 {:.2f} 회로 쓰고, 프로세스는 즉시 봅니다",
-          fp, time_text(idx.median(kCowFork, "ns_per_page")),
-          time_text(idx.median(kCowThread, "ns_per_page")), tp)};
+  c.explanation = both(
+      "after fork the parent's pages are shared read-only: the child's first write to "
+      "each page faults ({:.2f} faults per page) and copies it ({} per page), and the "
+      "parent never sees the write. A thread writes the same pages in {} per page with "
+      "{:.2f} faults, and its process sees every write at once",
+      "fork 후 부모의 페이지는 읽기 전용으로 공유됩니다: 자식이 각 페이지에 처음 쓸 때 페이지 "
+      "폴트가 나고(페이지당 {:.2f} 회) 복사되며(페이지당 {}), 부모는 그 쓰기를 보지 못합니다. "
+      "스레드는 같은 페이지에 페이지당 {}, 폴트 {:.2f} 회로 쓰고, 프로세스는 즉시 봅니다",
+      fp, time_text(idx.median(kCowFork, "ns_per_page")),
+      time_text(idx.median(kCowThread, "ns_per_page")), tp);
   return c;
 }
 
@@ -491,8 +529,8 @@ ClaimResult more_threads(const Index& idx, double alpha) {
   }
   auto c = start(
       8, {"The more threads, the faster the program", "스레드 수가 많을수록 프로그램이 빨라진다"},
-      {fmt::format("a CPU-bound job split over 1 to 64 threads on {} CPUs", n_cpu),
-       fmt::format("CPU 를 쓰는 작업을 CPU {} 개에서 스레드 1~64 개로 나눔", n_cpu)},
+      both("a CPU-bound job split over 1 to 64 threads on {} CPUs",
+           "CPU 를 쓰는 작업을 CPU {} 개에서 스레드 1~64 개로 나눔", n_cpu),
       fmt::format("speed-up with {} threads (time with 1 / time with {}), paired by "
                   "repetition; then {} against 64 threads",
                   at_cpus, at_cpus, at_cpus));
@@ -506,62 +544,40 @@ ClaimResult more_threads(const Index& idx, double alpha) {
     const double s = idx.median(speedup(1)) / idx.median(speedup(n));
     if (!std::isnan(s)) curve += fmt::format("{}{}: {:.2f}x", curve.empty() ? "" : ", ", n, s);
   }
-  c.explanation = {
-      fmt::format(
-          "a CPU-bound job runs only as fast as the CPUs: up to {} threads each gets its own "
-          "CPU, beyond that they take turns and only add creation and switching. Speed-up "
-          "by threads: {}",
-          n_cpu, curve),
-      fmt::format("CPU 를 쓰는 작업은 CPU 만큼만 빨라집니다: 스레드 {} 개까지는 각자 CPU 를 갖고, "
-                  "그 이상은 "
-                  "번갈아 실행되며 생성과 교환 비용만 더합니다. 스레드 수별 속도 향상: {}",
-                  n_cpu, curve)};
+  c.explanation = both(
+      "a CPU-bound job runs only as fast as the CPUs: up to {} threads each gets its own "
+      "CPU, beyond that they take turns and only add creation and switching. Speed-up "
+      "by threads: {}",
+      "CPU 를 쓰는 작업은 CPU 만큼만 빨라집니다: 스레드 {} 개까지는 각자 CPU 를 갖고, "
+      "그 이상은 "
+      "번갈아 실행되며 생성과 교환 비용만 더합니다. 스레드 수별 속도 향상: {}",
+      n_cpu, curve);
   return c;
 }
 
 ClaimResult zombies(const Index& idx, double) {
-  auto c = start(
-      9,
-      {"A child that has ended stays in the process table (a zombie) until its parent "
-       "waits for it; the notes say after an abnormal end",
-       "종료된 자식은 부모가 회수할 때까지 프로세스 테이블에 남는다 (좀비); 노트는 비정상 종료 "
-       "후라고 한다"},
-      {"a child that exits normally and one killed by SIGKILL; /proc/<pid>/stat read "
-       "before and 10 ms after, and after waitpid",
-       "정상 종료한 자식과 SIGKILL 로 죽은 자식; 종료 직후와 10 ms 후, waitpid 후에 "
-       "/proc/<pid>/stat 확인"},
-      "state Z seen for both, until waitpid");
+  auto c = start(9);
   const auto exit_seen = idx.values(zombie("exit"), "zombie_state_seen");
   const auto killed_seen = idx.values(zombie("killed"), "zombie_state_seen");
-  const bool both = !exit_seen.empty() && !killed_seen.empty();
-  c.verdict = both ? ClaimVerdict::kHoldsPartly : ClaimVerdict::kInconclusive;
-  if (!both) c.note = missing_note();
-  c.explanation = {
-      fmt::format("both children stayed in state Z until waitpid, the normal exit too: a zombie "
-                  "is every ended child whose parent has not yet collected its status, not only "
-                  "an abnormal end. From the child's last instruction to the parent seeing it "
-                  "ended: {} after exit, {} after SIGKILL; reaping then takes {}",
-                  time_text(idx.median(zombie("exit"))), time_text(idx.median(zombie("killed"))),
-                  time_text(idx.median(zombie("exit"), "reap_ns"))),
-      fmt::format(
-          "두 자식 모두 waitpid 까지 Z 상태로 남았고, 정상 종료한 쪽도 마찬가지입니다: 좀비는 "
-          "비정상 종료만이 아니라 부모가 아직 종료 상태를 거두지 않은 모든 자식입니다. 자식의 "
-          "마지막 "
-          "명령에서 부모가 종료를 보기까지: exit 후 {}, SIGKILL 후 {}; 회수에는 {}",
-          time_text(idx.median(zombie("exit"))), time_text(idx.median(zombie("killed"))),
-          time_text(idx.median(zombie("exit"), "reap_ns")))};
+  const bool seen_both = !exit_seen.empty() && !killed_seen.empty();
+  c.verdict = seen_both ? ClaimVerdict::kHoldsPartly : ClaimVerdict::kInconclusive;
+  if (!seen_both) c.note = missing_note();
+  c.explanation = both(
+      "both children stayed in state Z until waitpid, the normal exit too: a zombie "
+      "is every ended child whose parent has not yet collected its status, not only "
+      "an abnormal end. From the child's last instruction to the parent seeing it "
+      "ended: {} after exit, {} after SIGKILL; reaping then takes {}",
+      "두 자식 모두 waitpid 까지 Z 상태로 남았고, 정상 종료한 쪽도 마찬가지입니다: 좀비는 "
+      "비정상 종료만이 아니라 부모가 아직 종료 상태를 거두지 않은 모든 자식입니다. 자식의 "
+      "마지막 "
+      "명령에서 부모가 종료를 보기까지: exit 후 {}, SIGKILL 후 {}; 회수에는 {}",
+      time_text(idx.median(zombie("exit"))), time_text(idx.median(zombie("killed"))),
+      time_text(idx.median(zombie("exit"), "reap_ns")));
   return c;
 }
 
 ClaimResult memory_footprint(const Index& idx, double alpha) {
-  auto c =
-      start(10,
-            {"Threads use memory more efficiently than processes",
-             "스레드가 프로세스보다 메모리를 효율적으로 쓴다"},
-            {"each worker touches a 256 KiB heap and waits; PSS per worker from smaps_rollup, "
-             "64 workers",
-             "각 작업자가 256 KiB 힙을 건드리고 대기; smaps_rollup 의 작업자당 PSS, 작업자 64 개"},
-            "PSS added per worker: processes against threads, 64 workers");
+  auto c = start(10);
   take(c, costlier(idx.values(footprint(true, 64), "pss_kib_per_worker"),
                    idx.values(footprint(false, 64), "pss_kib_per_worker"), alpha));
   std::string by_n;
@@ -570,30 +586,20 @@ ClaimResult memory_footprint(const Index& idx, double alpha) {
                         idx.median(footprint(true, n), "pss_kib_per_worker"),
                         idx.median(footprint(false, n), "pss_kib_per_worker"));
   }
-  c.explanation = {
-      fmt::format(
-          "a process adds its own page tables, kernel stack, and private copies of every "
-          "page it writes (its stack, libc's data); a thread adds a stack and thread-local "
-          "storage around the same heap. PSS per worker, processes / threads, by workers: {}",
-          by_n),
-      fmt::format(
-          "프로세스는 자기 페이지 테이블, 커널 스택, 쓰는 모든 페이지(스택, libc 데이터)의 사본을 "
-          "더하고; 스레드는 같은 힙에 스택과 스레드 지역 저장소만 더합니다. 작업자 수별 작업자당 "
-          "PSS, "
-          "프로세스 / 스레드: {}",
-          by_n)};
+  c.explanation = both(
+      "a process adds its own page tables, kernel stack, and private copies of every "
+      "page it writes (its stack, libc's data); a thread adds a stack and thread-local "
+      "storage around the same heap. PSS per worker, processes / threads, by workers: {}",
+      "프로세스는 자기 페이지 테이블, 커널 스택, 쓰는 모든 페이지(스택, libc 데이터)의 사본을 "
+      "더하고; 스레드는 같은 힙에 스택과 스레드 지역 저장소만 더합니다. 작업자 수별 작업자당 "
+      "PSS, "
+      "프로세스 / 스레드: {}",
+      by_n);
   return c;
 }
 
 ClaimResult time_slices(const Index& idx, double) {
-  auto c =
-      start(11,
-            {"Processes take turns on the CPU, each for a time limited by the timer interrupt",
-             "프로세스는 CPU 를 번갈아 할당받으며, 그 시간은 타이머 인터럽트로 제한된다"},
-            {"two CPU-bound processes pinned to one CPU for 300 ms; a pause of over 20 us ends "
-             "a slice",
-             "CPU 를 쓰는 프로세스 둘을 한 CPU 에 300 ms 고정; 20 us 넘게 멈추면 한 조각의 끝"},
-            "the slices each task ran before it was switched out");
+  auto c = start(11);
   const std::string p = time_slice("process");
   const double p50 = idx.median(p), p90 = idx.median(p, "p90_ns"), n = idx.median(p, "samples");
   const double cpus = idx.median(speedup(1), "cpus");
@@ -624,33 +630,34 @@ ClaimResult time_slices(const Index& idx, double) {
 }
 
 ClaimResult user_level_threads(const Index& idx, double alpha) {
-  auto c =
-      start(12,
-            {"Below threads, user-level threads (fibers) are cheaper still to create and switch",
-             "스레드 아래의 사용자 수준 스레드(파이버)는 생성과 교환이 더 싸다"},
-            {"Boost.Context fibers on one thread; thread and process from the same run",
-             "한 스레드 위의 Boost.Context 파이버; 같은 실행의 스레드, 프로세스와 비교"},
-            "creation: pthread create+join against a fiber created, run and ended");
+  auto c = start(12);
   take(c, costlier(idx.values(kThreadCreate), idx.values(kFiberCreate), alpha));
   const double fs = idx.median(kFiberSwitch), ts = idx.median(kThreadSwitch),
                ps = idx.median(kProcessSwitch);
-  c.explanation = {
-      fmt::format("the ladder: creating a process {}, a thread {}, a fiber {}; a round trip of two "
-                  "switches between processes {}, threads {}, fibers {}. A fiber switch saves a "
-                  "few registers and jumps, in user space on the same thread; the kernel never "
-                  "sees it (Boost.Context's documentation reports 9 ns per switch on a Xeon E5)",
-                  time_text(idx.median(kForkCreate)), time_text(idx.median(kThreadCreate)),
-                  time_text(idx.median(kFiberCreate)), time_text(ps), time_text(ts), time_text(fs)),
-      fmt::format(
-          "사다리: 생성은 프로세스 {}, 스레드 {}, 파이버 {}; 두 번의 교환으로 이뤄진 왕복은 "
-          "프로세스 "
-          "{}, 스레드 {}, 파이버 {}. 파이버 교환은 같은 스레드에서 사용자 공간에서 몇 개의 "
-          "레지스터를 "
-          "저장하고 점프할 뿐, 커널은 알지 못합니다 (Boost.Context 문서는 Xeon E5 에서 교환당 9 ns "
-          "를 보고합니다)",
-          time_text(idx.median(kForkCreate)), time_text(idx.median(kThreadCreate)),
-          time_text(idx.median(kFiberCreate)), time_text(ps), time_text(ts), time_text(fs))};
+  c.explanation = both(
+      "the ladder: creating a process {}, a thread {}, a fiber {}; a round trip of two "
+      "switches between processes {}, threads {}, fibers {}. A fiber switch saves a "
+      "few registers and jumps, in user space on the same thread; the kernel never "
+      "sees it (Boost.Context's documentation reports 9 ns per switch on a Xeon E5)",
+      "사다리: 생성은 프로세스 {}, 스레드 {}, 파이버 {}; 두 번의 교환으로 이뤄진 왕복은 "
+      "프로세스 "
+      "{}, 스레드 {}, 파이버 {}. 파이버 교환은 같은 스레드에서 사용자 공간에서 몇 개의 "
+      "레지스터를 "
+      "저장하고 점프할 뿐, 커널은 알지 못합니다 (Boost.Context 문서는 Xeon E5 에서 교환당 9 ns "
+      "를 보고합니다)",
+      time_text(idx.median(kForkCreate)), time_text(idx.median(kThreadCreate)),
+      time_text(idx.median(kFiberCreate)), time_text(ps), time_text(ts), time_text(fs));
   return c;
+}
+
+}  // namespace
+
+const std::vector<Claim>& all() {
+  static const std::vector<Claim> claims = {creation,         context_switch, communication,
+                                            bulk_data,        fork_growth,    cache_loss,
+                                            memory_isolation, more_threads,   zombies,
+                                            memory_footprint, time_slices,    user_level_threads};
+  return claims;
 }
 
 }  // namespace ptbench::harness::claims

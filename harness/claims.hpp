@@ -42,8 +42,7 @@ class Index {
 };
 
 // What a comparison of a costlier side with a cheaper one found.
-struct Test {
-  double ratio = NAN, ci_low = NAN, ci_high = NAN, coverage = NAN, p = NAN;
+struct Test : ClaimNumbers {
   ClaimVerdict verdict = ClaimVerdict::kInconclusive;  // holds, does not hold or inconclusive
   Text note;
 };
@@ -63,18 +62,9 @@ void take(ClaimResult& c, const Test& t);
 // "4.46 µs": a time in ns as people read it.
 std::string time_text(double ns);
 
-ClaimResult creation(const Index& idx, double alpha);            // 1
-ClaimResult context_switch(const Index& idx, double alpha);      // 2
-ClaimResult communication(const Index& idx, double alpha);       // 3
-ClaimResult bulk_data(const Index& idx, double alpha);           // 4
-ClaimResult fork_growth(const Index& idx, double alpha);         // 5
-ClaimResult cache_loss(const Index& idx, double alpha);          // 6
-ClaimResult memory_isolation(const Index& idx, double alpha);    // 7
-ClaimResult more_threads(const Index& idx, double alpha);        // 8
-ClaimResult zombies(const Index& idx, double alpha);             // 9
-ClaimResult memory_footprint(const Index& idx, double alpha);    // 10
-ClaimResult time_slices(const Index& idx, double alpha);         // 11
-ClaimResult user_level_threads(const Index& idx, double alpha);  // 12
+// The twelve claims in the notes' order, each evaluated on a run's index.
+using Claim = ClaimResult (*)(const Index&, double alpha);
+const std::vector<Claim>& all();
 
 // Every benchmark the claims read (grid names).
 const std::vector<std::string>& benchmarks();

@@ -12,6 +12,7 @@
 
 #include "harness/csv.hpp"
 #include "harness/host.hpp"
+#include "harness/test_support.hpp"
 
 namespace ptbench::harness {
 namespace {
@@ -44,19 +45,16 @@ JSON
 class Runner : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ptbench-runner-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    fs::create_directories(dir_ / "bin");
-    std::ofstream(dir_ / "bin/fake_bench") << kFakeBench;
-    chmod((dir_ / "bin/fake_bench").c_str(), 0755);
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
+    testing::write_script(dir_ / "bin/fake_bench", kFakeBench);
     opt_.bench_dir = dir_ / "bin";
     opt_.programs = {"fake_bench"};
     opt_.out_dir = dir_ / "run";
     opt_.repetitions = 2;
     opt_.seed = 1;
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  testing::TempDir tmp_{"runner-test"};
   fs::path dir_;
   RunOptions opt_;
   std::ostringstream out_, err_;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "harness/host.hpp"
+#include "harness/test_support.hpp"
 
 namespace ptbench::harness {
 namespace {
@@ -20,14 +21,10 @@ using namespace std::chrono_literals;
 
 class Subprocess : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/ptbench-subprocess-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { ASSERT_FALSE(tmp_.path().empty()); }
   fs::path log() const { return dir_ / "out.log"; }
-  fs::path dir_;
+  testing::TempDir tmp_{"subprocess-test"};
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(Subprocess, CapturesOutputAndExitStatus) {

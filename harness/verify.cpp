@@ -45,14 +45,8 @@ const std::vector<std::string>& verify_benchmarks() {
 
 std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha) {
   const claims::Index idx(samples);
-  using Claim = ClaimResult (*)(const claims::Index&, double);
-  static constexpr Claim kClaims[] = {
-      claims::creation,         claims::context_switch, claims::communication,
-      claims::bulk_data,        claims::fork_growth,    claims::cache_loss,
-      claims::memory_isolation, claims::more_threads,   claims::zombies,
-      claims::memory_footprint, claims::time_slices,    claims::user_level_threads};
   std::vector<ClaimResult> out;
-  for (Claim claim : kClaims) out.push_back(claim(idx, alpha));
+  for (claims::Claim claim : claims::all()) out.push_back(claim(idx, alpha));
   return out;
 }
 
@@ -61,6 +55,19 @@ namespace {
 const std::vector<std::string> kVerifyColumns = {
     "claim",   "statement",   "condition", "evidence", "ratio",       "ci_low",
     "ci_high", "ci_coverage", "p_value",   "verdict",  "explanation", "note"};
+
+// The columns read back into a claim's numbers and English texts.
+const std::pair<const char*, double ClaimNumbers::*> kNumberColumns[] = {
+    {"ratio", &ClaimNumbers::ratio},
+    {"ci_low", &ClaimNumbers::ci_low},
+    {"ci_high", &ClaimNumbers::ci_high},
+    {"ci_coverage", &ClaimNumbers::ci_coverage},
+    {"p_value", &ClaimNumbers::p_value}};
+const std::pair<const char*, Text ClaimResult::*> kTextColumns[] = {
+    {"statement", &ClaimResult::statement},
+    {"condition", &ClaimResult::condition},
+    {"explanation", &ClaimResult::explanation},
+    {"note", &ClaimResult::note}};
 
 }  // namespace
 
@@ -88,17 +95,10 @@ Result<std::vector<ClaimResult>> parse_verify_csv(std::string_view text) {
       return fail(fmt::format("record {}: claim or verdict not readable", r + 2));
     ClaimResult c;
     c.number = static_cast<int>(*claim);
-    c.statement.en = cell("statement");
-    c.condition.en = cell("condition");
-    c.evidence = cell("evidence");
-    c.ratio = number("ratio");
-    c.ci_low = number("ci_low");
-    c.ci_high = number("ci_high");
-    c.ci_coverage = number("ci_coverage");
-    c.p_value = number("p_value");
     c.verdict = *verdict;
-    c.explanation.en = cell("explanation");
-    c.note.en = cell("note");
+    c.evidence = cell("evidence");
+    for (const auto& [name, member] : kNumberColumns) c.*member = number(name);
+    for (const auto& [name, member] : kTextColumns) (c.*member).en = cell(name);
     claims.push_back(std::move(c));
   }
   return claims;

@@ -27,15 +27,19 @@ struct Text {
   std::string en, ko;
 };
 
-struct ClaimResult {
+// What a test of a claim found: NaN where it found nothing.
+struct ClaimNumbers {
+  double ratio = NAN;  // how many times the claim's costlier side costs the cheaper one
+  double ci_low = NAN, ci_high = NAN;  // its interval
+  double ci_coverage = NAN;            // and how much that interval covers
+  double p_value = NAN;  // Mann-Whitney (unpaired) or Wilcoxon signed-rank (paired rounds)
+};
+
+struct ClaimResult : ClaimNumbers {
   int number = 0;
   Text statement;        // the notes' claim
   Text condition;        // where and how it was measured: placement, size, working set
   std::string evidence;  // what was compared
-  double ratio = NAN;    // how many times the claim's costlier side costs the cheaper one
-  double ci_low = NAN, ci_high = NAN;  // its interval
-  double ci_coverage = NAN;            // and how much that interval covers
-  double p_value = NAN;  // Mann-Whitney (unpaired) or Wilcoxon signed-rank (paired rounds)
   ClaimVerdict verdict = ClaimVerdict::kInconclusive;
   Text explanation;  // why it comes out so on this host, with the measured numbers
   Text note;         // what limits the verdict
