@@ -36,7 +36,9 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   const std::string note = *written;
   const auto md = read_text_file(dir_ / "report.md").value_or("");
   for (const char* heading : {"# ptbench report:", "## Creation", "## Context switches",
-                              "## IPC latency", "## IPC throughput", "## Floors"}) {
+                              "## IPC latency", "## IPC throughput", "## Floors",
+                              "## The course notes, measured", "**Endpoint against mechanism**",
+                              "**The ladder**", "**More threads**"}) {
     EXPECT_NE(md.find(heading), std::string::npos) << heading;
   }
   EXPECT_NE(md.find("AMD EPYC"), std::string::npos);  // host summary
@@ -60,6 +62,22 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   } else {
     EXPECT_NE(note.find("python3-matplotlib"), std::string::npos) << note;
   }
+}
+
+TEST_F(Report, TheVerdictsOpenTheReportWhenVerifyRan) {
+  std::ofstream(dir_ / "verify.csv")
+      << "claim,statement,condition,evidence,ratio,ci_low,ci_high,ci_coverage,p_value,verdict,"
+         "explanation,note\n"
+         "8,The more threads the faster,on 2 CPUs,speed-up,1.9,1.8,2,0.99,0.001,holds in part,"
+         "it stops at the CPUs,\n";
+  ASSERT_TRUE(write_report(dir_).ok());
+  const auto md = read_text_file(dir_ / "report.md").value_or("");
+  const auto verdicts = md.find("## What the notes say, what this machine says");
+  ASSERT_NE(verdicts, std::string::npos) << md;
+  EXPECT_LT(verdicts, md.find("## Creation"));
+  EXPECT_NE(md.find("| 8 | The more threads the faster | **holds in part** | on 2 CPUs | 1.90×"),
+            std::string::npos)
+      << md;
 }
 
 TEST_F(Report, AMissingOrMalformedSummaryIsAnError) {
