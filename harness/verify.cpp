@@ -14,6 +14,7 @@
 #include "harness/claims.hpp"
 #include "harness/compare.hpp"
 #include "harness/csv.hpp"
+#include "harness/report.hpp"
 #include "harness/stats.hpp"
 
 namespace ptbench::harness {
@@ -172,13 +173,22 @@ int verify_command(RunOptions run, const fs::path& from, const std::string& lang
   }
   const auto claims = evaluate_claims(*samples);
   print_claims(out, claims, lang);
-  std::ofstream csv(dir / "verify.csv");
-  write_verify_csv(csv, claims);
-  if (!csv) {
-    err << "ptbench verify: cannot write " << (dir / "verify.csv").string() << '\n';
-    return kExitSystem;
+  {
+    std::ofstream csv(dir / "verify.csv");
+    write_verify_csv(csv, claims);
+    if (!csv) {
+      err << "ptbench verify: cannot write " << (dir / "verify.csv").string() << '\n';
+      return kExitSystem;
+    }
   }
-  out << fmt::format("\nverify.csv and the measurements: {}\n", dir.string());
+  // The report again, now opening with the verdicts (a summary.csv is there when the run was).
+  std::error_code ec;
+  if (fs::exists(dir / "summary.csv", ec)) {
+    if (auto note = write_report(dir); !note) {
+      err << "ptbench verify: report.md not rewritten: " << note.error() << '\n';
+    }
+  }
+  out << fmt::format("\nverify.csv, report.md and the measurements: {}\n", dir.string());
   return run_code;  // a failed benchmark is reported as such (its claims say what is missing)
 }
 
