@@ -449,6 +449,8 @@ struct SliceLog {
 
 struct SliceLogs {
   SliceLog task[2];
+  std::atomic<int> started{0};
+  std::atomic<std::int64_t> deadline{0};  // set once both tasks run: the clock starts then
 };
 
 // Spins on the clock until `deadline`; each pause longer than kGapNs ends a slice, whose length
@@ -477,20 +479,35 @@ double kernel_base_slice_ns() {
 }
 
 // Two CPU-bound tasks pinned to one CPU for `duration_ns`, as processes or threads.
+// The duration starts once both have started (creating them may take longer than it).
 bool run_two_tasks(bool processes, int cpu, std::int64_t duration_ns, SliceLogs* logs) {
-  const std::int64_t deadline = now_ns() + duration_ns;
-  auto task = [&](int k) {
+  logs->started.store(0);
+  logs->deadline.store(0);
+  auto task = [logs, cpu](int k) {
     ipc::pin_current_thread(cpu);
+    logs->started.fetch_add(1);
+    std::int64_t deadline = 0;
+    while ((deadline = logs->deadline.load()) == 0) {
+    }
     run_and_log_slices(deadline, &logs->task[k]);
   };
+  std::thread ta, tb;
+  pid_t a = -1, b = -1;
+  if (processes) {
+    a = fork_child([&] { task(0); });
+    b = fork_child([&] { task(1); });
+  } else {
+    ta = std::thread(task, 0);
+    tb = std::thread(task, 1);
+  }
+  const bool both = !processes || (a > 0 && b > 0);
+  for (int waited = 0; both && logs->started.load() < 2 && waited < 5000; ++waited) usleep(1000);
+  logs->deadline.store(now_ns() + duration_ns);  // also releases a lone task if one never came
   if (!processes) {
-    std::thread a(task, 0), b(task, 1);
-    a.join();
-    b.join();
+    ta.join();
+    tb.join();
     return true;
   }
-  const pid_t a = fork_child([&] { task(0); });
-  const pid_t b = fork_child([&] { task(1); });
   const bool ok_a = a > 0 && reap_ok(a), ok_b = b > 0 && reap_ok(b);
   return ok_a && ok_b;
 }
@@ -670,7 +687,7 @@ void register_benchmarks(Profile profile) {
     }
   }
   const auto cpus = ipc::allowed_cpus();
-  const std::int64_t duration = smoke ? 20'000'000 : 300'000'000;
+  const std::int64_t duration = smoke ? 50'000'000 : 300'000'000;
   for (bool processes : {true, false}) {
     benchmark::RegisterBenchmark(
         grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread", Placement::kSameCpu,
