@@ -284,6 +284,37 @@ Text few_repetitions_note(std::size_t n1, std::size_t n2, double alpha) {
 
 }  // namespace
 
+namespace {
+
+constexpr double kMinEffect = 1.10;  // a difference under 10% counts neither way
+
+// The verdict of a test whose ratio, interval and p are set. Significant and at least 10%: it
+// holds (or, reversed, does not); an interval inside +-10%: no difference that counts, so a claim
+// that one side is cheaper does not hold; anything else is inconclusive, with the reason.
+void judge(Test& t, double alpha, const Text& smallest_p) {
+  const bool significant = t.p_value < alpha;
+  const bool within =
+      !std::isnan(t.ci_low) && t.ci_low >= 1 / kMinEffect && t.ci_high <= kMinEffect;
+  if (significant && (t.ratio >= kMinEffect || t.ratio <= 1 / kMinEffect)) {
+    t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
+    t.note = smallest_p;
+  } else if (within) {
+    t.verdict = ClaimVerdict::kDoesNotHold;
+    t.note = both(
+        "the two sides are within 10% of each other (interval {:.2f}-{:.2f}): no "
+        "difference that counts",
+        "두 쪽의 차이가 10% 이내입니다 (구간 {:.2f}-{:.2f}): 의미 있는 차이가 아닙니다", t.ci_low,
+        t.ci_high);
+  } else if (significant) {
+    t.note = {"a significant difference under the 10% that counts, its interval reaching past it",
+              "유의하지만 의미 있는 기준(10%)보다 작은 차이이며, 구간이 그 기준을 넘습니다"};
+  } else {
+    t.note = {"no significant difference", "유의한 차이가 없습니다"};
+  }
+}
+
+}  // namespace
+
 Test costlier(const std::vector<double>& expensive, const std::vector<double>& cheap,
               double alpha) {
   Test t;
@@ -300,11 +331,8 @@ Test costlier(const std::vector<double>& expensive, const std::vector<double>& c
   const double min_p = mann_whitney_min_p(expensive.size(), cheap.size());
   if (min_p > alpha) {
     t.note = few_repetitions_note(expensive.size(), cheap.size(), alpha);
-  } else if (t.p_value < alpha) {
-    t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
-    t.note = smallest_p_note(t.p_value, min_p, expensive.size(), cheap.size());
   } else {
-    t.note = {"no significant difference", "유의한 차이가 없습니다"};
+    judge(t, alpha, smallest_p_note(t.p_value, min_p, expensive.size(), cheap.size()));
   }
   return t;
 }
@@ -334,18 +362,17 @@ Test paired_ratios(const std::vector<double>& ratios, double alpha) {
         "짝지은 라운드 {} 개로는 부호 순위 검정으로 p < {} 에 도달할 수 없습니다: 반복을 "
         "늘리세요",
         logs.size(), alpha);
-  } else if (t.p_value < alpha) {
-    t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
+  } else {
+    Text smallest;
     if (t.p_value <= min_p * 1.0001) {
-      t.note = both(
-          "p = {:.2g} is the smallest the signed-rank test gives for {} paired "
-          "rounds: the same side won every round",
-          "p = {:.2g} 는 짝지은 라운드 {} 개에서 부호 순위 검정이 낼 수 있는 가장 "
-          "작은 값입니다: 모든 라운드에서 같은 쪽이 이겼습니다",
+      smallest = both(
+          "p = {:.2g} is the smallest the signed-rank test gives for {} paired rounds: "
+          "the same side won every round",
+          "p = {:.2g} 는 짝지은 라운드 {} 개에서 부호 순위 검정이 낼 수 있는 가장 작은 "
+          "값입니다: 모든 라운드에서 같은 쪽이 이겼습니다",
           t.p_value, logs.size());
     }
-  } else {
-    t.note = {"no significant difference", "유의한 차이가 없습니다"};
+    judge(t, alpha, smallest);
   }
   return t;
 }
@@ -386,15 +413,16 @@ ClaimResult context_switch(const Index& idx, double alpha) {
   const double gross = idx.median(kProcessSwitch) / idx.median(kThreadSwitch);
   const double cross = idx.median(kProcessSwitchX) / idx.median(kThreadSwitchX);
   c.explanation = both(
-      "on one CPU a switch to another process changes the address space and the "
-      "process's kernel state: {} per switch against {} between threads of one "
-      "process (gross round trips {:.2f}x). Across two CPUs each task wakes on its own "
-      "core and no address space is switched: {:.2f}x",
-      "한 CPU 에서 다른 프로세스로의 교환은 주소 공간과 프로세스의 커널 상태를 "
-      "바꿉니다: 교환당 "
-      "{} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). 두 CPU 에 걸치면 "
-      "각 태스크가 "
-      "자기 코어에서 깨어날 뿐 주소 공간은 바뀌지 않습니다: {:.2f}배",
+      "on one CPU a switch to another process also changes the address space: {} per "
+      "switch against {} between threads of one process, each net of the pipe's own calls "
+      "(gross round trips {:.2f}x). With PCID the TLB survives that change, so it costs "
+      "little beyond the switch itself. Across two CPUs each task wakes on its own core and "
+      "no address space is switched: {:.2f}x",
+      "한 CPU 에서 다른 프로세스로의 교환은 주소 공간도 바꿉니다: 파이프 호출 자체의 비용을 뺀 "
+      "교환당 "
+      "{} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). PCID 가 있으면 TLB 가 그 "
+      "변경을 견디므로 교환 자체 이상의 비용은 거의 없습니다. 두 CPU 에 걸치면 각 태스크가 자기 "
+      "코어에서 깨어날 뿐 주소 공간은 바뀌지 않습니다: {:.2f}배",
       time_text(pn), time_text(tn), gross, cross);
   return c;
 }
@@ -481,11 +509,6 @@ ClaimResult cache_loss(const Index& idx, double alpha) {
       idx.paired(shared_data("process", "shared"), shared_data("thread", "shared"), ratio);
   const Test t = paired_ratios(same_data, alpha);
   take(c, t);
-  // The switch keeps the cache when the same data costs the same within 10% either way.
-  if (!std::isnan(t.ci_low) && t.ci_low > 1 / 1.1 && t.ci_high < 1.1)
-    c.verdict = ClaimVerdict::kDoesNotHold;
-  else if (t.verdict == ClaimVerdict::kHolds && t.ratio < 1.1)
-    c.verdict = ClaimVerdict::kInconclusive;
   const double copies =
       idx.median(shared_data("process", "private")) / idx.median(shared_data("thread", "shared"));
   c.explanation = both(

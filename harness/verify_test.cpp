@@ -134,6 +134,19 @@ TEST(Verify, AClaimThatFailsHereIsAResultNotAnError) {
   EXPECT_LT(c[1].ratio, 1);
 }
 
+TEST(Verify, ADifferenceUnderTenPercentDoesNotCount) {
+  // Thread and process switches within 2% of each other: "cheaper" does not hold here.
+  auto s = textbook_host();
+  std::erase_if(s, [](const Sample& x) {
+    return x.benchmark.find("BM_Switch/pipe/process/same-cpu/0/tasks=2") == 0;
+  });
+  // Net per switch: (11.05 - 10) / 2 us for processes against (8 - 7) / 2 us for threads.
+  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 11.05e3);
+  auto c = by_number(evaluate_claims(s));
+  EXPECT_EQ(c[2].verdict, ClaimVerdict::kDoesNotHold) << c[2].note.en;
+  EXPECT_NE(c[2].note.en.find("within 10%"), std::string::npos) << c[2].note.en;
+}
+
 TEST(Verify, BulkDataThatHoldsAtSomeSizesOnlyHoldsInPart) {
   auto c = by_number(evaluate_claims(textbook_host({.pipe_64_rate = 2e9})));
   EXPECT_EQ(c[4].verdict, ClaimVerdict::kHoldsPartly);
