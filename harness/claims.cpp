@@ -29,8 +29,6 @@ std::string switch_name(const char* endpoint, const char* placement, const char*
 }
 const std::string kThreadSwitch = switch_name("thread", "same-cpu", "2");
 const std::string kProcessSwitch = switch_name("process", "same-cpu", "2");
-const std::string kThreadOwn = switch_name("thread", "same-cpu", "1");
-const std::string kProcessOwn = switch_name("process", "same-cpu", "1");
 const std::string kThreadSwitchX = switch_name("thread", "cross-cpu", "2");
 const std::string kProcessSwitchX = switch_name("process", "cross-cpu", "2");
 
@@ -110,8 +108,8 @@ const ClaimText kTexts[] = {
       "pipe's own calls (the same calls in one task taken off)",
       "한 CPU (same-cpu: 매 전달이 문맥 교환), 파이프 전달, 파이프 호출 자체의 비용(한 태스크 "
       "안의 같은 호출)을 뺀 값"},
-     "per switch: (round trip between two tasks - the same calls in one task) / 2, "
-     "processes against threads, paired by repetition"},
+     "per switch (net_switch_ns: the round trip less the same calls made inside one task, over "
+     "the switches counted), processes against threads, paired by round"},
     {3,
      {"Threads share memory for free; processes must communicate through IPC, which "
       "costs more",
@@ -210,11 +208,11 @@ Text missing_note() {
 
 const std::vector<std::string>& benchmarks() {
   static const std::vector<std::string> all = [] {
-    std::vector<std::string> v = {kThreadCreate,  kForkCreate,     kThreadCreate256, kFork256,
-                                  kThreadSwitch,  kProcessSwitch,  kThreadOwn,       kProcessOwn,
-                                  kThreadSwitchX, kProcessSwitchX, kHeapHandoff,     kPipeProcess,
-                                  kPipeThread,    kRingProcess,    kRingThread,      kCowFork,
-                                  kCowThread,     kFiberCreate,    kFiberSwitch};
+    std::vector<std::string> v = {kThreadCreate, kForkCreate,    kThreadCreate256, kFork256,
+                                  kThreadSwitch, kProcessSwitch, kThreadSwitchX,   kProcessSwitchX,
+                                  kHeapHandoff,  kPipeProcess,   kPipeThread,      kRingProcess,
+                                  kRingThread,   kCowFork,       kCowThread,       kFiberCreate,
+                                  kFiberSwitch};
     for (auto b : kStreamSizes) {
       v.push_back(stream_name("pipe", b));
       v.push_back(stream_name("shm_ring", b));
@@ -402,14 +400,11 @@ ClaimResult creation(const Index& idx, double alpha) {
 
 ClaimResult context_switch(const Index& idx, double alpha) {
   auto c = start(2);
-  auto net = [](double two, double one) { return (two - one) / 2; };
-  const auto p = idx.paired(kProcessSwitch, kProcessOwn, net);
-  const auto t = idx.paired(kThreadSwitch, kThreadOwn, net);
-  std::vector<double> ratios;
-  for (std::size_t i = 0; i < p.size() && i < t.size(); ++i) ratios.push_back(p[i] / t[i]);
-  take(c, paired_ratios(ratios, alpha));
-  const double pn = p.empty() ? NAN : summarize(p).median,
-               tn = t.empty() ? NAN : summarize(t).median;
+  // net_switch_ns: the benchmark's own (round trip - the same calls in one task) / switches.
+  auto ratio = [](double a, double b) { return a / b; };
+  take(c, paired_ratios(idx.paired(kProcessSwitch, kThreadSwitch, ratio, "net_switch_ns"), alpha));
+  const double pn = idx.median(kProcessSwitch, "net_switch_ns"),
+               tn = idx.median(kThreadSwitch, "net_switch_ns");
   const double gross = idx.median(kProcessSwitch) / idx.median(kThreadSwitch);
   const double cross = idx.median(kProcessSwitchX) / idx.median(kThreadSwitchX);
   c.explanation = both(
