@@ -36,6 +36,7 @@
 #include "bench/support/bench_support.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "ipc/peer.hpp"
 #include "ipc/shared_object.hpp"
 
 namespace ptbench::bench {
@@ -587,7 +588,7 @@ void shared_data_peer(int in, int out, Touched* set, int cpu) {
 // before it hands over. Both tasks run on the CPU of the benchmark thread.
 void BM_shared_data(benchmark::State& state, bool processes, bool shared, std::size_t kib) {
   const int cpu = ipc::allowed_cpus().front();
-  ipc::pin_current_thread(cpu);
+  ipc::ScopedPin pin(cpu);  // restored after: later benchmarks of this process get every CPU
   int to_peer[2], to_us[2];
   if (pipe2(to_peer, O_CLOEXEC) != 0) return state.SkipWithError("pipe2 failed");
   if (pipe2(to_us, O_CLOEXEC) != 0)
@@ -691,7 +692,7 @@ void register_benchmarks(Profile profile) {
     }
   }
   const auto cpus = ipc::allowed_cpus();
-  const std::int64_t duration = smoke ? 50'000'000 : 300'000'000;
+  const std::int64_t duration = smoke ? 50'000'000 : 600'000'000;  // full: ~150 slices of ~4 ms
   for (bool processes : {true, false}) {
     benchmark::RegisterBenchmark(
         grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread", Placement::kSameCpu,

@@ -167,9 +167,9 @@ const ClaimText kTexts[] = {
     {11,
      {"Processes take turns on the CPU, each for a time limited by the timer interrupt",
       "프로세스는 CPU 를 번갈아 할당받으며, 그 시간은 타이머 인터럽트로 제한된다"},
-     {"two CPU-bound processes pinned to one CPU for 300 ms; a pause of over 20 us ends "
+     {"two CPU-bound processes pinned to one CPU for 600 ms; a pause of over 20 us ends "
       "a slice",
-      "CPU 를 쓰는 프로세스 둘을 한 CPU 에 300 ms 고정; 20 us 넘게 멈추면 한 조각의 끝"},
+      "CPU 를 쓰는 프로세스 둘을 한 CPU 에 600 ms 고정; 20 us 넘게 멈추면 한 조각의 끝"},
      "the slices each task ran before it was switched out"},
     {12,
      {"Below threads, user-level threads (fibers) are cheaper still to create and switch",
@@ -619,7 +619,7 @@ ClaimResult memory_footprint(const Index& idx, double alpha) {
 ClaimResult time_slices(const Index& idx, double) {
   auto c = start(11);
   const std::string p = time_slice("process");
-  const double p50 = idx.median(p), p90 = idx.median(p, "p90_ns"), n = idx.median(p, "samples");
+  const double p50 = idx.median(p), longest = idx.median(p, "max_ns"), n = idx.median(p, "samples");
   const double cpus = idx.median(speedup(1), "cpus");
   const double documented = idx.median(p, "kernel_base_slice_ns");
   // EEVDF's default base slice: 0.75 ms scaled by 1 + log2(CPUs), CPUs counted up to 8.
@@ -632,17 +632,18 @@ ClaimResult time_slices(const Index& idx, double) {
   if (c.verdict == ClaimVerdict::kInconclusive) c.note = missing_note();
   c.explanation = {
       fmt::format(
-          "the two processes alternated in slices of {} (median; p90 {}, {:.0f} slices): "
+          "the two processes alternated in slices of {} (median; the longest {}, {:.0f} slices): "
           "the scheduler (EEVDF since Linux 6.6) gives each a base slice of {} here{} and "
           "takes the CPU back at a timer tick once it is used up. A slice is thousands of "
           "times a switch's cost, which is why switching is cheap overall",
-          time_text(p50), time_text(p90), n, time_text(base),
+          time_text(p50), time_text(longest), n, time_text(base),
           std::isnan(documented) ? " (the documented default: debugfs is not mounted)" : ""),
       fmt::format(
-          "두 프로세스는 {} (중앙값; p90 {}, {:.0f} 조각) 씩 번갈아 실행됐습니다: 스케줄러(리눅스 "
+          "두 프로세스는 {} (중앙값; 가장 긴 것 {}, {:.0f} 조각) 씩 번갈아 실행됐습니다: "
+          "스케줄러(리눅스 "
           "6.6 부터 EEVDF)는 여기서 각각에 기본 {}{} 를 주고, 다 쓰면 타이머 틱에서 CPU 를 "
           "회수합니다. 한 조각은 문맥 교환 비용의 수천 배이므로 교환은 전체적으로 싸게 먹힙니다",
-          time_text(p50), time_text(p90), n, time_text(base),
+          time_text(p50), time_text(longest), n, time_text(base),
           std::isnan(documented) ? " (문서의 기본값: debugfs 가 마운트되지 않음)" : "")};
   return c;
 }

@@ -136,11 +136,14 @@ void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims,
                "신뢰 "
                "구간; p: 반복이 짝지어지지 않으면 Mann-Whitney, 라운드로 짝지어지면 Wilcoxon 부호 "
                "순위 "
-               "검정 (양측); 판정에는 p < 0.01 이 필요합니다.\n"
+               "검정 (양측); 성립하려면 p < 0.01 과 10% 이상의 차이가 필요하고, 구간이 ±10% 안이면 "
+               "의미 있는 "
+               "차이가 아닙니다.\n"
              : "\nratio: how many times the claim's costlier side costs the cheaper one (medians); "
                "interval: distribution-free confidence interval; p: Mann-Whitney for unpaired "
-               "repetitions, Wilcoxon signed-rank for ratios paired by round (two-sided); a "
-               "verdict needs p < 0.01.\n");
+               "repetitions, Wilcoxon signed-rank for ratios paired by round (two-sided); holds "
+               "needs p < 0.01 and a difference of at least 10%; an interval inside +-10% is no "
+               "difference that counts.\n");
 }
 
 int verify_command(RunOptions run, const fs::path& from, const std::string& lang, std::ostream& out,
