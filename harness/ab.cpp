@@ -320,13 +320,9 @@ std::size_t AbRun::open_count() const {
 Result<std::map<std::string, double>> AbRun::measure(const AbSide& side, const std::string& program,
                                                      const std::vector<AbRow*>& rows,
                                                      const std::string& stem) {
-  std::string filter = "^(";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::string exact = exact_filter(rows[i]->benchmark);
-    if (i) filter += '|';
-    filter.append(exact, 1, exact.size() - 2);  // without its ^ and $
-  }
-  filter += ")(/(manual|real)_time)?$";
+  std::vector<std::string> names;
+  for (const auto* row : rows) names.push_back(row->benchmark);
+  const std::string filter = exactly_one_of(names, kTimeSuffix);
   const fs::path json = dir_ / "raw" / (stem + ".json");
   auto r = run_process(
       {(side.bench_dir / program).string(), "--ptbench_profile=" + bench_profile(opt_.run.profile),

@@ -107,12 +107,11 @@ bool significant(const Values& bv, const Values& cv, double alpha_corrected, Com
 // One benchmark x metric: the medians, the change, the threshold, the rule and the verdict.
 ComparisonRow compare_row(const std::pair<std::string, std::string>& key, const Values& bv,
                           const Values& cv, const CompareOptions& opt, double alpha_corrected) {
-  ComparisonRow row;
-  row.suite = bv.suite;
-  row.benchmark = key.first;
-  row.metric = key.second;
-  row.unit = bv.unit;
-  row.direction = bv.direction;
+  ComparisonRow row{.suite = bv.suite,
+                    .benchmark = key.first,
+                    .metric = key.second,
+                    .unit = bv.unit,
+                    .direction = bv.direction};
   const Summary sb = summarize(bv.v), sc = summarize(cv.v);
   row.n_base = sb.n;
   row.n_candidate = sc.n;

@@ -33,7 +33,7 @@ struct ComparisonRow {
   double slowdown = 0;   // > 0: worse; oriented by direction (a halved rate is +1.0)
   double p_value = 1;    // Mann-Whitney, two-sided (1 when not applicable)
   double threshold = 0;  // the effective threshold: max(option, measured noise)
-  std::string rule;      // mann-whitney | median-ci | none
+  std::string rule{};    // mann-whitney | median-ci | none
   Verdict verdict = Verdict::kSame;
 };
 

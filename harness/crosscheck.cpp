@@ -152,27 +152,23 @@ void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
     auto perf = find_on_path("perf");
     auto taskset = find_on_path("taskset");
     if (perf && taskset) {
-      pairs.push_back({"pipe round trip, one CPU (perf: 4 B)",
-                       "ipc_latency_bench",
-                       grid::format("IpcLatency", "pipe", "process", "same-cpu", 64),
-                       "real_time",
-                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
-                       "perf bench sched pipe"});
+      // perf bench sched pipe on CPU `a`, processes or (-T) threads, against a suite benchmark.
+      auto perf_pair = [&](const char* label, const char* program, std::string benchmark,
+                           bool threads) {
+        std::vector<std::string> argv = {*taskset, "-c", a, *perf, "bench", "sched", "pipe"};
+        if (threads) argv.push_back("-T");
+        argv.insert(argv.end(), {"-l", "50000"});
+        pairs.push_back({label, program, std::move(benchmark), "real_time", std::move(argv),
+                         threads ? "perf bench sched pipe -T" : "perf bench sched pipe"});
+      };
+      perf_pair("pipe round trip, one CPU (perf: 4 B)", "ipc_latency_bench",
+                grid::format("IpcLatency", "pipe", "process", "same-cpu", 64), false);
       // The context-switch suite's hand-off over a pipe is what perf's sched pipe times too.
-      pairs.push_back({"pipe hand-off between processes, one CPU (perf)",
-                       "switch_bench",
-                       grid::format("Switch", "pipe", "process", "same-cpu", 0,
-                                    {{"tasks", "2"}, {"ws_kib", "0"}}),
-                       "real_time",
-                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-l", "50000"},
-                       "perf bench sched pipe"});
-      pairs.push_back({"pipe hand-off between threads, one CPU (perf -T)",
-                       "switch_bench",
-                       grid::format("Switch", "pipe", "thread", "same-cpu", 0,
-                                    {{"tasks", "2"}, {"ws_kib", "0"}}),
-                       "real_time",
-                       {*taskset, "-c", a, *perf, "bench", "sched", "pipe", "-T", "-l", "50000"},
-                       "perf bench sched pipe -T"});
+      const grid::Params two = {{"tasks", "2"}, {"ws_kib", "0"}};
+      perf_pair("pipe hand-off between processes, one CPU (perf)", "switch_bench",
+                grid::format("Switch", "pipe", "process", "same-cpu", 0, two), false);
+      perf_pair("pipe hand-off between threads, one CPU (perf -T)", "switch_bench",
+                grid::format("Switch", "pipe", "thread", "same-cpu", 0, two), true);
     }
   }
 }

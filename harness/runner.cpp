@@ -173,14 +173,20 @@ std::vector<Job> plan_rounds(const std::vector<Listed>& listed, int repetitions,
   return jobs;
 }
 
-std::string batch_filter(const std::vector<const Listed*>& benches) {
+std::string exactly_one_of(const std::vector<std::string>& names, std::string_view suffix) {
   std::string filter = "^(";
-  for (std::size_t i = 0; i < benches.size(); ++i) {
-    const std::string exact = exact_filter(benches[i]->name);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string exact = exact_filter(names[i]);
     if (i) filter += '|';
-    filter.append(exact, 1, exact.size() - 2);
+    filter.append(exact, 1, exact.size() - 2);  // without its ^ and $
   }
-  return filter + ")$";
+  return filter.append(")").append(suffix).append("$");
+}
+
+std::string batch_filter(const std::vector<const Listed*>& benches) {
+  std::vector<std::string> names;
+  for (const auto* b : benches) names.push_back(b->name);
+  return exactly_one_of(names);
 }
 
 void RunCollector::take_context(const GbenchFile& parsed, const Listed& any) {
@@ -502,8 +508,7 @@ std::optional<std::string> floor_moved(std::optional<double> before, std::option
 Result<GbenchRun> run_one_benchmark(const fs::path& program, const std::string& profile,
                                     const std::string& grid, double min_time,
                                     const fs::path& stem) {
-  const std::string exact = exact_filter(grid);
-  const std::string filter = exact.substr(0, exact.size() - 1) + "(/(manual|real)_time)?$";
+  const std::string filter = exactly_one_of({grid}, kTimeSuffix);
   const fs::path json = stem.string() + ".json";
   auto r =
       run_process({program.string(), "--ptbench_profile=" + profile, "--benchmark_filter=" + filter,

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/exit_codes.hpp"
@@ -61,6 +62,13 @@ struct Job {
 // Every runnable benchmark of `listed` (skipped ones left out), one job per program and round,
 // rounds in order and the programs' order within a round shuffled by `seed`.
 std::vector<Job> plan_rounds(const std::vector<Listed>& listed, int repetitions, unsigned seed);
+
+// What Google Benchmark appends to the name of a benchmark timed in manual or real time.
+inline constexpr std::string_view kTimeSuffix = "(/(manual|real)_time)?";
+
+// "^(a|b|...)<suffix>$": exactly one of the grid names (regex characters escaped), then `suffix`
+// (a regex, e.g. Google Benchmark's time suffix).
+std::string exactly_one_of(const std::vector<std::string>& names, std::string_view suffix = "");
 
 // A --benchmark_filter that matches exactly these benchmarks.
 std::string batch_filter(const std::vector<const Listed*>& benches);

@@ -151,13 +151,7 @@ int verify_command(RunOptions run, const fs::path& from, const std::string& lang
   fs::path dir = from;
   int run_code = kExitOk;
   if (dir.empty()) {
-    std::string filter = "^(";
-    for (std::size_t i = 0; i < verify_benchmarks().size(); ++i) {
-      if (i) filter += '|';
-      filter += exact_filter(verify_benchmarks()[i]).substr(1, std::string::npos);
-      filter.pop_back();  // the trailing '$'
-    }
-    run.filter = filter + ")$";
+    run.filter = exactly_one_of(verify_benchmarks());
     run.profile = "full";  // the filter picks the claims' benchmarks; full has every size of them
     // 11 rounds: the signed-rank test of ratios paired by round needs 8 to reach p < 0.01.
     if (!run.repetitions) run.repetitions = 11;
