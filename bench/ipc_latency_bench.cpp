@@ -1,12 +1,14 @@
 // Question: how long does a message take to go to the other end and back, per transport,
 // between processes and between threads, on one CPU and across two?
 // Timed: from before send() until the echo has been received and checked (sequence number and
-// checksum over every byte), in batches with the clock read outside them; the check's own cost,
-// measured on the same buffer, is taken off and reported as verify_ns. Per-message percentiles
-// come from a second pass. Left out: starting the peer and up to 200 warm-up round trips
-// (at most ~2 ms). Each end reports its own context switches and faults (RUSAGE_THREAD; the
-// peer's as peer_*), per round trip of both passes.
+// checksum over every byte; the zero-copy ring writes into its loaned slot, the peer copies slot
+// to slot, and the check reads the reply in place), in batches with the clock read outside them;
+// the check's own cost, measured on the same buffer, is taken off and reported as verify_ns.
+// Per-message percentiles come from a second pass. Left out: starting the peer and up to 200
+// warm-up round trips (at most ~2 ms). Each end reports its own context switches and faults
+// (RUSAGE_THREAD; the peer's as peer_*), per round trip of both passes.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "bench/support/grid.hpp"
@@ -21,18 +23,38 @@ namespace {
 // message is answered with the counters since then.
 constexpr unsigned char kMark = 0xfe;
 
-ipc::Status echo_until_stop(ipc::Channel& ch, std::size_t max) {
+// Answers one message with the same bytes, in place: from the received slot straight into the
+// loaned one.
+ipc::Status echo_in_place(ipc::ZeroCopy& zc, const std::byte* in, std::size_t n) {
+  std::byte* out = nullptr;
+  if (auto s = zc.loan(n, &out); !s) return s;
+  std::memcpy(out, in, n);
+  zc.publish();
+  zc.release();
+  return {};
+}
+
+// Echoes every message (the zero-copy ring in place, `zc` non-null) until the stop message.
+ipc::Status echo_until_stop(ipc::Channel& ch, ipc::ZeroCopy* zc, std::size_t max) {
   std::vector<unsigned char> buf(std::max(max, sizeof(ThreadUsage)));
   ThreadUsage start = ThreadUsage::now();
   for (;;) {
+    const unsigned char* msg = buf.data();
     std::size_t n = 0;
-    if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
-    if (n == kStopSize && buf[0] == kStop) {
+    const std::byte* slot = nullptr;
+    if (auto s = zc != nullptr ? zc->peek(&slot, &n) : ch.recv(buf.data(), buf.size(), &n); !s) {
+      return s;
+    }
+    if (zc != nullptr) msg = reinterpret_cast<const unsigned char*>(slot);
+    if (n == kStopSize && msg[0] == kStop) {
+      if (zc != nullptr) zc->release();
       const ThreadUsage used = ThreadUsage::now() - start;
       return ch.send(&used, sizeof used);
     }
-    if (n == 1 && buf[0] == kMark) start = ThreadUsage::now();
-    if (auto s = ch.send(buf.data(), n); !s) return s;
+    if (n == 1 && msg[0] == kMark) start = ThreadUsage::now();
+    if (auto s = zc != nullptr ? echo_in_place(*zc, slot, n) : ch.send(buf.data(), n); !s) {
+      return s;
+    }
   }
 }
 
@@ -46,8 +68,14 @@ ipc::Status exchange(ipc::Channel& ch, unsigned char byte, void* reply, std::siz
 }
 
 // What checking one received message of `bytes` costs here: the median of 5 timings of
-// verifying the same (cache-warm) buffer, as the benchmark does right after each receive.
-double verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uint64_t seq) {
+// verifying the same (cache-warm) buffer, as the benchmark does right after each receive. The
+// buffer must hold message `seq`: a failing check costs its error message, not the check.
+ipc::Status verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uint64_t seq,
+                           double* ns) {
+  if (auto s = ipc::verify(msg, bytes, bytes, seq); !s) {
+    return {ipc::Errc::kCorrupt,
+            "the verification cost was to be timed on a bad message: " + s.message()};
+  }
   const int reps = bytes >= (256 << 10) ? 4 : 64;
   std::vector<double> t;
   for (int round = 0; round < 5; ++round) {
@@ -56,14 +84,16 @@ double verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uint64_t
     t.push_back(static_cast<double>(now_ns() - t0) / reps);
   }
   std::sort(t.begin(), t.end());
-  return t[2];
+  *ns = t[2];
+  return {};
 }
 
 void BM_round_trip(benchmark::State& state, IpcCase c) {
   IpcSession session;
   if (auto s = open_session(
           c, std::max(c.bytes, sizeof(ThreadUsage)),
-          [&c](ipc::Channel& ch) { return echo_until_stop(ch, c.bytes); }, &session);
+          [&c](ipc::Channel& ch) { return echo_until_stop(ch, zero_copy_for(c, ch), c.bytes); },
+          &session);
       !s) {
     return state.SkipWithError(s.message().c_str());
   }
@@ -78,13 +108,23 @@ void BM_round_trip(benchmark::State& state, IpcCase c) {
     std::size_t n = 0;
     return ch.recv(in.data(), in.size(), &n);
   };
+  ipc::ZeroCopy* zc = zero_copy_for(c, ch);
   auto checked_round_trip = [&]() -> ipc::Status {
+    if (zc != nullptr) {
+      if (auto s = send_in_place(*zc, out.data(), c.bytes, ++seq, sum); !s) return s;
+      return receive_in_place(*zc, c.bytes, seq);
+    }
     if (auto s = round_trip(); !s) return s;
     return ipc::verify(in.data(), c.bytes, c.bytes, seq);
   };
   ipc::Status status;
   for (WarmUp w(200); status && w.more();) status = checked_round_trip();
-  const double verify_ns = status ? verify_cost_ns(in.data(), c.bytes, seq) : 0;
+  if (zc != nullptr) {  // the reply was checked in place: time the check on a copy of it
+    std::memcpy(in.data(), out.data(), c.bytes);
+    ipc::stamp(in.data(), c.bytes, seq, sum);
+  }
+  double verify_ns = 0;
+  if (status) status = verify_cost_ns(in.data(), c.bytes, seq, &verify_ns);
   unsigned char mark = 0;
   if (status) status = exchange(ch, kMark, &mark, 1);
   const ThreadUsage mine0 = ThreadUsage::now();

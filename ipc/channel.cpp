@@ -34,6 +34,8 @@ std::string_view to_string(Mechanism m) {
       return "boost_mq";
     case Mechanism::kShmRing:
       return "shm_ring";
+    case Mechanism::kShmRingZc:
+      return "shm_ring_zc";
     case Mechanism::kShmMutex:
       return "shm_mutex";
   }
@@ -44,7 +46,7 @@ const std::vector<Mechanism>& all_mechanisms() {
   static const std::vector<Mechanism> all = {
       Mechanism::kPipe,          Mechanism::kFifo,    Mechanism::kUnixStream, Mechanism::kUnixDgram,
       Mechanism::kUnixSeqpacket, Mechanism::kTcp,     Mechanism::kPosixMq,    Mechanism::kSysvMq,
-      Mechanism::kBoostMq,       Mechanism::kShmRing, Mechanism::kShmMutex};
+      Mechanism::kBoostMq,       Mechanism::kShmRing, Mechanism::kShmRingZc,  Mechanism::kShmMutex};
   return all;
 }
 
@@ -93,6 +95,7 @@ Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_pt
     case Mechanism::kBoostMq:
       return make_queue_transport(m, options, out);
     case Mechanism::kShmRing:
+    case Mechanism::kShmRingZc:
       return make_shm_ring_transport(options, out);
     case Mechanism::kShmMutex:
       return make_shm_mutex_transport(options, out);

@@ -27,8 +27,9 @@ enum class Mechanism {
   kPosixMq,
   kSysvMq,
   kBoostMq,
-  kShmRing,   // lock-free SPSC ring per direction in shared memory
-  kShmMutex,  // Boost.Interprocess mutex + condition around a one-message mailbox
+  kShmRing,    // lock-free SPSC ring per direction in shared memory, copying in and out
+  kShmRingZc,  // the same ring used in place: loan/publish, peek/release (no copies)
+  kShmMutex,   // Boost.Interprocess mutex + condition around a one-message mailbox
 };
 
 std::string_view to_string(Mechanism m);
@@ -53,9 +54,23 @@ enum class Side { kA, kB };
 
 struct ChannelOptions {
   std::size_t max_message = 64 * 1024;                  // the largest message either side will send
-  WaitPolicy policy = WaitPolicy::kSpinFutex;           // shm_ring only
+  WaitPolicy policy = WaitPolicy::kSpinFutex;           // shm_ring(_zc) only
   Placement placement = Placement::kUnpinned;           // spin + same-cpu is refused
   std::chrono::milliseconds timeout = kDefaultTimeout;  // per blocking call
+};
+
+// A channel that lends its own buffers (shm_ring): the sender writes a message in place and
+// publishes it; the receiver reads it in place and releases it. One loan (one peek) at a time per
+// direction, and nothing else on that direction until its publish (release).
+class ZeroCopy {
+ public:
+  virtual ~ZeroCopy() = default;
+  // Waits for room and points *where at `size` writable bytes (16-byte aligned).
+  virtual Status loan(std::size_t size, std::byte** where) = 0;
+  virtual void publish() = 0;
+  // Waits for the next message and points *where at its *size bytes.
+  virtual Status peek(const std::byte** where, std::size_t* size) = 0;
+  virtual void release() = 0;
 };
 
 class Channel {
@@ -66,6 +81,8 @@ class Channel {
   // Receives one whole message into buf; *size is its length. A message longer than `capacity`
   // is an error (kTooLarge).
   virtual Status recv(void* buf, std::size_t capacity, std::size_t* size) = 0;
+  // The zero-copy calls of this channel, or nullptr when it has none.
+  virtual ZeroCopy* zero_copy() { return nullptr; }
 };
 
 class Transport {

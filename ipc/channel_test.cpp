@@ -300,6 +300,19 @@ TEST(ChannelLimits, SpinOnOneCpuIsRefusedWithAReason) {
   EXPECT_NE(s.message().find("one CPU"), std::string::npos) << s.message();
 }
 
+// Only the shared-memory ring lends its buffers.
+TEST(ChannelZeroCopy, OnlyTheRingOffersIt) {
+  for (Mechanism m : {Mechanism::kPipe, Mechanism::kShmMutex, Mechanism::kShmRing}) {
+    ChannelOptions o;
+    o.max_message = 64;
+    std::unique_ptr<Transport> t;
+    ASSERT_TRUE(IsOk(make_transport(m, o, &t))) << to_string(m);
+    std::unique_ptr<Channel> a;
+    ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
+    EXPECT_EQ(a->zero_copy() != nullptr, m == Mechanism::kShmRing) << to_string(m);
+  }
+}
+
 TEST(ChannelNames, VocabularyRoundTrips) {
   for (Mechanism m : all_mechanisms()) EXPECT_EQ(parse_mechanism(to_string(m)), m);
   EXPECT_FALSE(parse_mechanism("carrier_pigeon").has_value());

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <new>
 
+#include "ipc/cpu_relax.hpp"
 #include "ipc/futex.hpp"
 #include "ipc/shm_segment.hpp"
 
@@ -18,14 +19,6 @@ namespace ptbench::ipc {
 
 namespace {
 
-struct RecordHeader {
-  std::atomic<std::uint64_t> seq;  // 0: not yet written
-  std::uint32_t size;
-  std::uint32_t flags;
-};
-static_assert(sizeof(RecordHeader) == 16);
-constexpr std::uint32_t kWrap = 1;  // the rest of the ring is skipped: continue at 0
-constexpr std::uint64_t kHeader = sizeof(RecordHeader);
 // spin_futex spins this long before it sleeps: about what sleeping and being woken costs
 // (a futex hop between cores is ~11 us on the development VM: half the futex policy's round
 // trip), so spinning never costs more than twice the best choice made in hindsight. Much
@@ -34,20 +27,9 @@ constexpr std::uint64_t kHeader = sizeof(RecordHeader);
 // a 2.4 us budget gave a 22-33 us round trip at 64 KiB, 20 us gave 4-10 us, as did 50 us). On
 // one CPU it spins not at all: the peer cannot run while we spin.
 constexpr std::chrono::nanoseconds kSpinBeforeSleep = std::chrono::microseconds(20);
-
-constexpr std::uint64_t record_bytes(std::size_t size) {
-  return kHeader + ((size + 15) & ~15ull);
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#else
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-}
+// Polls before a spinning wait arms its deadline and reads the clock: a few microseconds of
+// pauses, far longer than a running peer on another CPU takes to answer.
+constexpr std::uint32_t kQuietPolls = 256;
 
 // Publisher side of the eventcount: after the data is published (release), wake only if a
 // waiter has announced itself. Reading the count with an RMW (adding 0) orders it with the
@@ -67,10 +49,17 @@ Status wait(Ready ready, EventCount& ec, std::atomic<std::uint64_t>& lost, WaitP
             std::chrono::nanoseconds spin_budget, std::chrono::milliseconds timeout,
             const char* what) {
   if (ready()) return {};
+  const bool spins =
+      policy == WaitPolicy::kSpin || (policy == WaitPolicy::kSpinFutex && spin_budget.count() > 0);
+  // The first polls arm neither the deadline nor the clock: a peer that answers within them
+  // costs the wait nothing but the polls.
+  for (std::uint32_t n = 0; spins && n < kQuietPolls; ++n) {
+    cpu_relax();
+    if (ready()) return {};
+  }
   DeadlineGuard guard(timeout);
   auto overdue = [&] { return timed_out(what, timeout); };
-  if (policy == WaitPolicy::kSpin ||
-      (policy == WaitPolicy::kSpinFutex && spin_budget.count() > 0)) {
+  if (spins) {
     const auto start = std::chrono::steady_clock::now();
     for (std::uint32_t n = 1;; ++n) {
       cpu_relax();
@@ -111,17 +100,30 @@ Status wait(Ready ready, EventCount& ec, std::atomic<std::uint64_t>& lost, WaitP
   }
 }
 
-RecordHeader* header_at(std::byte* data, std::uint64_t index) {
-  return std::launder(reinterpret_cast<RecordHeader*>(data + index));
-}
+constexpr std::uint64_t kLine = 64;
+constexpr std::uint64_t kHeader = 16;  // sequence number, size
+constexpr std::uint64_t kTrailer = 8;  // the sequence number again, at the end of the slot
+constexpr std::uint64_t kRingBytes = 256 << 10;  // per direction, unless four slots need more
+constexpr std::uint64_t kMinSlots = 4;
+constexpr std::uint64_t kMaxMessage = 256 << 20;
 
 }  // namespace
 
-std::size_t ring_capacity(std::size_t max_message) {
-  std::size_t need = 2 * record_bytes(max_message) + 2 * kHeader;
-  std::size_t cap = 256 * 1024;
-  while (cap < need) cap <<= 1;
-  return cap;
+struct RingEnd::Header {
+  std::atomic<std::uint64_t> seq;  // the message's number (from 1) once published
+  std::uint32_t size;
+  std::uint32_t unused;
+};
+
+RingEnd::Header* RingEnd::header(std::uint64_t slot) const {
+  static_assert(sizeof(Header) == kHeader);
+  return std::launder(reinterpret_cast<Header*>(data_ + slot * slot_bytes_));
+}
+static_assert(kHeader + kTrailer == RingEnd::kSlotOverhead);
+
+RingGeometry ring_geometry(std::size_t max_message) {
+  const std::uint64_t slot = (kHeader + max_message + kTrailer + kLine - 1) / kLine * kLine;
+  return {slot, std::max(kMinSlots, kRingBytes / slot)};
 }
 
 std::chrono::nanoseconds spin_budget_for(Placement placement) {
@@ -132,27 +134,30 @@ RingEnd::RingEnd(RingControl* control, std::byte* data, WaitPolicy policy, Place
                  std::chrono::milliseconds timeout)
     : ctl_(control),
       data_(data),
-      cap_(control->capacity),
-      mask_(control->capacity - 1),
+      slot_bytes_(control->slot_bytes),
+      slots_(control->slots),
       policy_(policy),
       spin_budget_(spin_budget_for(placement)),
       timeout_(timeout) {}
 
-Status RingProducer::push(const void* msg, std::size_t size) {
-  const std::uint64_t need = record_bytes(size);
-  if (2 * need + 2 * kHeader > cap_) {
-    return {Errc::kTooLarge, fmt::format("a {}-byte message exceeds the {}-byte ring's limit of {}",
-                                         size, cap_, (cap_ - 2 * kHeader) / 2 - kHeader)};
+std::atomic<std::uint64_t>* RingEnd::trailer(std::uint64_t slot) const {
+  return std::launder(
+      reinterpret_cast<std::atomic<std::uint64_t>*>(data_ + (slot + 1) * slot_bytes_ - kTrailer));
+}
+
+std::uint64_t RingEnd::next(std::uint64_t slot) const {
+  return slot + 1 == slots_ ? 0 : slot + 1;
+}
+
+Status RingProducer::loan(std::size_t size, std::byte** where) {
+  if (size > max_message()) {
+    return {Errc::kTooLarge, fmt::format("a {}-byte message exceeds the ring's slots of {} bytes",
+                                         size, max_message())};
   }
-  const std::uint64_t index = head_ & mask_;
-  const std::uint64_t contiguous = cap_ - index;
-  const bool wrap = need > contiguous;
-  // The record, the skipped end of the ring when wrapping, and the next header we zero.
-  const std::uint64_t total = (wrap ? contiguous + need : need) + kHeader;
-  if (head_ + total - cached_tail_ > cap_) {
+  if (head_ - cached_released_ >= slots_) {
     auto has_space = [&] {
-      cached_tail_ = ctl_->tail.load(std::memory_order_acquire);
-      return head_ + total - cached_tail_ <= cap_;
+      cached_released_ = ctl_->released.load(std::memory_order_acquire);
+      return head_ - cached_released_ < slots_;
     };
     if (auto s = wait(has_space, ctl_->space, ctl_->lost_wakeups, policy_, spin_budget_, timeout_,
                       "send");
@@ -160,63 +165,89 @@ Status RingProducer::push(const void* msg, std::size_t size) {
       return s;
     }
   }
-  const std::uint64_t at = wrap ? 0 : index;
-  RecordHeader* rec = header_at(data_, at);
-  header_at(data_, (at + need) & mask_)->seq.store(0, std::memory_order_relaxed);
-  std::memcpy(data_ + at + kHeader, msg, size);
-  rec->size = static_cast<std::uint32_t>(size);
-  rec->flags = 0;
-  rec->seq.store(seq_, std::memory_order_release);
-  if (wrap) {
-    // Published after the record at 0, so a consumer that follows the marker finds it ready.
-    RecordHeader* marker = header_at(data_, index);
-    marker->size = 0;
-    marker->flags = kWrap;
-    marker->seq.store(seq_, std::memory_order_release);
-  }
-  head_ += wrap ? contiguous + need : need;
-  ++seq_;
-  notify(ctl_->data, policy_);
+  loaned_ = size;
+  *where = data_ + slot_ * slot_bytes_ + kHeader;
   return {};
 }
 
-Status RingConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
-  RecordHeader* rec = header_at(data_, tail_ & mask_);
-  auto ready = [&] { return rec->seq.load(std::memory_order_acquire) == seq_; };
+void RingProducer::publish() {
+  Header* h = header(slot_);
+  h->size = static_cast<std::uint32_t>(loaned_);
+  ++head_;
+  h->seq.store(head_, std::memory_order_release);
+  trailer(slot_)->store(head_, std::memory_order_release);
+  slot_ = next(slot_);
+  notify(ctl_->data, policy_);
+}
+
+Status RingProducer::push(const void* msg, std::size_t size) {
+  std::byte* at = nullptr;
+  if (auto s = loan(size, &at); !s) return s;
+  std::memcpy(at, msg, size);
+  publish();
+  return {};
+}
+
+Status RingConsumer::peek(const std::byte** where, std::size_t* size) {
+  Header* h = header(slot_);
+  std::atomic<std::uint64_t>* t = trailer(slot_);
+  const std::uint64_t want = tail_ + 1;
+  // Both ends of the slot are watched at once, so each of its lines moves as soon as it is
+  // written (the trailer's line does not wait until the header's has arrived).
+  auto ready = [&] {
+    const std::uint64_t first = h->seq.load(std::memory_order_acquire);
+    const std::uint64_t last = t->load(std::memory_order_acquire);
+    return first == want && last == want;
+  };
   if (auto s = wait(ready, ctl_->data, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "recv");
       !s) {
     return s;
   }
-  if (rec->flags & kWrap) {
-    tail_ += cap_ - (tail_ & mask_);
-    rec = header_at(data_, 0);
-    if (rec->seq.load(std::memory_order_acquire) != seq_) {
-      return {Errc::kCorrupt, "ring: the record after a wrap marker is missing"};
-    }
+  const std::size_t n = h->size;
+  if (n > max_message()) {
+    return {Errc::kCorrupt, fmt::format("ring: message {} claims {} bytes in a slot of {}", want, n,
+                                        max_message())};
   }
-  const std::size_t n = rec->size;
+  *where = data_ + slot_ * slot_bytes_ + kHeader;
+  *size = n;
+  return {};
+}
+
+void RingConsumer::release() {
+  ++tail_;
+  slot_ = next(slot_);
+  ctl_->released.store(tail_, std::memory_order_release);
+  notify(ctl_->space, policy_);
+}
+
+Status RingConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
+  const std::byte* at = nullptr;
+  std::size_t n = 0;
+  if (auto s = peek(&at, &n); !s) return s;
   if (n > capacity) {
     return {Errc::kTooLarge,
             fmt::format("a {}-byte message does not fit the {}-byte buffer", n, capacity)};
   }
-  std::memcpy(buf, reinterpret_cast<std::byte*>(rec) + kHeader, n);
+  std::memcpy(buf, at, n);
   *size = n;
-  tail_ += record_bytes(n);
-  ++seq_;
-  ctl_->tail.store(tail_, std::memory_order_release);
-  notify(ctl_->space, policy_);
+  release();
   return {};
 }
 
 namespace {
 
-class ShmRingChannel final : public Channel {
+class ShmRingChannel final : public Channel, public ZeroCopy {
  public:
   ShmRingChannel(RingProducer tx, RingConsumer rx) : tx_(tx), rx_(rx) {}
   Status send(const void* data, std::size_t size) override { return tx_.push(data, size); }
   Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
     return rx_.pop(buf, capacity, size);
   }
+  ZeroCopy* zero_copy() override { return this; }
+  Status loan(std::size_t size, std::byte** where) override { return tx_.loan(size, where); }
+  void publish() override { tx_.publish(); }
+  Status peek(const std::byte** where, std::size_t* size) override { return rx_.peek(where, size); }
+  void release() override { rx_.release(); }
 
  private:
   RingProducer tx_;
@@ -225,13 +256,14 @@ class ShmRingChannel final : public Channel {
 
 class ShmRingTransport final : public Transport {
  public:
-  ShmRingTransport(std::unique_ptr<ShmSegment> seg, std::size_t cap, const ChannelOptions& o)
+  ShmRingTransport(std::unique_ptr<ShmSegment> seg, RingGeometry g, const ChannelOptions& o)
       : seg_(std::move(seg)), opt_(o) {
     auto* base = static_cast<std::byte*>(seg_->data());
     for (int i = 0; i < 2; ++i) {
       ctl_[i] = new (base + i * sizeof(RingControl)) RingControl();
-      ctl_[i]->capacity = cap;
-      data_[i] = base + 4096 + i * cap;
+      ctl_[i]->slot_bytes = g.slot_bytes;
+      ctl_[i]->slots = g.slots;
+      data_[i] = base + kControlBytes + i * g.bytes();
     }
   }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
@@ -244,6 +276,8 @@ class ShmRingTransport final : public Transport {
   std::uint64_t lost_wakeups() const {
     return ctl_[0]->lost_wakeups.load() + ctl_[1]->lost_wakeups.load();
   }
+  static constexpr std::size_t kControlBytes = 4096;  // both control blocks; the data follows
+  static_assert(2 * sizeof(RingControl) <= kControlBytes);
 
  private:
   std::unique_ptr<ShmSegment> seg_;
@@ -260,12 +294,18 @@ Status make_shm_ring_transport(const ChannelOptions& o, std::unique_ptr<Transpor
             "spin with both ends on one CPU: the waiter would burn its time slice while the peer "
             "cannot run; use futex, spin_futex or yield"};
   }
-  if (o.max_message > UINT32_MAX / 4)
-    return {Errc::kTooLarge, "shm_ring messages are limited to 1 GiB"};
-  const std::size_t cap = ring_capacity(o.max_message);
+  if (o.max_message > kMaxMessage) {
+    return {Errc::kTooLarge,
+            "shm_ring messages are limited to 256 MiB (the ring keeps four slots "
+            "of the largest message per direction)"};
+  }
+  const RingGeometry g = ring_geometry(o.max_message);
   std::unique_ptr<ShmSegment> seg;
-  if (auto s = ShmSegment::create("ring", 4096 + 2 * cap, &seg); !s) return s;
-  *out = std::make_unique<ShmRingTransport>(std::move(seg), cap, o);
+  if (auto s = ShmSegment::create("ring", ShmRingTransport::kControlBytes + 2 * g.bytes(), &seg);
+      !s) {
+    return s;
+  }
+  *out = std::make_unique<ShmRingTransport>(std::move(seg), g, o);
   return {};
 }
 

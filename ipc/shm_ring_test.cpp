@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include <cstring>
 #include <random>
 #include <thread>
 #include <vector>
@@ -115,6 +116,96 @@ TEST_P(ShmRingTest, PingPongLosesNoWakeUps) {
   EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
 }
 
+// The zero-copy calls: the producer writes each message into its loaned slot, the consumer checks
+// it where it lies and releases it; sizes vary and the ring wraps many times.
+TEST_P(ShmRingTest, LoanedMessagesArriveInPlace) {
+  constexpr std::size_t kMax = 5000;
+  constexpr int kCount = 5000;
+  auto t = make(kMax);
+  ASSERT_TRUE(t);
+  std::vector<std::size_t> sizes(kCount);
+  std::mt19937 rng(7);
+  for (auto& s : sizes) s = 1 + rng() % kMax;
+  auto receiver = [&](Channel& c) -> Status {
+    ZeroCopy* zc = c.zero_copy();
+    if (zc == nullptr) return {Errc::kSystem, "no zero-copy calls"};
+    for (int i = 0; i < kCount; ++i) {
+      const std::byte* at = nullptr;
+      std::size_t n = 0;
+      if (auto s = zc->peek(&at, &n); !s) return s;
+      if (reinterpret_cast<std::uintptr_t>(at) % 16 != 0) return {Errc::kCorrupt, "misaligned"};
+      Status checked = verify(at, n, sizes[i], i + 1);
+      zc->release();
+      if (!checked) return checked;
+    }
+    return c.send("ok", 2);
+  };
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch)));
+  ZeroCopy* zc = ch->zero_copy();
+  ASSERT_NE(zc, nullptr);
+  std::vector<unsigned char> pattern(kMax);
+  fill_pattern(pattern.data(), pattern.size());
+  for (int i = 0; i < kCount; ++i) {
+    std::byte* at = nullptr;
+    ASSERT_TRUE(IsOk(zc->loan(sizes[i], &at))) << i;
+    std::memcpy(at, pattern.data(), sizes[i]);
+    stamp(at, sizes[i], i + 1, payload_checksum(pattern.data(), sizes[i]));
+    zc->publish();
+  }
+  char ok[2];
+  std::size_t n = 0;
+  Status s = ch->recv(ok, sizeof ok, &n);
+  ASSERT_TRUE(s) << s.message();
+  s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+}
+
+// A slot the consumer has not released is never lent again: with every slot published and none
+// released, the next loan waits and times out; one release lets it through.
+TEST(ShmRing, AnUnreleasedSlotIsNotLentAgain) {
+  ChannelOptions o;
+  o.max_message = 64;
+  o.policy = WaitPolicy::kSpin;
+  o.placement = Placement::kCrossCpu;
+  o.timeout = 200ms;
+  std::unique_ptr<Transport> t;
+  ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
+  std::unique_ptr<Channel> a, b;
+  ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
+  ASSERT_TRUE(IsOk(t->open(Side::kB, &b)));
+  const std::size_t slots = ring_geometry(o.max_message).slots;
+  std::byte* at = nullptr;
+  for (std::size_t i = 0; i < slots; ++i) {
+    ASSERT_TRUE(IsOk(a->zero_copy()->loan(8, &at))) << i;
+    at[0] = static_cast<std::byte>(i);
+    a->zero_copy()->publish();
+  }
+  EXPECT_EQ(a->zero_copy()->loan(8, &at).code(), Errc::kTimeout);
+  const std::byte* first = nullptr;
+  std::size_t n = 0;
+  ASSERT_TRUE(IsOk(b->zero_copy()->peek(&first, &n)));
+  EXPECT_EQ(n, 8u);
+  EXPECT_EQ(first[0], std::byte{0});
+  b->zero_copy()->release();
+  EXPECT_TRUE(IsOk(a->zero_copy()->loan(8, &at)));
+}
+
+TEST(ShmRing, ALoanLargerThanTheSlotsIsRefused) {
+  ChannelOptions o;
+  o.max_message = 64;
+  o.placement = Placement::kCrossCpu;
+  std::unique_ptr<Transport> t;
+  ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
+  std::unique_ptr<Channel> a;
+  ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
+  std::byte* at = nullptr;
+  const std::size_t limit = ring_geometry(64).slot_bytes - RingEnd::kSlotOverhead;
+  EXPECT_TRUE(IsOk(a->zero_copy()->loan(limit, &at)));
+  EXPECT_EQ(a->zero_copy()->loan(limit + 1, &at).code(), Errc::kTooLarge);
+}
+
 // A full ring makes the producer wait for space: a slow consumer exercises that path.
 TEST_P(ShmRingTest, AProducerWaitsForSpaceAndResumes) {
   constexpr std::size_t kSize = 60'000;  // four of these fill the 256 KiB ring
@@ -182,10 +273,16 @@ TEST(ShmRing, ASleepingPolicyWaitsWithoutBurningTheCpu) {
   }
 }
 
-TEST(ShmRing, CapacityHoldsTwoMaximalMessages) {
-  EXPECT_EQ(ring_capacity(64), 256u * 1024);
-  EXPECT_GE(ring_capacity(1 << 20), 2u * ((1 << 20) + 16) + 32);
-  EXPECT_EQ(ring_capacity(1 << 20) & (ring_capacity(1 << 20) - 1), 0u);  // a power of two
+// A slot holds the 16-byte header, the message and the 8-byte trailer in whole cache lines; there
+// are at least four slots.
+TEST(ShmRing, GeometryGivesEachMessageWholeLines) {
+  EXPECT_EQ(ring_geometry(40).slot_bytes, 64u);  // header, message and trailer in one line
+  EXPECT_EQ(ring_geometry(41).slot_bytes, 128u);
+  EXPECT_EQ(ring_geometry(64).slot_bytes, 128u);
+  EXPECT_EQ(ring_geometry(64).slots, 2048u);  // 256 KiB of slots
+  EXPECT_EQ(ring_geometry(1 << 20).slots, 4u);
+  EXPECT_EQ(ring_geometry(1 << 20).slot_bytes % 64, 0u);
+  EXPECT_GE(ring_geometry(1 << 20).slot_bytes, (1u << 20) + 24);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, ShmRingTest,

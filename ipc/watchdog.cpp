@@ -12,7 +12,9 @@
 
 namespace ptbench::ipc {
 
-struct WatchdogSlot {
+// A slot per thread, on cache lines of its own: two threads arming their guards must not bounce
+// one line between their CPUs (128 bytes: the adjacent-line prefetcher moves pairs).
+struct alignas(128) WatchdogSlot {
   std::atomic<bool> used{false};
   std::atomic<std::uint64_t> calls{0};  // odd while inside a guarded call
   std::atomic<std::uint32_t> timeout_ticks{0};

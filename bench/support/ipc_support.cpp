@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <map>
+
+#include "ipc/message.hpp"
 
 namespace ptbench::bench {
 
@@ -12,12 +15,15 @@ using ipc::WaitPolicy;
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> ipc_variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
   for (Mechanism m : ipc::all_mechanisms()) {
-    if (m != Mechanism::kShmRing) {
+    if (m != Mechanism::kShmRing && m != Mechanism::kShmRingZc) {
       out.emplace_back(m, std::nullopt);
       continue;
     }
+    // The zero-copy ring asks how far in-place use gets below the copying ring: spin shows it
+    // best, spin_futex beside it in the full profile.
     std::vector<WaitPolicy> policies = {WaitPolicy::kSpin, WaitPolicy::kSpinFutex};
-    if (p == Profile::kFull)
+    if (m == Mechanism::kShmRingZc && p != Profile::kFull) policies = {WaitPolicy::kSpin};
+    if (m == Mechanism::kShmRing && p == Profile::kFull)
       policies = {WaitPolicy::kSpin, WaitPolicy::kYield, WaitPolicy::kFutex,
                   WaitPolicy::kSpinFutex};
     for (WaitPolicy w : policies) out.emplace_back(m, w);
@@ -115,6 +121,29 @@ ipc::Status open_session(const IpcCase& c, std::size_t max_message,
   if (auto st = ipc::make_transport(c.mechanism, o, &s->transport); !st) return st;
   return ipc::start_channel_peer(*s->transport, c.endpoint, cpus.cpus.second, std::move(peer_work),
                                  &s->peer, &s->channel);
+}
+
+ipc::Status send_in_place(ipc::ZeroCopy& zc, const unsigned char* pattern, std::size_t bytes,
+                          std::uint64_t seq, std::uint64_t payload_sum) {
+  std::byte* at = nullptr;
+  if (auto s = zc.loan(bytes, &at); !s) return s;
+  std::memcpy(at, pattern, bytes);
+  ipc::stamp(at, bytes, seq, payload_sum);
+  zc.publish();
+  return {};
+}
+
+ipc::Status receive_in_place(ipc::ZeroCopy& zc, std::size_t bytes, std::uint64_t seq) {
+  const std::byte* at = nullptr;
+  std::size_t n = 0;
+  if (auto s = zc.peek(&at, &n); !s) return s;
+  ipc::Status checked = ipc::verify(at, n, bytes, seq);
+  zc.release();
+  return checked;
+}
+
+ipc::ZeroCopy* zero_copy_for(const IpcCase& c, ipc::Channel& ch) {
+  return c.mechanism == Mechanism::kShmRingZc ? ch.zero_copy() : nullptr;
 }
 
 }  // namespace ptbench::bench

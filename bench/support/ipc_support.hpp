@@ -64,6 +64,18 @@ struct IpcSession {
 ipc::Status open_session(const IpcCase& c, std::size_t max_message,
                          std::function<ipc::Status(ipc::Channel&)> peer_work, IpcSession* s);
 
+// The zero-copy ring's way to send a message: the producer writes every byte of it into the
+// loaned slot (the payload from `pattern`, as if building it there, then the stamp) and
+// publishes it.
+ipc::Status send_in_place(ipc::ZeroCopy& zc, const unsigned char* pattern, std::size_t bytes,
+                          std::uint64_t seq, std::uint64_t payload_sum);
+
+// Receives the next message in place, verifies it there (every byte) and releases its slot.
+ipc::Status receive_in_place(ipc::ZeroCopy& zc, std::size_t bytes, std::uint64_t seq);
+
+// The channel's zero-copy calls when the case is the zero-copy ring, else nullptr.
+ipc::ZeroCopy* zero_copy_for(const IpcCase& c, ipc::Channel& ch);
+
 // The peer of a benchmark stops when it receives this one-byte message.
 inline constexpr unsigned char kStop = 0xff;
 inline constexpr std::size_t kStopSize = 1;
