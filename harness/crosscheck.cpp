@@ -194,6 +194,15 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "real_time",
                    {probe(dir, "pipe"), a, b},
                    "pipe_probe"});
+  // The least a shared-memory ring can do (no API, no deadlines, a byte sum for a check) against
+  // the suite's ring with its checksum: the difference is what the suite's ring adds.
+  pairs.push_back(
+      {"shm ring round trip 64 B, two CPUs (minimal ring)",
+       "ipc_latency_bench",
+       grid::format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}}),
+       "real_time",
+       {probe(dir, "ring"), a, b},
+       "ring_probe"});
   pairs.push_back({"unix stream bandwidth 64 KiB, two CPUs",
                    "ipc_throughput_bench",
                    grid::format("IpcThroughput", "unix_stream", "process", "cross-cpu", 65536),

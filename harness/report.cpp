@@ -326,6 +326,19 @@ void report_ipc_section(std::ostream& md, const std::vector<SummaryRow>& rows, c
   chart_link(md, dir, s.suite, s.chart_alt);
 }
 
+// What the zero-copy ring asks of its user, said once when the run measured it.
+constexpr const char* kZeroCopyNote =
+    "\n**shm_ring_zc** is the same ring used in place. The sender asks for a slot "
+    "(`loan(size)`), writes its message there and publishes it; the receiver gets a pointer to "
+    "the message inside the ring (`peek`), reads it there and releases the slot. What it asks of "
+    "its user: the message is built where the ring puts it, so its size must be known before it "
+    "is written and fit the ring's slots; each direction has one loan (one peek) at a time, "
+    "published (released) before the next; nothing may be written to a slot after publishing "
+    "it or read from it after releasing it (the other process owns it then); and a slow "
+    "receiver holds the sender's slots. In these benchmarks the sender writes every byte of each "
+    "message into its slot and the receiver verifies it in place: the copies saved are the "
+    "receiver's copy out and the sender's copy in.\n";
+
 void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows,
                            const fs::path& dir) {
   report_ipc_section(md, rows, dir,
@@ -337,6 +350,10 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
                       "bandwidth at the same size.",
                       "ipc_throughput", "bytes_per_second", "receiver_cpu_s_per_gb",
                       "IPC throughput against message size"});
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const SummaryRow& r) { return r.mechanism == "shm_ring_zc"; })) {
+    md << kZeroCopyNote;
+  }
   md << "\n## Floors\n\n";
   section_table(md, rows, "floor", "real_time", false, "p99_ns");
   md << "\n";

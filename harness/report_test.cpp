@@ -35,10 +35,10 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   ASSERT_TRUE(written.ok()) << written.error();
   const std::string note = *written;
   const auto md = read_text_file(dir_ / "report.md").value_or("");
-  for (const char* heading : {"# ptbench report:", "## Creation", "## Context switches",
-                              "## IPC latency", "## IPC throughput", "## Floors",
-                              "## The course notes, measured", "**Endpoint against mechanism**",
-                              "**The ladder**", "**More threads**"}) {
+  for (const char* heading :
+       {"# ptbench report:", "## Creation", "## Context switches", "## IPC latency",
+        "## IPC throughput", "## Floors", "## The course notes, measured",
+        "**Endpoint against mechanism**", "**The ladder**", "**More threads**"}) {
     EXPECT_NE(md.find(heading), std::string::npos) << heading;
   }
   EXPECT_NE(md.find("AMD EPYC"), std::string::npos);  // host summary
@@ -62,6 +62,25 @@ TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   } else {
     EXPECT_NE(note.find("python3-matplotlib"), std::string::npos) << note;
   }
+}
+
+// The zero-copy ring's note says what the API asks of its user, only when the run measured it.
+TEST_F(Report, SaysWhatZeroCopyAsksWhenTheRunMeasuredIt) {
+  ASSERT_TRUE(write_report(dir_).ok());
+  auto md = read_text_file(dir_ / "report.md").value_or("");
+  EXPECT_EQ(md.find("**shm_ring_zc**"), std::string::npos);
+  std::string summary = read_text_file(dir_ / "summary.csv").value_or("");
+  const auto at = summary.find("\nipc_latency,BM_IpcLatency/shm_ring/");
+  ASSERT_NE(at, std::string::npos);
+  std::string row = summary.substr(at + 1, summary.find('\n', at + 1) - at);
+  for (auto p = row.find("shm_ring"); p != std::string::npos; p = row.find("shm_ring", p + 11)) {
+    row.replace(p, 8, "shm_ring_zc");
+  }
+  std::ofstream(dir_ / "summary.csv", std::ios::app) << row;
+  ASSERT_TRUE(write_report(dir_).ok());
+  md = read_text_file(dir_ / "report.md").value_or("");
+  EXPECT_NE(md.find("**shm_ring_zc** is the same ring used in place"), std::string::npos) << md;
+  EXPECT_NE(md.find("`loan(size)`"), std::string::npos);
 }
 
 TEST_F(Report, TheVerdictsOpenTheReportWhenVerifyRan) {
