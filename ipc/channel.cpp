@@ -38,6 +38,8 @@ std::string_view to_string(Mechanism m) {
       return "shm_ring_zc";
     case Mechanism::kShmMutex:
       return "shm_mutex";
+    case Mechanism::kShmMpsc:
+      return "shm_mpsc";
   }
   return "unknown";
 }
@@ -81,6 +83,11 @@ std::string_view to_string(Endpoint e) {
   return e == Endpoint::kProcess ? "process" : "thread";
 }
 
+Status Transport::open_writer(std::unique_ptr<Channel>* out) {
+  (void)out;
+  return {Errc::kRefused, "this transport has room for one writer per direction"};
+}
+
 Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_ptr<Transport>* out) {
   switch (m) {
     case Mechanism::kPipe:
@@ -99,6 +106,8 @@ Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_pt
       return make_shm_ring_transport(options, out);
     case Mechanism::kShmMutex:
       return make_shm_mutex_transport(options, out);
+    case Mechanism::kShmMpsc:
+      return make_shm_mpsc_transport(options, out);
   }
   return {Errc::kRefused, "unknown mechanism"};
 }

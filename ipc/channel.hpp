@@ -30,6 +30,7 @@ enum class Mechanism {
   kShmRing,    // lock-free SPSC ring per direction in shared memory, copying in and out
   kShmRingZc,  // the same ring used in place: loan/publish, peek/release (no copies)
   kShmMutex,   // Boost.Interprocess mutex + condition around a one-message mailbox
+  kShmMpsc,    // lock-free multi-producer queue per direction in shared memory (fan-in)
 };
 
 std::string_view to_string(Mechanism m);
@@ -93,6 +94,10 @@ class Transport {
   // Closes this process's copies of the other side's resources after a fork, so that the peer's
   // death shows as end-of-file where the transport can tell.
   virtual void drop(Side side) { (void)side; }
+  // Another sender into the A-to-B direction, for fan-in: any number of them, each opened in the
+  // process or thread that uses it, beside (or instead of) side A; they only send. Transports
+  // whose direction has room for one writer only refuse (kRefused, with the reason).
+  virtual Status open_writer(std::unique_ptr<Channel>* out);
 };
 
 // Makes a transport. Refuses (kRefused) combinations that cannot run here and (kTooLarge)
@@ -106,5 +111,6 @@ Status make_queue_transport(Mechanism m, const ChannelOptions& options,
                             std::unique_ptr<Transport>* out);
 Status make_shm_ring_transport(const ChannelOptions& options, std::unique_ptr<Transport>* out);
 Status make_shm_mutex_transport(const ChannelOptions& options, std::unique_ptr<Transport>* out);
+Status make_shm_mpsc_transport(const ChannelOptions& options, std::unique_ptr<Transport>* out);
 
 }  // namespace ptbench::ipc

@@ -228,6 +228,16 @@ class PipeTransport final : public Transport {
     r.reset();
     w.reset();
   }
+  // Writes of up to PIPE_BUF bytes are atomic, so writers' messages (a length header and the
+  // payload in one write) stay whole; longer ones could interleave, and verification says so.
+  Status open_writer(std::unique_ptr<Channel>* out) override {
+    const Fd& w = fds_[0].second;
+    if (w.get() < 0) return {Errc::kSystem, "pipe: side A's write end was dropped"};
+    Fd mine(dup(w.get()));
+    if (mine.get() < 0) return Status::from_errno("dup", errno);
+    *out = std::make_unique<StreamChannel>(Fd(), std::move(mine), false, opt_.timeout);
+    return {};
+  }
 
  private:
   ChannelOptions opt_;
@@ -254,6 +264,18 @@ class SocketPairTransport final : public Transport {
     return {};
   }
   void drop(Side side) override { fds_[side == Side::kA ? 0 : 1].reset(); }
+  // Datagrams and sequenced packets keep each writer's messages whole; a byte stream does not.
+  Status open_writer(std::unique_ptr<Channel>* out) override {
+    if (m_ == Mechanism::kUnixStream) {
+      return {Errc::kRefused, "a unix byte stream does not keep several writers' messages apart"};
+    }
+    if (fds_[0].get() < 0) return {Errc::kSystem, "socket: side A was opened or dropped"};
+    Fd mine(dup(fds_[0].get()));
+    if (mine.get() < 0) return Status::from_errno("dup", errno);
+    *out = std::make_unique<PacketChannel>(std::move(mine), m_ == Mechanism::kUnixSeqpacket,
+                                           opt_.timeout);
+    return {};
+  }
 
  private:
   Mechanism m_;

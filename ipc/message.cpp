@@ -99,4 +99,21 @@ Status verify(const void* buf, std::size_t size, std::size_t expected_size,
   return {};
 }
 
+Status verify_fan_in(const void* buf, std::size_t size, std::size_t expected_size,
+                     std::vector<std::uint64_t>& next) {
+  if (size < 8) return {Errc::kCorrupt, fmt::format("a {}-byte message carries no writer", size)};
+  std::uint64_t seq = 0;
+  std::memcpy(&seq, buf, 8);
+  const std::uint64_t w = seq >> kWriterShift;
+  if (w >= next.size()) {
+    return {Errc::kCorrupt, fmt::format("a message from writer {} of {}", w, next.size())};
+  }
+  if (auto s = verify(buf, size, expected_size, writer_seq(static_cast<unsigned>(w), next[w]));
+      !s) {
+    return s;
+  }
+  ++next[w];
+  return {};
+}
+
 }  // namespace ptbench::ipc

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "ipc/status.hpp"
 
@@ -29,5 +30,17 @@ void stamp(void* buf, std::size_t size, std::uint64_t seq, std::uint64_t payload
 // Checks size, sequence number and checksum of a received message.
 Status verify(const void* buf, std::size_t size, std::size_t expected_size,
               std::uint64_t expected_seq);
+
+// Several writers into one receiver (fan-in): a message's number carries its writer in the bits
+// from kWriterShift up and the writer's own count (from 1) below.
+inline constexpr unsigned kWriterShift = 40;
+inline std::uint64_t writer_seq(unsigned writer, std::uint64_t n) {
+  return (std::uint64_t{writer} << kWriterShift) | n;
+}
+
+// Checks a message from one of next.size() writers: size, checksum, and that it is its writer's
+// next number (next[w] is what writer w sends next); advances that writer's count.
+Status verify_fan_in(const void* buf, std::size_t size, std::size_t expected_size,
+                     std::vector<std::uint64_t>& next);
 
 }  // namespace ptbench::ipc

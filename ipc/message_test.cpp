@@ -56,5 +56,24 @@ TEST(Message, ABufferReusedForShorterMessagesStillVerifies) {
   EXPECT_TRUE(verify(m.data(), 12, 12, 2));
 }
 
+// Fan-in: each writer's messages must come in its own order; a skipped, repeated or foreign
+// number is an error.
+TEST(Message, FanInChecksEachWritersOrder) {
+  std::vector<unsigned char> m(64);
+  fill_pattern(m.data(), m.size());
+  const auto sum = payload_checksum(m.data(), m.size());
+  std::vector<std::uint64_t> next(3, 1);
+  for (auto [w, n] : {std::pair{0u, 1u}, {2u, 1u}, {0u, 2u}, {1u, 1u}}) {
+    stamp(m.data(), m.size(), writer_seq(w, n), sum);
+    EXPECT_TRUE(verify_fan_in(m.data(), m.size(), m.size(), next)) << w << " " << n;
+  }
+  EXPECT_EQ(next, (std::vector<std::uint64_t>{3, 2, 2}));
+  stamp(m.data(), m.size(), writer_seq(2, 1), sum);  // writer 2 again: a repeat
+  EXPECT_EQ(verify_fan_in(m.data(), m.size(), m.size(), next).code(), Errc::kCorrupt);
+  stamp(m.data(), m.size(), writer_seq(3, 1), sum);  // no writer 3
+  EXPECT_EQ(verify_fan_in(m.data(), m.size(), m.size(), next).code(), Errc::kCorrupt);
+  EXPECT_EQ(next, (std::vector<std::uint64_t>{3, 2, 2}));
+}
+
 }  // namespace
 }  // namespace ptbench::ipc

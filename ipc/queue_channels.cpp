@@ -99,6 +99,10 @@ class PosixMqTransport final : public Transport {
     return {};
   }
 
+  // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
+  // messages whole: a writer is side A again.
+  Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
+
  private:
   mqd_t ab_, ba_;
   ChannelOptions opt_;
@@ -214,6 +218,10 @@ class SysvTransport final : public Transport {
     return {};
   }
 
+  // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
+  // messages whole: a writer is side A again.
+  Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
+
  private:
   int ids_[2];
   int handles_[2] = {-1, -1};
@@ -315,6 +323,10 @@ class BoostMqTransport final : public Transport {
                                             opt_.timeout);
     return {};
   }
+
+  // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
+  // messages whole: a writer is side A again.
+  Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
 
  private:
   std::shared_ptr<bip::message_queue> ab_, ba_;

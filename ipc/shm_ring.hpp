@@ -46,13 +46,9 @@
 #include <cstdint>
 
 #include "ipc/channel.hpp"
+#include "ipc/eventcount.hpp"
 
 namespace ptbench::ipc {
-
-struct EventCount {
-  std::atomic<std::uint32_t> epoch{0};
-  std::atomic<std::uint32_t> waiters{0};
-};
 
 // The shared part of one direction, placed at the start of its area of the segment. Each block
 // that one side writes has 128 bytes to itself.

@@ -15,17 +15,21 @@ using ipc::WaitPolicy;
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> ipc_variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
   for (Mechanism m : ipc::all_mechanisms()) {
-    if (m != Mechanism::kShmRing && m != Mechanism::kShmRingZc) {
+    const bool shared =
+        m == Mechanism::kShmRing || m == Mechanism::kShmRingZc || m == Mechanism::kShmMpsc;
+    if (!shared) {
       out.emplace_back(m, std::nullopt);
       continue;
     }
-    // The zero-copy ring asks how far in-place use gets below the copying ring: spin shows it
-    // best, spin_futex beside it in the full profile.
+    // The zero-copy ring asks how far in-place use gets below the copying ring, and the
+    // multi-producer queue (made for fan-in) what it costs between two: spin shows it best,
+    // spin_futex beside it in the full profile; quick leaves the queue to the pattern suite.
     std::vector<WaitPolicy> policies = {WaitPolicy::kSpin, WaitPolicy::kSpinFutex};
-    if (m == Mechanism::kShmRingZc && p != Profile::kFull) policies = {WaitPolicy::kSpin};
     if (m == Mechanism::kShmRing && p == Profile::kFull)
       policies = {WaitPolicy::kSpin, WaitPolicy::kYield, WaitPolicy::kFutex,
                   WaitPolicy::kSpinFutex};
+    if (m != Mechanism::kShmRing && p != Profile::kFull) policies = {WaitPolicy::kSpin};
+    if (m == Mechanism::kShmMpsc && p != Profile::kFull) policies.clear();
     for (WaitPolicy w : policies) out.emplace_back(m, w);
   }
   return out;

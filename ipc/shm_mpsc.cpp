@@ -1,0 +1,202 @@
+#include "ipc/shm_mpsc.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "ipc/shm_segment.hpp"
+
+namespace ptbench::ipc {
+
+namespace {
+
+constexpr std::uint64_t kLine = 64;
+constexpr std::uint64_t kQueueBytes = 256 << 10;
+constexpr std::uint64_t kMinSlots = 16, kMaxSlots = 4096;
+constexpr std::size_t kMaxMessage = 64 << 20;
+
+}  // namespace
+
+struct MpscEnd::Slot {
+  std::atomic<std::uint64_t> seq;  // position: free for it; position + 1: holds its message
+  std::uint32_t size;
+  std::uint32_t unused;
+};
+
+MpscGeometry mpsc_geometry(std::size_t max_message) {
+  const std::uint64_t slot = (MpscEnd::kSlotHeader + max_message + kLine - 1) / kLine * kLine;
+  std::uint64_t n = kMinSlots;
+  while (n < kMaxSlots && (n * 2) * slot <= kQueueBytes) n *= 2;
+  return {slot, n};
+}
+
+void mpsc_init(MpscControl* control, std::byte* slots, MpscGeometry g) {
+  new (control) MpscControl();
+  control->slot_bytes = g.slot_bytes;
+  control->slots = g.slots;
+  for (std::uint64_t i = 0; i < g.slots; ++i) {
+    auto* seq = new (slots + i * g.slot_bytes) std::atomic<std::uint64_t>(i);
+    (void)seq;
+  }
+}
+
+MpscEnd::MpscEnd(MpscControl* control, std::byte* slots, WaitPolicy policy, Placement placement,
+                 std::chrono::milliseconds timeout)
+    : ctl_(control),
+      slots_(slots),
+      slot_bytes_(control->slot_bytes),
+      mask_(control->slots - 1),
+      policy_(policy),
+      spin_budget_(spin_budget_for(placement)),
+      timeout_(timeout) {}
+
+MpscEnd::Slot* MpscEnd::slot(std::uint64_t position) const {
+  static_assert(sizeof(Slot) == kSlotHeader);
+  return std::launder(reinterpret_cast<Slot*>(slots_ + (position & mask_) * slot_bytes_));
+}
+
+Status MpscProducer::push(const void* msg, std::size_t size) {
+  if (size > max_message()) {
+    return {Errc::kTooLarge, fmt::format("a {}-byte message exceeds the queue's slots of {} bytes",
+                                         size, max_message())};
+  }
+  std::uint64_t pos = ctl_->enqueue.load(std::memory_order_relaxed);
+  Slot* s = nullptr;
+  for (;;) {
+    s = slot(pos);
+    const auto diff = static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - pos);
+    if (diff == 0) {
+      if (ctl_->enqueue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+    } else if (diff < 0) {
+      // The slot still holds the message of the lap before: the queue is full.
+      auto freed = [&] {
+        return static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - pos) >= 0;
+      };
+      if (auto st =
+              wait(freed, ctl_->space, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "send");
+          !st) {
+        return st;
+      }
+      pos = ctl_->enqueue.load(std::memory_order_relaxed);
+    } else {
+      pos = ctl_->enqueue.load(std::memory_order_relaxed);  // another producer took it
+    }
+  }
+  std::memcpy(reinterpret_cast<std::byte*>(s) + kSlotHeader, msg, size);
+  s->size = static_cast<std::uint32_t>(size);
+  s->seq.store(pos + 1, std::memory_order_release);
+  notify(ctl_->data, policy_);
+  return {};
+}
+
+Status MpscConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
+  Slot* s = slot(position_);
+  auto ready = [&] { return s->seq.load(std::memory_order_acquire) == position_ + 1; };
+  if (auto st =
+          wait(ready, ctl_->data, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "recv");
+      !st) {
+    return st;
+  }
+  const std::size_t n = s->size;
+  if (n > max_message()) {
+    return {Errc::kCorrupt, fmt::format("queue: message {} claims {} bytes", position_, n)};
+  }
+  if (n > capacity) {
+    return {Errc::kTooLarge,
+            fmt::format("a {}-byte message does not fit the {}-byte buffer", n, capacity)};
+  }
+  std::memcpy(buf, reinterpret_cast<std::byte*>(s) + kSlotHeader, n);
+  *size = n;
+  s->seq.store(position_ + mask_ + 1, std::memory_order_release);
+  ++position_;
+  notify(ctl_->space, policy_);
+  return {};
+}
+
+namespace {
+
+class MpscChannel final : public Channel {
+ public:
+  MpscChannel(MpscProducer tx, std::optional<MpscConsumer> rx) : tx_(tx), rx_(rx) {}
+  Status send(const void* data, std::size_t size) override { return tx_.push(data, size); }
+  Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
+    if (!rx_) return {Errc::kRefused, "a fan-in writer of shm_mpsc only sends"};
+    return rx_->pop(buf, capacity, size);
+  }
+
+ private:
+  MpscProducer tx_;
+  std::optional<MpscConsumer> rx_;
+};
+
+// Two queues, A to B and B to A: a channel like the others, and any number of extra writers into
+// A to B (open_writer) for fan-in.
+class ShmMpscTransport final : public Transport {
+ public:
+  ShmMpscTransport(std::unique_ptr<ShmSegment> seg, MpscGeometry g, const ChannelOptions& o)
+      : seg_(std::move(seg)), opt_(o) {
+    auto* base = static_cast<std::byte*>(seg_->data());
+    for (int i = 0; i < 2; ++i) {
+      ctl_[i] = reinterpret_cast<MpscControl*>(base + i * sizeof(MpscControl));
+      slots_[i] = base + kControlBytes + i * g.bytes();
+      mpsc_init(ctl_[i], slots_[i], g);
+    }
+  }
+  Status open(Side side, std::unique_ptr<Channel>* out) override {
+    const int tx = side == Side::kA ? 0 : 1, rx = 1 - tx;
+    *out = std::make_unique<MpscChannel>(producer(tx), consumer(rx));
+    return {};
+  }
+  Status open_writer(std::unique_ptr<Channel>* out) override {
+    *out = std::make_unique<MpscChannel>(producer(0), std::nullopt);
+    return {};
+  }
+  std::uint64_t lost_wakeups() const {
+    return ctl_[0]->lost_wakeups.load() + ctl_[1]->lost_wakeups.load();
+  }
+  static constexpr std::size_t kControlBytes = 4096;
+  static_assert(2 * sizeof(MpscControl) <= kControlBytes);
+
+ private:
+  MpscProducer producer(int i) const {
+    return {ctl_[i], slots_[i], opt_.policy, opt_.placement, opt_.timeout};
+  }
+  MpscConsumer consumer(int i) const {
+    return {ctl_[i], slots_[i], opt_.policy, opt_.placement, opt_.timeout};
+  }
+
+  std::unique_ptr<ShmSegment> seg_;
+  ChannelOptions opt_;
+  MpscControl* ctl_[2];
+  std::byte* slots_[2];
+};
+
+}  // namespace
+
+Status make_shm_mpsc_transport(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
+  if (o.policy == WaitPolicy::kSpin && o.placement == Placement::kSameCpu) {
+    return {Errc::kRefused,
+            "spin with both ends on one CPU: the waiter would burn its time slice while the peer "
+            "cannot run; use futex, spin_futex or yield"};
+  }
+  if (o.max_message > kMaxMessage) {
+    return {Errc::kTooLarge, "shm_mpsc messages are limited to 64 MiB (16 slots per direction)"};
+  }
+  const MpscGeometry g = mpsc_geometry(o.max_message);
+  std::unique_ptr<ShmSegment> seg;
+  if (auto s = ShmSegment::create("mpsc", ShmMpscTransport::kControlBytes + 2 * g.bytes(), &seg);
+      !s) {
+    return s;
+  }
+  *out = std::make_unique<ShmMpscTransport>(std::move(seg), g, o);
+  return {};
+}
+
+std::uint64_t shm_mpsc_lost_wakeups(const Transport& t) {
+  const auto* q = dynamic_cast<const ShmMpscTransport*>(&t);
+  return q != nullptr ? q->lost_wakeups() : 0;
+}
+
+}  // namespace ptbench::ipc
