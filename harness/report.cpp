@@ -360,6 +360,34 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
   section_table(md, rows, "floor", "bytes_per_second", false, "");
 }
 
+bool has_suite(const std::vector<SummaryRow>& rows, const std::string& suite) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [&](const SummaryRow& r) { return r.suite == suite; });
+}
+
+// The concurrency patterns: fan-in, and response time against offered load.
+void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows) {
+  if (has_suite(rows, "pattern")) {
+    md << "\n## Fan-in: N producers, one consumer\n\nMore producers than CPUs, as services run; "
+          "every message verified (each producer's numbers in order, every byte). Messages per "
+          "second taken by the consumer, with the CPUs it used (1.0 = a whole CPU); "
+          "`producer_cpus` in summary.csv.\n\n";
+    section_table(md, rows, "pattern", "items_per_second", false, "consumer_cpus");
+  }
+  if (has_suite(rows, "open_loop")) {
+    md << "\n## Latency under load (open loop)\n\nRequests sent on a fixed schedule at 10%, "
+          "50% and 90% of the rate the transport saturates at (16 in flight), each response "
+          "timed from when its request was due (no coordinated omission). The p50 response "
+          "time with its p99, then the CPUs the server used waiting for and answering requests "
+          "at that rate, with the requests the one-thread client could not send on time "
+          "(`late_sends`: where they are many, the generator, not the transport, set the rate; "
+          "compare `achieved_per_s` with `offered_per_s` in summary.csv).\n\n";
+    section_table(md, rows, "open_loop", "real_time", false, "p99_ns");
+    md << "\n";
+    section_table(md, rows, "open_loop", "server_cpus", false, "late_sends");
+  }
+}
+
 }  // namespace
 
 void chart_link(std::ostream& out, const fs::path& dir, const std::string& name,
@@ -383,6 +411,7 @@ Result<std::string> write_report(const fs::path& dir) {
   report_notes(md, *rows, dir);
   report_creation_and_switches(md, *rows, dir);
   report_ipc_and_floors(md, *rows, dir);
+  report_patterns(md, *rows);
   std::ofstream out(dir / "report.md");
   out << md.str();
   if (!out) return fail(fmt::format("cannot write {}", (dir / "report.md").string()));

@@ -83,6 +83,14 @@ std::string_view to_string(Endpoint e) {
   return e == Endpoint::kProcess ? "process" : "thread";
 }
 
+Status Channel::try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got) {
+  (void)buf;
+  (void)capacity;
+  (void)size;
+  *got = false;
+  return {Errc::kRefused, "this transport has no non-blocking receive"};
+}
+
 Status Transport::open_writer(std::unique_ptr<Channel>* out) {
   (void)out;
   return {Errc::kRefused, "this transport has room for one writer per direction"};

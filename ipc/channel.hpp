@@ -82,6 +82,10 @@ class Channel {
   // Receives one whole message into buf; *size is its length. A message longer than `capacity`
   // is an error (kTooLarge).
   virtual Status recv(void* buf, std::size_t capacity, std::size_t* size) = 0;
+  // Receives a message if one is there and returns at once if not (*got says which); for a
+  // caller that must not block, such as a load generator sending on a schedule. Transports
+  // without it refuse (kRefused).
+  virtual Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got);
   // The zero-copy calls of this channel, or nullptr when it has none.
   virtual ZeroCopy* zero_copy() { return nullptr; }
 };

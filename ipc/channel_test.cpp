@@ -300,6 +300,37 @@ TEST(ChannelLimits, SpinOnOneCpuIsRefusedWithAReason) {
   EXPECT_NE(s.message().find("one CPU"), std::string::npos) << s.message();
 }
 
+// A non-blocking receive returns at once with nothing, then with the message once it is there;
+// transports without one say so.
+TEST(ChannelTryRecv, ReturnsAtOnceAndThenTheMessage) {
+  for (Mechanism m : {Mechanism::kPipe, Mechanism::kUnixStream, Mechanism::kShmRing,
+                      Mechanism::kPosixMq}) {
+    ChannelOptions o;
+    o.max_message = 64;
+    std::unique_ptr<Transport> t;
+    ASSERT_TRUE(IsOk(make_transport(m, o, &t))) << to_string(m);
+    std::unique_ptr<Channel> a, b;
+    ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
+    ASSERT_TRUE(IsOk(t->open(Side::kB, &b)));
+    unsigned char buf[64];
+    std::size_t n = 0;
+    bool got = true;
+    Status s = b->try_recv(buf, sizeof buf, &n, &got);
+    EXPECT_FALSE(got) << to_string(m);
+    if (m == Mechanism::kPosixMq) {
+      EXPECT_EQ(s.code(), Errc::kRefused);
+      continue;
+    }
+    EXPECT_TRUE(IsOk(s)) << to_string(m);
+    const unsigned char msg[5] = {1, 2, 3, 4, 5};
+    ASSERT_TRUE(IsOk(a->send(msg, sizeof msg)));
+    EXPECT_TRUE(IsOk(b->try_recv(buf, sizeof buf, &n, &got))) << to_string(m);
+    EXPECT_TRUE(got) << to_string(m);
+    EXPECT_EQ(n, sizeof msg);
+    EXPECT_EQ(std::memcmp(buf, msg, sizeof msg), 0);
+  }
+}
+
 // Only the shared-memory ring lends its buffers.
 TEST(ChannelZeroCopy, OnlyTheRingOffersIt) {
   for (Mechanism m : {Mechanism::kPipe, Mechanism::kShmMutex, Mechanism::kShmRing}) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -124,6 +125,19 @@ class StreamChannel final : public Channel {
     }
     *size = len;
     return {};
+  }
+
+  // A frame is written in one piece (small ones in one write), so once any of it can be read,
+  // the rest follows at once: recv() then does not wait.
+  Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got) override {
+    *got = end_ - begin_ >= sizeof(std::uint32_t);
+    if (!*got) {
+      pollfd p{rfd_.get(), POLLIN, 0};
+      const int n = poll(&p, 1, 0);
+      if (n < 0 && errno != EINTR) return Status::from_errno("poll", errno);
+      *got = n > 0;
+    }
+    return *got ? recv(buf, capacity, size) : Status{};
   }
 
  private:

@@ -127,6 +127,11 @@ Status RingConsumer::peek(const std::byte** where, std::size_t* size) {
   return {};
 }
 
+bool RingConsumer::ready() const {
+  return header(slot_)->seq.load(std::memory_order_acquire) == tail_ + 1 &&
+         trailer(slot_)->load(std::memory_order_acquire) == tail_ + 1;
+}
+
 void RingConsumer::release() {
   ++tail_;
   slot_ = next(slot_);
@@ -156,6 +161,10 @@ class ShmRingChannel final : public Channel, public ZeroCopy {
   Status send(const void* data, std::size_t size) override { return tx_.push(data, size); }
   Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
     return rx_.pop(buf, capacity, size);
+  }
+  Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got) override {
+    *got = rx_.ready();
+    return *got ? rx_.pop(buf, capacity, size) : Status{};
   }
   ZeroCopy* zero_copy() override { return this; }
   Status loan(std::size_t size, std::byte** where) override { return tx_.loan(size, where); }

@@ -116,6 +116,8 @@ class RingConsumer : private RingEnd {
   // Frees the slot of the message peek() returned.
   void release();
   Status pop(void* buf, std::size_t capacity, std::size_t* size);
+  // Whether the next message is there (pop() would not wait).
+  bool ready() const;
 
  private:
   std::uint64_t tail_ = 0, slot_ = 0;
