@@ -154,7 +154,7 @@ std::vector<std::size_t> latency_sizes(Profile profile) {
 
 void register_benchmarks(Profile profile) {
   for (auto [mechanism, policy] : ipc_variants(profile)) {
-    for (ipc::Endpoint e : bench_endpoints()) {
+    for (ipc::Endpoint e : ipc_endpoints(profile, mechanism)) {
       for (ipc::Placement p : ipc_placements(profile)) {
         if (!measured_on_one_cpu(profile, p, mechanism)) continue;
         for (std::size_t bytes : latency_sizes(profile)) {

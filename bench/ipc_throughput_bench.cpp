@@ -135,7 +135,7 @@ void register_benchmarks(Profile profile) {
   std::vector<std::size_t> sizes = ipc_sizes(profile);
   if (profile == Profile::kFull) sizes.erase(sizes.begin());  // 64 B and up
   for (auto [mechanism, policy] : ipc_variants(profile)) {
-    for (ipc::Endpoint e : bench_endpoints()) {
+    for (ipc::Endpoint e : ipc_endpoints(profile, mechanism)) {
       for (ipc::Placement p : placements) {
         for (std::size_t bytes : sizes) {
           IpcCase c{mechanism, policy, e, p, bytes};

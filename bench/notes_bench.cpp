@@ -692,7 +692,10 @@ void register_benchmarks(Profile profile) {
     }
   }
   const auto cpus = ipc::allowed_cpus();
-  const std::int64_t duration = smoke ? 50'000'000 : 600'000'000;  // full: ~150 slices of ~4 ms
+  // Full: ~150 slices of ~4 ms; quick ~75, enough for the median slice (90 s for all of quick).
+  const std::int64_t duration = smoke                       ? 50'000'000
+                                : profile == Profile::kFull ? 600'000'000
+                                                            : 300'000'000;
   for (bool processes : {true, false}) {
     benchmark::RegisterBenchmark(
         grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread", Placement::kSameCpu,

@@ -62,6 +62,13 @@ std::vector<ipc::Endpoint> bench_endpoints() {
 #endif
 }
 
+std::vector<ipc::Endpoint> ipc_endpoints(Profile p, Mechanism m) {
+  const bool both = p != Profile::kQuick || m == Mechanism::kPipe || m == Mechanism::kShmRing ||
+                    m == Mechanism::kShmRingZc;
+  if (both) return bench_endpoints();
+  return {ipc::Endpoint::kProcess};
+}
+
 bool measured_on_one_cpu(Profile profile, ipc::Placement p, Mechanism m) {
   if (profile == Profile::kFull || p != ipc::Placement::kSameCpu) return true;
   return m == Mechanism::kPipe || m == Mechanism::kShmRing || m == Mechanism::kShmMutex;

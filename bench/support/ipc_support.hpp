@@ -38,6 +38,11 @@ bool measured_on_one_cpu(Profile profile, ipc::Placement p, ipc::Mechanism m);
 // multi-threaded process (the release and ASan builds run both).
 std::vector<ipc::Endpoint> bench_endpoints();
 
+// The endpoints a profile measures `m` from: both, except that the quick profile compares
+// process with thread only for the pipe and the ring (it has to stay within 90 s; the full
+// profile has every transport both ways).
+std::vector<ipc::Endpoint> ipc_endpoints(Profile p, ipc::Mechanism m);
+
 // Every transport, the shm ring once per wait policy of the profile.
 std::vector<std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>> ipc_variants(Profile p);
 
