@@ -262,27 +262,6 @@ void BM_zombie(benchmark::State& state, bool killed) {
 
 constexpr std::size_t kWorkerHeap = 256 * 1024;  // what each worker allocates and touches
 
-struct Memory {
-  double pss_kib = 0, uss_kib = 0;
-  bool ok = false;
-};
-
-// PSS and USS (private clean + private dirty) of a process, from /proc/<pid>/smaps_rollup.
-Memory smaps_rollup(const std::string& pid) {
-  std::ifstream f("/proc/" + pid + "/smaps_rollup");
-  Memory m;
-  std::string header;
-  std::getline(f, header);  // the address range and "[rollup]"
-  for (std::string key; f >> key;) {
-    double kib = 0;
-    if (!(f >> kib)) break;
-    if (key == "Pss:") m.pss_kib = kib, m.ok = true;
-    if (key == "Private_Clean:" || key == "Private_Dirty:") m.uss_kib += kib;
-    f.ignore(64, '\n');
-  }
-  return m;
-}
-
 // A worker's own state: a fresh heap (its own mapping, so no allocator cache from an earlier
 // iteration hides it), touched; then it waits until `release` closes.
 void worker_body(int ready, int release) {

@@ -1,6 +1,7 @@
 #include "harness/report.hpp"
 
 #include "harness/paths.hpp"
+#include "harness/report_models.hpp"
 
 #include <fmt/format.h>
 
@@ -365,8 +366,18 @@ bool has_suite(const std::vector<SummaryRow>& rows, const std::string& suite) {
                      [&](const SummaryRow& r) { return r.suite == suite; });
 }
 
-// The concurrency patterns: fan-in, and response time against offered load.
+// The concurrency patterns: fan-in, and response time against offered load; the server models
+// with their decision table.
 void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows) {
+  report_models(md, rows);
+  if (has_suite(rows, "server")) {
+    md << "\n**Every server row** (requests per second with the p99 response time, then the "
+          "server's memory per worker with the CPUs the clients used: near the CPUs there are, "
+          "the clients were part of the limit):\n\n";
+    section_table(md, rows, "server", "items_per_second", false, "p99_ns");
+    md << "\n";
+    section_table(md, rows, "server", "server_pss_kib_per_worker", false, "client_cpus");
+  }
   if (has_suite(rows, "pattern")) {
     md << "\n## Fan-in: N producers, one consumer\n\nMore producers than CPUs, as services run; "
           "every message verified (each producer's numbers in order, every byte). Messages per "

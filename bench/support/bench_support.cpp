@@ -1,5 +1,7 @@
 #include "bench/support/bench_support.hpp"
 
+#include <fstream>
+
 #include "bench/support/grid.hpp"
 
 #include <unistd.h>
@@ -49,6 +51,21 @@ void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const
   state.counters["peer_vcsw_per_op"] = static_cast<double>(peer.vcsw) / ops;
   state.counters["peer_ivcsw_per_op"] = static_cast<double>(peer.ivcsw) / ops;
   state.counters["peer_minflt_per_op"] = static_cast<double>(peer.minflt) / ops;
+}
+
+Memory smaps_rollup(const std::string& pid) {
+  std::ifstream f("/proc/" + pid + "/smaps_rollup");
+  Memory m;
+  std::string header;
+  std::getline(f, header);  // the address range and "[rollup]"
+  for (std::string key; f >> key;) {
+    double kib = 0;
+    if (!(f >> kib)) break;
+    if (key == "Pss:") m.pss_kib = kib, m.ok = true;
+    if (key == "Private_Clean:" || key == "Private_Dirty:") m.uss_kib += kib;
+    f.ignore(64, '\n');
+  }
+  return m;
 }
 
 double resident_mib() {

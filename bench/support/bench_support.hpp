@@ -93,6 +93,15 @@ void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const
 // This process's resident set size in MiB (from /proc/self/statm), or -1 if unreadable.
 double resident_mib();
 
+struct Memory {
+  double pss_kib = 0, uss_kib = 0;
+  bool ok = false;
+};
+
+// PSS and USS (private clean + private dirty) of a process ("self" or a pid), from
+// /proc/<pid>/smaps_rollup.
+Memory smaps_rollup(const std::string& pid);
+
 // This process's thread count (from /proc/self/status), or -1 if unreadable.
 double thread_count();
 

@@ -1,0 +1,425 @@
+// Question: how do whole server models compare on this host, for the same request stream?
+// C clients (threads of this process, closed loop: send a request of S bytes, wait for its
+// response) talk to a server process over one Unix stream connection each. The server reads a
+// request, does a fixed amount of CPU work over it (a checksum of every byte and kWorkRounds of
+// xorshift, about a microsecond) and sends it back; the client checks the number and every byte
+// of the answer.
+// Models (BM_Server/<model>/...):
+// - epoll: one thread, one epoll set over all connections;
+// - thread_pool: kWorkers threads sharing one epoll set (EPOLLONESHOT: the kernel's ready list
+//   is their shared queue);
+// - prefork: kWorkers processes forked up front, sharing one epoll set the same way;
+// - thread_per_conn / fork_per_conn: one thread / one process per connection, blocking reads;
+// - thread_per_request / fork_per_request: one epoll thread reads each request and hands it to
+//   a new thread / a new child process, which works, answers and ends.
+// Timed: kSeconds of the clients' loop (real time), after the server has answered one request on
+// every connection. Reported: requests per second (items), p50/p99 of the clients' response
+// time (p99 only from 1,000 samples up), the CPUs the clients used per second (they must not be
+// the bottleneck: close to the CPUs there are means they were), and the server's memory (PSS of
+// its processes) per worker.
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/support/grid.hpp"
+#include "bench/support/ipc_support.hpp"
+#include "bench/support/latency.hpp"
+#include "ipc/fd.hpp"
+#include "ipc/message.hpp"
+
+namespace ptbench::bench {
+namespace {
+
+constexpr int kWorkers = 4;
+constexpr int kWorkRounds = 300;
+
+enum class Model {
+  kEpoll,
+  kThreadPool,
+  kPrefork,
+  kThreadPerConn,
+  kForkPerConn,
+  kThreadPerRequest,
+  kForkPerRequest
+};
+
+const char* model_name(Model m) {
+  switch (m) {
+    case Model::kEpoll:
+      return "epoll";
+    case Model::kThreadPool:
+      return "thread_pool";
+    case Model::kPrefork:
+      return "prefork";
+    case Model::kThreadPerConn:
+      return "thread_per_conn";
+    case Model::kForkPerConn:
+      return "fork_per_conn";
+    case Model::kThreadPerRequest:
+      return "thread_per_request";
+    case Model::kForkPerRequest:
+      return "fork_per_request";
+  }
+  return "?";
+}
+
+bool uses_processes(Model m) {
+  return m == Model::kPrefork || m == Model::kForkPerConn || m == Model::kForkPerRequest;
+}
+
+// Reads or writes exactly `n` bytes; false at end of file or on an error.
+bool read_all(int fd, unsigned char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t r = read(fd, p, n);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR) continue;
+      return false;
+    }
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+bool write_all(int fd, const unsigned char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t r = write(fd, p, n);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR) continue;
+      return false;
+    }
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// The server's work on one request that has been read into `buf`: a checksum over every byte
+// and kWorkRounds of xorshift, then the request goes back as the answer (the client checks it).
+// False when the answer could not be written.
+bool work_and_answer(int fd, std::vector<unsigned char>& buf) {
+  std::uint64_t x = ipc::checksum(buf.data(), buf.size()) | 1;
+  for (int i = 0; i < kWorkRounds; ++i) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  benchmark::DoNotOptimize(x);
+  return write_all(fd, buf.data(), buf.size());
+}
+
+// One connection served until the client closes it (blocking).
+void serve_connection(int fd, std::size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  while (read_all(fd, buf.data(), bytes) && work_and_answer(fd, buf)) {
+  }
+}
+
+struct Server {
+  std::vector<int> fds;  // the server's ends, one per connection
+  std::size_t bytes;
+};
+
+void add_to_epoll(int ep, int fd, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+// Serves connections as they become readable until all have closed (the shared set: several
+// threads or processes may run this on one epoll fd with EPOLLONESHOT).
+void serve_epoll(int ep, std::size_t bytes, bool oneshot, std::atomic<int>* open) {
+  std::vector<unsigned char> buf(bytes);
+  epoll_event ev[16];
+  while (open->load() > 0) {
+    const int n = epoll_wait(ep, ev, 16, 100);
+    for (int i = 0; i < n; ++i) {
+      const int fd = ev[i].data.fd;
+      if (!read_all(fd, buf.data(), bytes) || !work_and_answer(fd, buf)) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+        open->fetch_sub(1);
+        continue;
+      }
+      if (oneshot) {
+        epoll_event again{};
+        again.events = EPOLLIN | EPOLLONESHOT;
+        again.data.fd = fd;
+        epoll_ctl(ep, EPOLL_CTL_MOD, fd, &again);
+      }
+    }
+  }
+}
+
+// Reads each request in one thread and hands it to a new thread or child process, which works,
+// answers and ends. A connection has one request in flight (its client waits for the answer),
+// so it is not read again before its handler has answered.
+void serve_per_request(const Server& s, bool processes) {
+  const int ep = epoll_create1(0);
+  for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN);
+  std::size_t open = s.fds.size();
+  std::atomic<int> live{0};
+  std::vector<unsigned char> buf(s.bytes);
+  epoll_event ev[16];
+  while (open > 0) {
+    const int n = epoll_wait(ep, ev, 16, 100);
+    for (int i = 0; i < n; ++i) {
+      const int fd = ev[i].data.fd;
+      if (!read_all(fd, buf.data(), s.bytes)) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+        --open;
+        continue;
+      }
+      if (processes) {
+        if (fork() == 0) _exit(work_and_answer(fd, buf) ? 0 : 1);
+      } else {
+        live.fetch_add(1);
+        std::thread([fd, copy = buf, &live]() mutable {
+          work_and_answer(fd, copy);
+          live.fetch_sub(1);
+        }).detach();
+      }
+    }
+    while (processes && waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+  while (processes && waitpid(-1, nullptr, 0) > 0) {
+  }
+  while (live.load() > 0) std::this_thread::yield();
+  close(ep);
+}
+
+ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open);
+
+// The server process: runs the model over its connection ends until every client has closed.
+ipc::Status run_server(Model m, const Server& s) {
+  // Open connections, counted down by whichever worker sees one close: in shared memory, for
+  // the prefork workers too.
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return ipc::Status::from_errno("mmap", errno);
+  auto& open = *new (page) std::atomic<int>(static_cast<int>(s.fds.size()));
+  ipc::Status result = run_model(m, s, open);
+  munmap(page, 4096);
+  return result;
+}
+
+ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open) {
+  switch (m) {
+    case Model::kEpoll:
+    case Model::kThreadPool:
+    case Model::kPrefork: {
+      const int ep = epoll_create1(0);
+      const bool oneshot = m != Model::kEpoll;
+      for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN | (oneshot ? EPOLLONESHOT : 0u));
+      if (m == Model::kEpoll) {
+        serve_epoll(ep, s.bytes, false, &open);
+      } else if (m == Model::kThreadPool) {
+        std::vector<std::thread> pool;
+        for (int w = 0; w < kWorkers; ++w) {
+          pool.emplace_back([&] { serve_epoll(ep, s.bytes, true, &open); });
+        }
+        for (auto& t : pool) t.join();
+      } else {
+        std::vector<pid_t> kids;
+        for (int w = 0; w < kWorkers; ++w) {
+          const pid_t pid = fork();
+          if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            serve_epoll(ep, s.bytes, true, &open);
+            _exit(0);
+          }
+          kids.push_back(pid);
+        }
+        for (pid_t k : kids) waitpid(k, nullptr, 0);
+      }
+      close(ep);
+      return {};
+    }
+    case Model::kThreadPerConn: {
+      std::vector<std::thread> ts;
+      for (int fd : s.fds) ts.emplace_back([fd, &s] { serve_connection(fd, s.bytes); });
+      for (auto& t : ts) t.join();
+      return {};
+    }
+    case Model::kForkPerConn: {
+      std::vector<pid_t> kids;
+      for (int fd : s.fds) {
+        const pid_t pid = fork();
+        if (pid == 0) {
+          prctl(PR_SET_PDEATHSIG, SIGKILL);
+          serve_connection(fd, s.bytes);
+          _exit(0);
+        }
+        kids.push_back(pid);
+      }
+      for (pid_t k : kids) waitpid(k, nullptr, 0);
+      return {};
+    }
+    case Model::kThreadPerRequest:
+    case Model::kForkPerRequest:
+      serve_per_request(s, m == Model::kForkPerRequest);
+      return {};
+  }
+  return {ipc::Errc::kRefused, "unknown model"};
+}
+
+// The server's memory: PSS of its process and of its children (the workers of the fork models).
+double server_pss_kib(pid_t server) {
+  double total = smaps_rollup(std::to_string(server)).pss_kib;
+  const std::string task = "/proc/" + std::to_string(server) + "/task/";
+  std::ifstream children(task + std::to_string(server) + "/children");
+  for (pid_t child = 0; children >> child;) total += smaps_rollup(std::to_string(child)).pss_kib;
+  return total;
+}
+
+struct ServerCase {
+  Model model;
+  int clients;
+  std::size_t bytes;
+  double seconds;
+};
+
+struct ClientResult {
+  std::vector<std::int64_t> response_ns;
+  std::int64_t cpu_ns = 0;
+  ipc::Status status;
+};
+
+// One client: requests numbered from 1, each answered and checked before the next.
+void client_loop(int fd, std::size_t bytes, const std::atomic<bool>& stop, ClientResult* r) {
+  std::vector<unsigned char> out(bytes), in(bytes);
+  ipc::fill_pattern(out.data(), bytes);
+  const auto sum = ipc::payload_checksum(out.data(), bytes);
+  timespec c0{}, c1{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  for (std::uint64_t seq = 1; !stop.load(std::memory_order_relaxed); ++seq) {
+    ipc::stamp(out.data(), bytes, seq, sum);
+    const std::int64_t t0 = now_ns();
+    if (!write_all(fd, out.data(), bytes) || !read_all(fd, in.data(), bytes)) {
+      r->status = {ipc::Errc::kPeerClosed, "the server closed a connection"};
+      break;
+    }
+    r->response_ns.push_back(now_ns() - t0);
+    if (r->status = ipc::verify(in.data(), bytes, bytes, seq); !r->status) break;
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  r->cpu_ns = (c1.tv_sec - c0.tv_sec) * 1'000'000'000 + (c1.tv_nsec - c0.tv_nsec);
+}
+
+// Makes the connections: the clients' ends here, the server's in `server`.
+ipc::Status connect(int n, std::vector<ipc::Fd>* mine, Server* server) {
+  for (int i = 0; i < n; ++i) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      return ipc::Status::from_errno("socketpair", errno);
+    }
+    mine->emplace_back(sv[0]);
+    server->fds.push_back(sv[1]);
+  }
+  return {};
+}
+
+void report(benchmark::State& state, const ServerCase& c, std::vector<ClientResult>& results,
+            double seconds, double pss_kib) {
+  std::size_t total = 0;
+  std::int64_t cpu = 0;
+  for (const auto& r : results) total += r.response_ns.size(), cpu += r.cpu_ns;
+  LatencyRecorder rec(state, total);
+  for (const auto& r : results) {
+    for (auto v : r.response_ns) rec.add(v, false);
+  }
+  rec.report();
+  state.SetIterationTime(seconds);
+  state.SetItemsProcessed(static_cast<std::int64_t>(total));
+  state.SetBytesProcessed(static_cast<std::int64_t>(total * c.bytes));
+  state.counters["client_cpus"] = static_cast<double>(cpu) * 1e-9 / seconds;
+  const int workers = c.model == Model::kEpoll                                      ? 1
+                      : c.model == Model::kThreadPool || c.model == Model::kPrefork ? kWorkers
+                                                                                    : c.clients;
+  state.counters["server_pss_kib_per_worker"] = pss_kib / workers;
+}
+
+void BM_server(benchmark::State& state, ServerCase c) {
+  std::vector<ipc::Fd> mine;
+  Server server{{}, c.bytes};
+  ipc::Status status = connect(c.clients, &mine, &server);
+  std::unique_ptr<ipc::Peer> peer;
+  if (status) {
+    status = ipc::Peer::start(
+        ipc::Endpoint::kProcess, -1,
+        [&](const std::function<void()>& ready) {
+          mine.clear();  // the clients' ends belong to the clients: EOF when they close
+          ready();
+          return run_server(c.model, server);
+        },
+        &peer);
+  }
+  if (status) status = peer->wait_ready();
+  for (int fd : server.fds) close(fd);
+  std::vector<ClientResult> results(mine.size());
+  std::atomic<bool> stop{false};
+  double seconds = 0, pss = 0;
+  for (auto _ : state) {
+    if (!status) break;
+    std::vector<std::thread> clients;
+    const std::int64_t t0 = now_ns();
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      clients.emplace_back(client_loop, mine[i].get(), c.bytes, std::cref(stop), &results[i]);
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(c.seconds / 2));
+    pss = server_pss_kib(peer->pid());
+    std::this_thread::sleep_for(std::chrono::duration<double>(c.seconds / 2));
+    stop = true;
+    for (auto& t : clients) t.join();
+    seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+  }
+  mine.clear();  // the server sees every connection close and ends
+  if (peer) {
+    if (auto s = peer->join(); status) status = s;
+  }
+  for (const auto& r : results) {
+    if (status && !r.status) status = r.status;
+  }
+  if (!status) return state.SkipWithError(status.message().c_str());
+  report(state, c, results, seconds, pss);
+}
+
+std::vector<int> client_counts(Profile p) {
+  if (p == Profile::kFull) return {1, 4, 16, 64, 256};
+  if (p == Profile::kQuick) return {16};
+  return {2};
+}
+
+}  // namespace
+
+void register_benchmarks(Profile profile) {
+  const std::vector<std::size_t> sizes = profile == Profile::kFull
+                                             ? std::vector<std::size_t>{64, 16384}
+                                             : std::vector<std::size_t>{64};
+  const double seconds = profile == Profile::kFull ? 0.5 : profile == Profile::kQuick ? 0.2 : 0.05;
+  for (Model m : {Model::kEpoll, Model::kThreadPool, Model::kPrefork, Model::kThreadPerConn,
+                  Model::kForkPerConn, Model::kThreadPerRequest, Model::kForkPerRequest}) {
+    for (std::size_t bytes : sizes) {
+      for (int clients : client_counts(profile)) {
+        const std::string name =
+            grid_name("Server", model_name(m), uses_processes(m) ? "process" : "thread",
+                      ipc::Placement::kUnpinned, bytes, {{"clients", std::to_string(clients)}});
+        benchmark::RegisterBenchmark(name.c_str(), [c = ServerCase{m, clients, bytes, seconds}](
+                                                       benchmark::State& s) { BM_server(s, c); })
+            ->Iterations(1)
+            ->UseManualTime()
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+  benchmark::AddCustomContext(grid::kContextBaseline, "epoll");
+}
+
+}  // namespace ptbench::bench
