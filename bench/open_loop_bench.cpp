@@ -44,7 +44,7 @@ struct Durations {
 
 Durations durations(Profile p) {
   if (p == Profile::kFull) return {0.3, 1.0};
-  if (p == Profile::kQuick) return {0.1, 0.25};
+  if (p == Profile::kQuick) return {0.1, 0.15};
   return {0.02, 0.05};
 }
 
