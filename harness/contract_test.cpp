@@ -97,7 +97,7 @@ TEST_F(Contract, EveryChartSelectsRowsFromTheListedBenchmarks) {
     GbenchRun run;
     run.grid = *parse_grid_name(b.grid);
     run.real_time_ns = 1000;
-    run.counters = {{"p99_ns", 2000}, {"bytes_per_second", 1e9}};
+    run.counters = {{"p99_ns", 2000}, {"bytes_per_second", 1e9}, {"items_per_second", 1e6}};
     for (auto& s : samples_from_run("contract", b.suite, run, 0)) samples.push_back(std::move(s));
   }
   const fs::path dir = fs::temp_directory_path() / ("ptbench-contract-" + std::to_string(getpid()));

@@ -67,7 +67,7 @@ void add_bench_dir(CLI::App* sub, Cli& c) {
 
 void add_selection(CLI::App* sub, Cli& c) {
   sub->add_option("--profile", c.run_opt.profile,
-                  "quick: the default grid, 3 repetitions, about two minutes here; full: every "
+                  "quick: the default grid, 3 repetitions, about 90 s here; full: every "
                   "transport, size, placement, policy and memory level, 11 repetitions; ci: a "
                   "short, stable subset of quick with the calibrated control, for gates")
       ->check(CLI::IsMember(profile_names()));

@@ -368,8 +368,9 @@ bool has_suite(const std::vector<SummaryRow>& rows, const std::string& suite) {
 
 // The concurrency patterns: fan-in, and response time against offered load; the server models
 // with their decision table.
-void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows) {
+void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir) {
   report_models(md, rows);
+  chart_link(md, dir, "server", "requests per second and p99 against clients, per server model");
   if (has_suite(rows, "server")) {
     md << "\n**Every server row** (requests per second with the p99 response time, then the "
           "server's memory per worker with the CPUs the clients used: near the CPUs there are, "
@@ -384,6 +385,7 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows) {
           "second taken by the consumer, with the CPUs it used (1.0 = a whole CPU); "
           "`producer_cpus` in summary.csv.\n\n";
     section_table(md, rows, "pattern", "items_per_second", false, "consumer_cpus");
+    chart_link(md, dir, "fan_in", "messages per second against producers, per transport");
   }
   if (has_suite(rows, "open_loop")) {
     md << "\n## Latency under load (open loop)\n\nRequests sent on a fixed schedule at 10%, "
@@ -396,6 +398,7 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows) {
     section_table(md, rows, "open_loop", "real_time", false, "p99_ns");
     md << "\n";
     section_table(md, rows, "open_loop", "server_cpus", false, "late_sends");
+    chart_link(md, dir, "open_loop", "response time against offered load, per transport");
   }
 }
 
@@ -422,7 +425,7 @@ Result<std::string> write_report(const fs::path& dir) {
   report_notes(md, *rows, dir);
   report_creation_and_switches(md, *rows, dir);
   report_ipc_and_floors(md, *rows, dir);
-  report_patterns(md, *rows);
+  report_patterns(md, *rows, dir);
   std::ofstream out(dir / "report.md");
   out << md.str();
   if (!out) return fail(fmt::format("cannot write {}", (dir / "report.md").string()));

@@ -244,6 +244,86 @@ def speedup(plt, data, rows, run_dir):
     plt.close(fig)
 
 
+def series_by(rows, suite, metric, key, endpoint=None):
+    # One line per mechanism (with its policy), points sorted by a numeric parameter.
+    out = {}
+    for r in pick(rows, suite, metric):
+        if key not in r["params_map"] or (endpoint and r["endpoint"] != endpoint):
+            continue
+        name = r["mechanism"] + (f" ({r['params_map']['policy']})" if "policy" in r["params_map"] else "")
+        if suite != "server":
+            name += f", {r['endpoint']}"
+        out.setdefault(name, []).append(r)
+    return {k: sorted(v, key=lambda r: float(r["params_map"][key])) for k, v in out.items()}
+
+
+def select_server(rows):
+    return [r for r in pick(rows, "server", "items_per_second") if r["payload_bytes"] == 64]
+
+
+def server(plt, data, rows, run_dir):
+    # Requests per second and p99 against the number of clients, one line per model (64 B).
+    p99 = {r["benchmark"]: r["median"] for r in pick(rows, "server", "p99_ns")}
+    series = series_by(data, "server", "items_per_second", "clients")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for name, pts in series.items():
+        x = [float(r["params_map"]["clients"]) for r in pts]
+        left.plot(x, [r["median"] for r in pts], "o-", label=name)
+        tail = [(xi, p99[r["benchmark"]] / 1e3) for xi, r in zip(x, pts) if r["benchmark"] in p99]
+        if tail:
+            right.plot([t[0] for t in tail], [t[1] for t in tail], "o-", label=name)
+    for ax, ylabel in ((left, "requests per second"), (right, "p99 response time (µs)")):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("clients")
+        ax.set_ylabel(ylabel)
+    left.set_title("Server models: throughput (64 B requests)")
+    right.set_title("Server models: p99")
+    left.legend(fontsize=7)
+    save(fig, run_dir, "server")
+    plt.close(fig)
+
+
+def select_open_loop(rows):
+    return pick(rows, "open_loop", "real_time")
+
+
+def open_loop(plt, data, rows, run_dir):
+    # Response time against offered load, one line per transport and endpoint, band up to p99.
+    p99 = {r["benchmark"]: r["median"] for r in pick(rows, "open_loop", "p99_ns")}
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for name, pts in series_by(data, "open_loop", "real_time", "load_pct").items():
+        x = [float(r["params_map"]["load_pct"]) for r in pts]
+        y = [r["median"] / 1e3 for r in pts]
+        line, = ax.plot(x, y, "o-", label=name)
+        ax.fill_between(x, y, [p99.get(r["benchmark"], r["median"]) / 1e3 for r in pts], color=line.get_color(), alpha=0.12)
+    ax.set_yscale("log")
+    ax.set_xlabel("offered load (% of the rate the transport saturates at)")
+    ax.set_ylabel("response time p50 (µs; band up to p99)")
+    ax.set_title("Latency under load (open loop, 64 B)")
+    ax.legend(fontsize=7)
+    save(fig, run_dir, "open_loop")
+    plt.close(fig)
+
+
+def select_fan_in(rows):
+    return pick(rows, "pattern", "items_per_second")
+
+
+def fan_in(plt, data, rows, run_dir):
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for name, pts in series_by(data, "pattern", "items_per_second", "producers").items():
+        ax.plot([float(r["params_map"]["producers"]) for r in pts], [r["median"] for r in pts], "o-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("producers")
+    ax.set_ylabel("messages per second into one consumer")
+    ax.set_title("Fan-in (64 B)")
+    ax.legend(fontsize=7)
+    save(fig, run_dir, "fan_in")
+    plt.close(fig)
+
+
 # Each chart: its file name, the rows it selects, and how it draws them (from those rows, with
 # the whole summary at hand for a second metric).
 CHARTS = (
@@ -254,6 +334,9 @@ CHARTS = (
     ("ipc_throughput", select_ipc_throughput, ipc_throughput),
     ("ladder", select_ladder, ladder),
     ("speedup", select_speedup, speedup),
+    ("server", select_server, server),
+    ("open_loop", select_open_loop, open_loop),
+    ("fan_in", select_fan_in, fan_in),
 )
 
 
