@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 
 #include "ipc/channel.hpp"
@@ -41,11 +42,14 @@ constexpr std::uint32_t kQuietPolls = 256;
 // waiter's own RMW on the same word: either we see the waiter, or the waiter's increment reads
 // from ours, synchronizes with it and then sees the published data. No lost wake-up, and no
 // standalone fence (which ThreadSanitizer cannot check).
-inline void notify(EventCount& ec, WaitPolicy policy) {
+// `wake` sleepers are woken (all by default): one is enough where one event can serve only one
+// of them (a freed slot, for producers that all want one), and waking all of them there is a
+// thundering herd.
+inline void notify(EventCount& ec, WaitPolicy policy, int wake = INT_MAX) {
   if (policy == WaitPolicy::kSpin || policy == WaitPolicy::kYield) return;
   if (ec.waiters.fetch_add(0, std::memory_order_acq_rel) != 0) {
     ec.epoch.fetch_add(1, std::memory_order_release);
-    futex_wake_all(&ec.epoch);
+    futex_wake(&ec.epoch, wake);
   }
 }
 

@@ -111,7 +111,7 @@ Status MpscConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
   *size = n;
   s->seq.store(position_ + mask_ + 1, std::memory_order_release);
   ++position_;
-  notify(ctl_->space, policy_);
+  notify(ctl_->space, policy_, 1);  // one freed slot serves one producer
   return {};
 }
 
