@@ -8,10 +8,17 @@
 // out: starting the producers, and the drain after the clock stops (each producer ends with a
 // one-byte goodbye; its last messages are still verified). Reported: messages and bytes per
 // second, the consumer's CPU time and the producers' (together) per second of the run.
+// Fan-out (BM_FanOut): one producer deals messages to N consumers taking whole messages from one
+// queue (unix datagrams and sequenced packets, POSIX, SysV and Boost queues); each checks its
+// share in order and every byte, and the shares must add up to what was sent.
+// Pipeline (BM_Pipeline): S stages in a line, one transport per link; every stage checks every
+// message before passing it on. Both: messages per second (real time of the producer's loop).
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -40,6 +47,7 @@ std::int64_t thread_cpu_ns() {
 struct Board {
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> cpu_ns[64];
+  std::atomic<std::uint64_t> count[64], sum[64];  // fan-out: what each consumer took
 };
 
 class SharedBoard {
@@ -172,6 +180,208 @@ std::vector<int> producer_counts(Profile p) {
   return {2};
 }
 
+// Fan-out: one producer (this thread) deals messages to N consumers, each taking whole messages
+// from the same queue. Each consumer checks that its messages come in the producer's order and
+// every byte; at the end the consumers' counts and sums of message numbers must add up to what
+// was sent (every message taken exactly once).
+struct FanOutCase {
+  Mechanism mechanism;
+  Endpoint endpoint;
+  int consumers;
+};
+
+ipc::Status consume_share(ipc::Transport& t, Board& board, int me,
+                          const std::function<void()>& ready) {
+  std::unique_ptr<ipc::Channel> ch;
+  if (auto s = t.open_reader(&ch); !s) return s;
+  ready();
+  std::vector<unsigned char> buf(kBytes);
+  const std::int64_t cpu0 = thread_cpu_ns();
+  for (std::uint64_t last = 0;;) {
+    std::size_t n = 0;
+    if (auto s = ch->recv(buf.data(), buf.size(), &n); !s) return s;
+    if (n == 1 && buf[0] == kBye) break;
+    std::uint64_t seq = 0;
+    std::memcpy(&seq, buf.data(), 8);
+    if (seq <= last) return {ipc::Errc::kCorrupt, "a consumer's messages came out of order"};
+    if (auto s = ipc::verify(buf.data(), n, kBytes, seq); !s) return s;
+    last = seq;
+    board.count[me].fetch_add(1, std::memory_order_relaxed);
+    board.sum[me].fetch_add(seq, std::memory_order_relaxed);
+  }
+  board.cpu_ns[me].store(thread_cpu_ns() - cpu0);
+  return {};
+}
+
+ipc::Status check_shares(const Board& board, int consumers, std::uint64_t sent) {
+  std::uint64_t count = 0, sum = 0;
+  for (int c = 0; c < consumers; ++c) count += board.count[c], sum += board.sum[c];
+  if (count != sent || sum != sent * (sent + 1) / 2) {
+    return {ipc::Errc::kCorrupt,
+            fmt::format("{} messages sent, {} taken (a message lost or taken twice)", sent, count)};
+  }
+  return {};
+}
+
+void BM_fan_out(benchmark::State& state, FanOutCase c) {
+  SharedBoard shared;
+  if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
+  Board& board = *shared.get();
+  ipc::ChannelOptions o;
+  o.max_message = kBytes;
+  std::unique_ptr<ipc::Transport> t;
+  std::unique_ptr<ipc::Channel> tx;
+  ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
+  std::vector<std::unique_ptr<ipc::Peer>> peers;
+  for (int i = 0; status && i < c.consumers; ++i) {
+    peers.emplace_back();
+    status = ipc::Peer::start(
+        c.endpoint, -1,
+        [&t, &board, i](const std::function<void()>& ready) {
+          return consume_share(*t, board, i, ready);
+        },
+        &peers.back());
+    if (status) status = peers.back()->wait_ready();
+  }
+  if (status) status = t->open_writer(&tx);
+  std::vector<unsigned char> msg(kBytes);
+  ipc::fill_pattern(msg.data(), kBytes);
+  const auto sum = ipc::payload_checksum(msg.data(), kBytes);
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    if (!status) break;
+    ipc::stamp(msg.data(), kBytes, ++seq, sum);
+    status = tx->send(msg.data(), kBytes);
+  }
+  for (std::size_t i = 0; status && i < peers.size(); ++i) status = tx->send(&kBye, 1);
+  for (auto& p : peers) {
+    if (auto s = p->join(); status && !s) status = s;
+  }
+  if (status) status = check_shares(board, c.consumers, seq);
+  if (!status) return state.SkipWithError(status.message().c_str());
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
+}
+
+// A pipeline: this thread feeds stage 1, each of S - 1 stages receives from the link before it,
+// checks the message (number and every byte) and passes it on; the last one only checks. One
+// transport per link; messages per second through the whole line.
+struct PipelineCase {
+  Mechanism mechanism;
+  std::optional<WaitPolicy> policy;
+  Endpoint endpoint;
+  int stages;
+};
+
+ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, const std::function<void()>& ready) {
+  std::unique_ptr<ipc::Channel> rx, tx;
+  if (auto s = in.open(ipc::Side::kB, &rx); !s) return s;
+  if (out != nullptr) {
+    if (auto s = out->open(ipc::Side::kA, &tx); !s) return s;
+  }
+  ready();
+  std::vector<unsigned char> buf(kBytes);
+  for (std::uint64_t seq = 1;; ++seq) {
+    std::size_t n = 0;
+    if (auto s = rx->recv(buf.data(), buf.size(), &n); !s) return s;
+    if (n == 1 && buf[0] == kBye) return tx ? tx->send(&kBye, 1) : ipc::Status{};
+    if (auto s = ipc::verify(buf.data(), n, kBytes, seq); !s) return s;
+    if (tx) {
+      if (auto s = tx->send(buf.data(), n); !s) return s;
+    }
+  }
+}
+
+void BM_pipeline(benchmark::State& state, PipelineCase c) {
+  ipc::ChannelOptions o;
+  o.max_message = kBytes;
+  o.placement = ipc::Placement::kUnpinned;
+  if (c.policy) o.policy = *c.policy;
+  std::vector<std::unique_ptr<ipc::Transport>> links(c.stages - 1);
+  ipc::Status status;
+  for (auto& l : links) {
+    if (status) status = ipc::make_transport(c.mechanism, o, &l);
+  }
+  std::vector<std::unique_ptr<ipc::Peer>> peers;
+  for (std::size_t i = 0; status && i < links.size(); ++i) {
+    ipc::Transport* next = i + 1 < links.size() ? links[i + 1].get() : nullptr;
+    peers.emplace_back();
+    status = ipc::Peer::start(
+        c.endpoint, -1,
+        [&links, i, next](const std::function<void()>& ready) {
+          return run_stage(*links[i], next, ready);
+        },
+        &peers.back());
+  }
+  std::unique_ptr<ipc::Channel> head;
+  if (status) status = links.front()->open(ipc::Side::kA, &head);
+  for (auto& p : peers) {
+    if (status) status = p->wait_ready();
+  }
+  std::vector<unsigned char> msg(kBytes);
+  ipc::fill_pattern(msg.data(), kBytes);
+  const auto sum = ipc::payload_checksum(msg.data(), kBytes);
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    if (!status) break;
+    ipc::stamp(msg.data(), kBytes, ++seq, sum);
+    status = head->send(msg.data(), kBytes);
+  }
+  if (status) status = head->send(&kBye, 1);
+  for (auto& p : peers) {
+    if (auto s = p->join(); status && !s) status = s;
+  }
+  if (!status) return state.SkipWithError(status.message().c_str());
+  state.SetItemsProcessed(state.iterations());
+}
+
+void register_fan_out(Profile profile) {
+  const std::vector<int> counts = profile == Profile::kFull    ? std::vector{2, 4, 8, 16}
+                                  : profile == Profile::kQuick ? std::vector{4}
+                                                               : std::vector{2};
+  for (Mechanism m : {Mechanism::kUnixDgram, Mechanism::kUnixSeqpacket, Mechanism::kPosixMq,
+                      Mechanism::kSysvMq, Mechanism::kBoostMq}) {
+    if (profile != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
+    for (Endpoint e : bench_endpoints()) {
+      if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
+      for (int n : counts) {
+        const std::string name =
+            grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), ipc::Placement::kUnpinned,
+                      kBytes, {{"consumers", std::to_string(n)}});
+        benchmark::RegisterBenchmark(name.c_str(), [c = FanOutCase{m, e, n}](benchmark::State& s) {
+          BM_fan_out(s, c);
+        })->UseRealTime();
+      }
+    }
+  }
+}
+
+void register_pipeline(Profile profile) {
+  const std::vector<int> stages = profile == Profile::kFull ? std::vector{2, 3, 4} : std::vector{3};
+  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants = {
+      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
+  if (profile == Profile::kFull) {
+    variants.insert(variants.end(), {{Mechanism::kUnixStream, std::nullopt},
+                                     {Mechanism::kPosixMq, std::nullopt},
+                                     {Mechanism::kShmRing, WaitPolicy::kFutex}});
+  }
+  for (auto [m, policy] : variants) {
+    for (Endpoint e : bench_endpoints()) {
+      if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
+      for (int n : stages) {
+        std::vector<std::pair<std::string, std::string>> params = {{"stages", std::to_string(n)}};
+        if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
+        const std::string name = grid_name("Pipeline", ipc::to_string(m), ipc::to_string(e),
+                                           ipc::Placement::kUnpinned, kBytes, params);
+        benchmark::RegisterBenchmark(name.c_str(), [c = PipelineCase{m, policy, e, n}](
+                                                       benchmark::State& s) {
+          BM_pipeline(s, c);
+        })->UseRealTime();
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void register_benchmarks(Profile profile) {
@@ -190,6 +400,8 @@ void register_benchmarks(Profile profile) {
       }
     }
   }
+  register_fan_out(profile);
+  register_pipeline(profile);
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
 }
 

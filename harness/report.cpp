@@ -380,10 +380,12 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
     section_table(md, rows, "server", "server_pss_kib_per_worker", false, "client_cpus");
   }
   if (has_suite(rows, "pattern")) {
-    md << "\n## Fan-in: N producers, one consumer\n\nMore producers than CPUs, as services run; "
-          "every message verified (each producer's numbers in order, every byte). Messages per "
-          "second taken by the consumer, with the CPUs it used (1.0 = a whole CPU); "
-          "`producer_cpus` in summary.csv.\n\n";
+    md << "\n## Patterns: fan-in, fan-out, pipelines\n\nMore tasks than CPUs, as services "
+          "run; every message verified. `FanIn`: N producers into one consumer (each producer's "
+          "numbers in order, every byte), with the CPUs the consumer used (1.0 = a whole CPU; "
+          "`producer_cpus` in summary.csv). `FanOut`: one producer dealing to N consumers (each "
+          "message taken exactly once). `Pipeline`: S stages in a line, each checking every "
+          "message. Messages per second.\n\n";
     section_table(md, rows, "pattern", "items_per_second", false, "consumer_cpus");
     chart_link(md, dir, "fan_in", "messages per second against producers, per transport");
   }

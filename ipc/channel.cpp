@@ -96,6 +96,11 @@ Status Transport::open_writer(std::unique_ptr<Channel>* out) {
   return {Errc::kRefused, "this transport has room for one writer per direction"};
 }
 
+Status Transport::open_reader(std::unique_ptr<Channel>* out) {
+  (void)out;
+  return {Errc::kRefused, "this transport cannot hand whole messages to several readers"};
+}
+
 Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_ptr<Transport>* out) {
   switch (m) {
     case Mechanism::kPipe:

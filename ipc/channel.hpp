@@ -102,6 +102,10 @@ class Transport {
   // process or thread that uses it, beside (or instead of) side A; they only send. Transports
   // whose direction has room for one writer only refuse (kRefused, with the reason).
   virtual Status open_writer(std::unique_ptr<Channel>* out);
+  // Another receiver from the A-to-B direction, for fan-out: any number of them, each taking
+  // whole messages (each message goes to one of them); they only receive. Transports that
+  // cannot hand whole messages to several readers refuse (kRefused, with the reason).
+  virtual Status open_reader(std::unique_ptr<Channel>* out);
 };
 
 // Makes a transport. Refuses (kRefused) combinations that cannot run here and (kTooLarge)

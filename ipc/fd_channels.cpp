@@ -290,6 +290,18 @@ class SocketPairTransport final : public Transport {
                                            opt_.timeout);
     return {};
   }
+  // One datagram or packet per receive: several readers each take whole messages.
+  Status open_reader(std::unique_ptr<Channel>* out) override {
+    if (m_ == Mechanism::kUnixStream) {
+      return {Errc::kRefused, "several readers of a unix byte stream would split its messages"};
+    }
+    if (fds_[1].get() < 0) return {Errc::kSystem, "socket: side B was opened or dropped"};
+    Fd mine(dup(fds_[1].get()));
+    if (mine.get() < 0) return Status::from_errno("dup", errno);
+    *out = std::make_unique<PacketChannel>(std::move(mine), m_ == Mechanism::kUnixSeqpacket,
+                                           opt_.timeout);
+    return {};
+  }
 
  private:
   Mechanism m_;

@@ -102,6 +102,8 @@ class PosixMqTransport final : public Transport {
   // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
   // messages whole: a writer is side A again.
   Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
+  // ... and each receive takes one whole message: a reader is side B again.
+  Status open_reader(std::unique_ptr<Channel>* out) override { return open(Side::kB, out); }
 
  private:
   mqd_t ab_, ba_;
@@ -221,6 +223,8 @@ class SysvTransport final : public Transport {
   // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
   // messages whole: a writer is side A again.
   Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
+  // ... and each receive takes one whole message: a reader is side B again.
+  Status open_reader(std::unique_ptr<Channel>* out) override { return open(Side::kB, out); }
 
  private:
   int ids_[2];
@@ -327,6 +331,8 @@ class BoostMqTransport final : public Transport {
   // Each open has its own descriptors or handle and the kernel (or the queue's lock) keeps
   // messages whole: a writer is side A again.
   Status open_writer(std::unique_ptr<Channel>* out) override { return open(Side::kA, out); }
+  // ... and each receive takes one whole message: a reader is side B again.
+  Status open_reader(std::unique_ptr<Channel>* out) override { return open(Side::kB, out); }
 
  private:
   std::shared_ptr<bip::message_queue> ab_, ba_;

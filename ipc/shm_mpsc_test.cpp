@@ -5,7 +5,9 @@
 #include "ipc/shm_mpsc.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -157,6 +159,90 @@ TEST(ShmMpsc, GeometryIsAPowerOfTwoOfWholeLines) {
   EXPECT_EQ(mpsc_geometry(1 << 20).slots, 16u);
 }
 
+// Fan-out: one writer, several readers; every message reaches exactly one of them, whole, and
+// each reader sees its messages in the writer's order.
+class FanOutTest : public testing::TestWithParam<FanInParam> {};
+
+TEST_P(FanOutTest, EveryMessageReachesExactlyOneReaderWhole) {
+#ifdef __SANITIZE_THREAD__
+  if (GetParam().endpoint == Endpoint::kProcess) {
+    GTEST_SKIP() << "no fork under TSan";
+  }
+#endif
+  constexpr int kReaders = 3, kCount = 3000;
+  constexpr std::size_t kBytes = 64;
+  ChannelOptions o;
+  o.max_message = kBytes;
+  o.timeout = 5s;
+  std::unique_ptr<Transport> t;
+  ASSERT_TRUE(IsOk(make_transport(GetParam().mechanism, o, &t)));
+  // Each reader reports how many messages it took and the sum of their numbers.
+  struct Tally {
+    std::atomic<std::uint64_t> count{0}, sum{0};
+  };
+  auto* tally = static_cast<Tally*>(mmap(nullptr, sizeof(Tally) * kReaders, PROT_READ | PROT_WRITE,
+                                         MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(tally, MAP_FAILED);
+  for (int r = 0; r < kReaders; ++r) new (&tally[r]) Tally();
+  std::vector<std::unique_ptr<Peer>> peers;
+  for (int r = 0; r < kReaders; ++r) {
+    auto body = [&t, tally, r](const std::function<void()>& ready) -> Status {
+      std::unique_ptr<Channel> ch;
+      if (auto s = t->open_reader(&ch); !s) return s;
+      ready();
+      std::vector<unsigned char> buf(kBytes);
+      for (std::uint64_t last = 0;;) {
+        std::size_t n = 0;
+        if (auto s = ch->recv(buf.data(), buf.size(), &n); !s) return s;
+        if (n == 1) return {};  // the writer's stop, one per reader
+        std::uint64_t seq = 0;
+        std::memcpy(&seq, buf.data(), 8);
+        if (seq <= last) return {Errc::kCorrupt, "a reader's messages out of order"};
+        if (auto s = verify(buf.data(), n, kBytes, seq); !s) return s;
+        last = seq;
+        tally[r].count.fetch_add(1);
+        tally[r].sum.fetch_add(seq);
+      }
+    };
+    peers.emplace_back();
+    ASSERT_TRUE(IsOk(Peer::start(GetParam().endpoint, -1, body, &peers.back())));
+    ASSERT_TRUE(IsOk(peers.back()->wait_ready()));
+  }
+  std::unique_ptr<Channel> tx;
+  ASSERT_TRUE(IsOk(t->open_writer(&tx)));
+  std::vector<unsigned char> msg(kBytes);
+  fill_pattern(msg.data(), kBytes);
+  const auto sum = payload_checksum(msg.data(), kBytes);
+  for (int i = 1; i <= kCount; ++i) {
+    stamp(msg.data(), kBytes, i, sum);
+    ASSERT_TRUE(IsOk(tx->send(msg.data(), kBytes)));
+  }
+  const unsigned char stop = 0;
+  for (int r = 0; r < kReaders; ++r) ASSERT_TRUE(IsOk(tx->send(&stop, 1)));
+  std::uint64_t count = 0, total = 0;
+  for (int r = 0; r < kReaders; ++r) {
+    Status s = peers[r]->join();
+    EXPECT_TRUE(s) << s.message();
+    count += tally[r].count;
+    total += tally[r].sum;
+  }
+  EXPECT_EQ(count, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(total, std::uint64_t{kCount} * (kCount + 1) / 2);
+  munmap(tally, sizeof(Tally) * kReaders);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Readers, FanOutTest,
+    testing::Values(FanInParam{Mechanism::kUnixDgram, WaitPolicy::kFutex, Endpoint::kThread},
+                    FanInParam{Mechanism::kUnixSeqpacket, WaitPolicy::kFutex, Endpoint::kProcess},
+                    FanInParam{Mechanism::kPosixMq, WaitPolicy::kFutex, Endpoint::kProcess},
+                    FanInParam{Mechanism::kSysvMq, WaitPolicy::kFutex, Endpoint::kThread},
+                    FanInParam{Mechanism::kBoostMq, WaitPolicy::kFutex, Endpoint::kProcess}),
+    [](const testing::TestParamInfo<FanInParam>& p) {
+      return std::string(to_string(p.param.mechanism)) + "_" +
+             std::string(to_string(p.param.endpoint));
+    });
+
 TEST(FanIn, AByteStreamAndTheSpscRingRefuseSeveralWriters) {
   for (Mechanism m : {Mechanism::kUnixStream, Mechanism::kShmRing}) {
     ChannelOptions o;
@@ -165,6 +251,7 @@ TEST(FanIn, AByteStreamAndTheSpscRingRefuseSeveralWriters) {
     ASSERT_TRUE(IsOk(make_transport(m, o, &t)));
     std::unique_ptr<Channel> w;
     EXPECT_EQ(t->open_writer(&w).code(), Errc::kRefused) << to_string(m);
+    EXPECT_EQ(t->open_reader(&w).code(), Errc::kRefused) << to_string(m);
   }
 }
 
