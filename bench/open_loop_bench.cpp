@@ -1,3 +1,4 @@
+// Also here: BM_InFlight, the same request/response with K requests in flight (below).
 // Question: what response time does a transport give at a given request rate, and what does
 // waiting for requests cost each side's CPU at that rate? A closed loop (send, wait, send) hides
 // queueing: here requests go out on a fixed schedule whatever the responses do.
@@ -225,6 +226,62 @@ void BM_open_loop(benchmark::State& state, OpenLoopCase c) {
   report(state, c, sat, r, server_cpu);
 }
 
+// Requests in flight (BM_InFlight): K requests out at once, each answer followed by the next
+// request (a closed loop with a window of K); requests per second and the mean time a request
+// spends in flight (K / rate). K = 1 is the plain ping-pong.
+void BM_in_flight(benchmark::State& state, IpcCase c, int k) {
+  IpcSession session;
+  if (auto s = open_session(c, kBytes + 8, serve, &session); !s) {
+    return state.SkipWithError(s.message().c_str());
+  }
+  Client client(*session.channel);
+  std::uint64_t sent = 1, received = 1;
+  ipc::Status status;
+  while (status && sent <= static_cast<std::uint64_t>(k)) status = client.send_request(sent++);
+  const std::int64_t t0 = now_ns();
+  for (auto _ : state) {
+    if (status) status = client.receive(received++);
+    if (status) status = client.send_request(sent++);
+  }
+  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+  while (status && received < sent) status = client.receive(received++);
+  std::int64_t server_cpu = 0;
+  if (status) status = client.control(kStop, &server_cpu, sizeof server_cpu);
+  ipc::Status peer = session.peer->join();
+  if (!status) return state.SkipWithError(status.message().c_str());
+  if (!peer) return state.SkipWithError(peer.message().c_str());
+  const double rate = static_cast<double>(state.iterations()) / seconds;
+  state.SetItemsProcessed(state.iterations());
+  state.counters["in_flight_ns"] = rate > 0 ? k / rate * 1e9 : 0;
+}
+
+void register_in_flight(Profile profile) {
+  const std::vector<int> windows =
+      profile == Profile::kFull ? std::vector{1, 8, 64} : std::vector{1, 64};
+  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> v = {
+      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
+  if (profile == Profile::kFull) {
+    v.insert(v.end(),
+             {{Mechanism::kUnixStream, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpin}});
+  }
+  for (auto [m, policy] : v) {
+    for (int k : windows) {
+      const IpcCase c{m, policy, ipc::Endpoint::kProcess, ipc::Placement::kCrossCpu, kBytes};
+      std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(k)}};
+      if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
+      const std::string name =
+          grid_name("InFlight", ipc::to_string(m), "process", c.placement, kBytes, params);
+      if (auto why = skip_reason(c); !why.empty()) {
+        note_skipped(name, why);
+        continue;
+      }
+      benchmark::RegisterBenchmark(name.c_str(), [c, k](benchmark::State& s) {
+        BM_in_flight(s, c, k);
+      })->UseRealTime();
+    }
+  }
+}
+
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out = {
       {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
@@ -265,6 +322,7 @@ void register_benchmarks(Profile profile) {
       }
     }
   }
+  register_in_flight(profile);
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
 }
 

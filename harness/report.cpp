@@ -80,8 +80,10 @@ std::string mark(const SummaryRow& r) {
 }
 
 // A table of one suite's rows for one metric, with an optional second metric beside it.
+// `only`: just the benchmarks whose name starts with it (a program can hold two questions).
 void section_table(std::ostream& out, const std::vector<SummaryRow>& rows, const std::string& suite,
-                   const std::string& metric, bool with_floor, const std::string& extra_metric) {
+                   const std::string& metric, bool with_floor, const std::string& extra_metric,
+                   const std::string& only = "") {
   std::map<std::string, const SummaryRow*> extra;
   for (const auto& r : rows) {
     if (r.suite == suite && r.metric == extra_metric) extra[r.benchmark] = &r;
@@ -92,7 +94,7 @@ void section_table(std::ostream& out, const std::vector<SummaryRow>& rows, const
   if (!extra_metric.empty()) out << "---:|";
   out << "---:|" << (with_floor ? "---:|" : "") << "---|\n";
   for (const auto& r : rows) {
-    if (r.suite != suite) continue;
+    if (r.suite != suite || !r.benchmark.starts_with(only)) continue;
     if (r.metric != metric && !(r.skipped && r.metric == "real_time")) continue;
     out << fmt::format("| {} | {} | {} | {} | {} | ", label(r), r.endpoint, r.placement,
                        csv_number(r.payload_bytes), median_with_spread(r));
@@ -397,9 +399,12 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
           "at that rate, with the requests the one-thread client could not send on time "
           "(`late_sends`: where they are many, the generator, not the transport, set the rate; "
           "compare `achieved_per_s` with `offered_per_s` in summary.csv).\n\n";
-    section_table(md, rows, "open_loop", "real_time", false, "p99_ns");
+    section_table(md, rows, "open_loop", "real_time", false, "p99_ns", "BM_OpenLoop/");
     md << "\n";
-    section_table(md, rows, "open_loop", "server_cpus", false, "late_sends");
+    section_table(md, rows, "open_loop", "server_cpus", false, "late_sends", "BM_OpenLoop/");
+    md << "\n**Requests in flight** (`BM_InFlight`: K requests out at once, each answer "
+          "followed by the next; requests per second, and how long each spent in flight):\n\n";
+    section_table(md, rows, "open_loop", "items_per_second", false, "in_flight_ns", "BM_InFlight/");
     chart_link(md, dir, "open_loop", "response time against offered load, per transport");
   }
 }
