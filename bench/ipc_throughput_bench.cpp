@@ -18,13 +18,6 @@
 namespace ptbench::bench {
 namespace {
 
-std::int64_t thread_cpu_ns() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return (std::int64_t{u.ru_utime.tv_sec} + u.ru_stime.tv_sec) * 1'000'000'000 +
-         (std::int64_t{u.ru_utime.tv_usec} + u.ru_stime.tv_usec) * 1000;
-}
-
 struct Ack {
   std::uint64_t received;
   std::int64_t cpu_ns;

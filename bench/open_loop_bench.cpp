@@ -49,12 +49,6 @@ Durations durations(Profile p) {
   return {0.02, 0.05};
 }
 
-std::int64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 // The server: echoes until the stop message, then answers it with its CPU time since the mark.
 ipc::Status serve(ipc::Channel& ch) {
   std::vector<unsigned char> buf(kBytes);

@@ -36,13 +36,6 @@ using ipc::WaitPolicy;
 constexpr std::size_t kBytes = 64;
 constexpr unsigned char kBye = 0xbe;  // a producer's last message, one byte long
 
-std::int64_t thread_cpu_ns() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return (std::int64_t{u.ru_utime.tv_sec} + u.ru_stime.tv_sec) * 1'000'000'000 +
-         (std::int64_t{u.ru_utime.tv_usec} + u.ru_stime.tv_usec) * 1000;
-}
-
 // What the consumer and the producers share across fork: the stop flag and each producer's CPU.
 struct Board {
   std::atomic<bool> stop{false};

@@ -2,9 +2,8 @@
 // C clients (threads of this process, closed loop: send a request of S bytes, wait for its
 // response) talk to a server process over one Unix stream connection each. The server reads a
 // request, does a fixed amount of CPU work over it (a checksum of every byte and kWorkRounds of
-// xorshift: 0.42 us on the development VM, timed alone) and sends it back; the client checks the number and every byte
-// of the answer.
-// Models (BM_Server/<model>/...):
+// xorshift: 0.42 us on the development VM, timed alone) and sends it back; the client checks the
+// number and every byte of the answer. Models (BM_Server/<model>/...):
 // - epoll: one thread, one epoll set over all connections;
 // - thread_pool: kWorkers threads sharing one epoll set (EPOLLONESHOT: the kernel's ready list
 //   is their shared queue);
@@ -78,10 +77,10 @@ bool uses_processes(Model m) {
   return m == Model::kPrefork || m == Model::kForkPerConn || m == Model::kForkPerRequest;
 }
 
-// Reads or writes exactly `n` bytes; false at end of file or on an error.
-bool read_all(int fd, unsigned char* p, std::size_t n) {
+// Reads (or writes) exactly `n` bytes; false at end of file or on an error.
+bool transfer_all(int fd, unsigned char* p, std::size_t n, bool writing) {
   while (n > 0) {
-    const ssize_t r = read(fd, p, n);
+    const ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
     if (r <= 0) {
       if (r < 0 && errno == EINTR) continue;
       return false;
@@ -92,17 +91,12 @@ bool read_all(int fd, unsigned char* p, std::size_t n) {
   return true;
 }
 
-bool write_all(int fd, const unsigned char* p, std::size_t n) {
-  while (n > 0) {
-    const ssize_t r = write(fd, p, n);
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR) continue;
-      return false;
-    }
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
+bool read_all(int fd, unsigned char* p, std::size_t n) {
+  return transfer_all(fd, p, n, false);
+}
+
+bool write_all(int fd, unsigned char* p, std::size_t n) {
+  return transfer_all(fd, p, n, true);
 }
 
 // The server's work on one request that has been read into `buf`: a checksum over every byte
@@ -297,8 +291,7 @@ void client_loop(int fd, std::size_t bytes, const std::atomic<bool>& stop, Clien
   std::vector<unsigned char> out(bytes), in(bytes);
   ipc::fill_pattern(out.data(), bytes);
   const auto sum = ipc::payload_checksum(out.data(), bytes);
-  timespec c0{}, c1{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  const std::int64_t cpu0 = thread_cpu_ns();
   for (std::uint64_t seq = 1; !stop.load(std::memory_order_relaxed); ++seq) {
     ipc::stamp(out.data(), bytes, seq, sum);
     const std::int64_t t0 = now_ns();
@@ -309,8 +302,7 @@ void client_loop(int fd, std::size_t bytes, const std::atomic<bool>& stop, Clien
     r->response_ns.push_back(now_ns() - t0);
     if (r->status = ipc::verify(in.data(), bytes, bytes, seq); !r->status) break;
   }
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-  r->cpu_ns = (c1.tv_sec - c0.tv_sec) * 1'000'000'000 + (c1.tv_nsec - c0.tv_nsec);
+  r->cpu_ns = thread_cpu_ns() - cpu0;
 }
 
 // Makes the connections: the clients' ends here, the server's in `server`.

@@ -20,6 +20,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The receiver's "ok" (it checked everything), then its end.
+void expect_ok_and_join(Channel& ch, Peer& peer) {
+  char ok[2];
+  std::size_t n = 0;
+  Status s = ch.recv(ok, sizeof ok, &n);
+  ASSERT_TRUE(s) << s.message();
+  s = peer.join();
+  EXPECT_TRUE(s) << s.message();
+}
+
 struct Param {
   WaitPolicy policy;
   Endpoint endpoint;
@@ -74,12 +84,7 @@ TEST_P(ShmRingTest, VariableSizesSurviveManyWrapArounds) {
     Status s = ch->send(msg.data(), sizes[i]);
     ASSERT_TRUE(s) << i << ": " << s.message();
   }
-  char ok[2];
-  std::size_t n = 0;
-  Status s = ch->recv(ok, sizeof ok, &n);
-  ASSERT_TRUE(s) << s.message();
-  s = peer->join();
-  EXPECT_TRUE(s) << s.message();
+  expect_ok_and_join(*ch, *peer);
 }
 
 // Ping-pong makes every message a sleep and a wake-up under the futex policies: 20 000 round
@@ -154,12 +159,7 @@ TEST_P(ShmRingTest, LoanedMessagesArriveInPlace) {
     stamp(at, sizes[i], i + 1, payload_checksum(pattern.data(), sizes[i]));
     zc->publish();
   }
-  char ok[2];
-  std::size_t n = 0;
-  Status s = ch->recv(ok, sizeof ok, &n);
-  ASSERT_TRUE(s) << s.message();
-  s = peer->join();
-  EXPECT_TRUE(s) << s.message();
+  expect_ok_and_join(*ch, *peer);
 }
 
 // A slot the consumer has not released is never lent again: with every slot published and none

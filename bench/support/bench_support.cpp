@@ -68,6 +68,12 @@ Memory smaps_rollup(const std::string& pid) {
   return m;
 }
 
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 double resident_mib() {
   std::FILE* f = std::fopen("/proc/self/statm", "r");
   if (f == nullptr) return -1;

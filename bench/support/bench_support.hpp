@@ -93,6 +93,9 @@ void report_thread_usage(benchmark::State& state, const ThreadUsage& mine, const
 // This process's resident set size in MiB (from /proc/self/statm), or -1 if unreadable.
 double resident_mib();
 
+// CPU time of the calling thread so far (user and system), in ns.
+std::int64_t thread_cpu_ns();
+
 struct Memory {
   double pss_kib = 0, uss_kib = 0;
   bool ok = false;
