@@ -260,7 +260,7 @@ void register_in_flight(Profile profile) {
   }
   for (auto [m, policy] : v) {
     for (int k : windows) {
-      const IpcCase c{m, policy, ipc::Endpoint::kProcess, ipc::Placement::kCrossCpu, kBytes};
+      const IpcCase c{m, policy, bench_endpoints().front(), ipc::Placement::kCrossCpu, kBytes};
       std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(k)}};
       if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
       const std::string name =
@@ -290,8 +290,9 @@ std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p)
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  // Quick and smoke: processes (threads under ThreadSanitizer, which cannot follow a fork).
   const std::vector<ipc::Endpoint> endpoints =
-      profile == Profile::kFull ? bench_endpoints() : std::vector{ipc::Endpoint::kProcess};
+      profile == Profile::kFull ? bench_endpoints() : std::vector{bench_endpoints().front()};
   for (auto [mechanism, policy] : variants(profile)) {
     for (ipc::Endpoint e : endpoints) {
       // Quick asks the two ends of the load range (it has to stay within 90 s).
