@@ -9,7 +9,8 @@
 // one-byte goodbye; its last messages are still verified). Reported: messages and bytes per
 // second, the consumer's CPU time and the producers' (together) per second of the run.
 // Fan-out (BM_FanOut): one producer deals messages to N consumers taking whole messages from one
-// queue (unix datagrams and sequenced packets, POSIX, SysV and Boost queues); each checks its
+// queue (unix datagrams and sequenced packets, POSIX, SysV and Boost queues, and shm_mpsc's
+// readers, spin_futex); each checks its
 // share in order and every byte, and the shares must add up to what was sent.
 // Pipeline (BM_Pipeline): S stages in a line, one transport per link; every stage checks every
 // message before passing it on. Both: messages per second (real time of the producer's loop).
@@ -182,6 +183,7 @@ struct FanOutCase {
   Endpoint endpoint;
   int consumers;
 };
+// shm_mpsc's readers wait by spin_futex here (more tasks than CPUs: a pure spin would starve).
 
 ipc::Status consume_share(ipc::Transport& t, Board& board, int me,
                           const std::function<void()>& ready) {
@@ -222,6 +224,7 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
   Board& board = *shared.get();
   ipc::ChannelOptions o;
   o.max_message = kBytes;
+  o.policy = WaitPolicy::kSpinFutex;
   std::unique_ptr<ipc::Transport> t;
   std::unique_ptr<ipc::Channel> tx;
   ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
@@ -333,7 +336,7 @@ void register_fan_out(Profile profile) {
                                   : profile == Profile::kQuick ? std::vector{4}
                                                                : std::vector{2};
   for (Mechanism m : {Mechanism::kUnixDgram, Mechanism::kUnixSeqpacket, Mechanism::kPosixMq,
-                      Mechanism::kSysvMq, Mechanism::kBoostMq}) {
+                      Mechanism::kSysvMq, Mechanism::kBoostMq, Mechanism::kShmMpsc}) {
     if (profile != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
     for (Endpoint e : bench_endpoints()) {
       if (profile == Profile::kQuick && e == Endpoint::kThread) continue;

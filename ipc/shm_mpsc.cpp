@@ -115,7 +115,59 @@ Status MpscConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
   return {};
 }
 
+Status MpscReader::pop(void* buf, std::size_t capacity, std::size_t* size) {
+  std::uint64_t pos = ctl_->dequeue.load(std::memory_order_relaxed);
+  Slot* s = nullptr;
+  for (;;) {
+    s = slot(pos);
+    const auto diff = static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - (pos + 1));
+    if (diff == 0) {
+      if (ctl_->dequeue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+    } else if (diff < 0) {
+      // Empty at this position: wait for its message, or for another reader to take it.
+      auto moved = [&] {
+        return static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - (pos + 1)) >= 0 ||
+               ctl_->dequeue.load(std::memory_order_relaxed) != pos;
+      };
+      if (auto st =
+              wait(moved, ctl_->data, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "recv");
+          !st) {
+        return st;
+      }
+      pos = ctl_->dequeue.load(std::memory_order_relaxed);
+    } else {
+      pos = ctl_->dequeue.load(std::memory_order_relaxed);  // another reader took it
+    }
+  }
+  const std::size_t n = s->size;
+  if (n > max_message() || n > capacity) {
+    s->seq.store(pos + mask_ + 1, std::memory_order_release);
+    notify(ctl_->space, policy_, 1);
+    return {n > max_message() ? Errc::kCorrupt : Errc::kTooLarge,
+            fmt::format("a {}-byte message at position {} does not fit", n, pos)};
+  }
+  std::memcpy(buf, reinterpret_cast<std::byte*>(s) + kSlotHeader, n);
+  *size = n;
+  s->seq.store(pos + mask_ + 1, std::memory_order_release);
+  notify(ctl_->space, policy_, 1);
+  return {};
+}
+
 namespace {
+
+class MpscReaderChannel final : public Channel {
+ public:
+  explicit MpscReaderChannel(MpscReader rx) : rx_(rx) {}
+  Status send(const void*, std::size_t) override {
+    return {Errc::kRefused, "a fan-out reader of shm_mpsc only receives"};
+  }
+  Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
+    return rx_.pop(buf, capacity, size);
+  }
+
+ private:
+  MpscReader rx_;
+};
 
 class MpscChannel final : public Channel {
  public:
@@ -151,6 +203,11 @@ class ShmMpscTransport final : public Transport {
   }
   Status open_writer(std::unique_ptr<Channel>* out) override {
     *out = std::make_unique<MpscChannel>(producer(0), std::nullopt);
+    return {};
+  }
+  Status open_reader(std::unique_ptr<Channel>* out) override {
+    *out = std::make_unique<MpscReaderChannel>(
+        MpscReader(ctl_[0], slots_[0], opt_.policy, opt_.placement, opt_.timeout));
     return {};
   }
   std::uint64_t lost_wakeups() const {

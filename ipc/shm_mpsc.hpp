@@ -1,7 +1,7 @@
-// A multi-producer single-consumer queue of messages in shared memory (a bounded queue after
-// Dmitry Vyukov's design): N slots, each with a sequence word. A producer claims the next
-// position with one compare-and-swap on the shared enqueue counter, writes its message into that
-// position's slot and publishes it by storing position + 1 into the slot's sequence word; the
+// A multi-producer queue of messages in shared memory (one consumer, or several readers) (a bounded
+// queue after Dmitry Vyukov's design): N slots, each with a sequence word. A producer claims the
+// next position with one compare-and-swap on the shared enqueue counter, writes its message into
+// that position's slot and publishes it by storing position + 1 into the slot's sequence word; the
 // consumer takes positions in order, waiting for that value, and frees the slot by storing
 // position + N (the value the producer of the next lap waits for). No locks: a producer that is
 // descheduled between claiming and publishing delays only the consumer's view of that one slot.
@@ -27,6 +27,7 @@ namespace ptbench::ipc {
 
 struct alignas(128) MpscControl {
   alignas(128) std::atomic<std::uint64_t> enqueue{0};  // the next position a producer claims
+  alignas(128) std::atomic<std::uint64_t> dequeue{0};  // the next one a reader claims (fan-out)
   alignas(128) EventCount data;                        // the consumer sleeps here
   alignas(128) EventCount space;                       // producers facing a full queue sleep here
   alignas(128) std::atomic<std::uint64_t> lost_wakeups{0};
@@ -83,6 +84,16 @@ class MpscConsumer : private MpscEnd {
 
  private:
   std::uint64_t position_ = 0;
+};
+
+// Any number of these may take messages from one queue (fan-out): each claims the next position
+// with a compare-and-swap on the shared dequeue counter, so every message goes to exactly one.
+// A queue has either one MpscConsumer or readers, never both.
+class MpscReader : private MpscEnd {
+ public:
+  using MpscEnd::max_message;
+  using MpscEnd::MpscEnd;
+  Status pop(void* buf, std::size_t capacity, std::size_t* size);
 };
 
 // Lost wake-ups detected so far by the queues of a shm_mpsc transport (both directions).

@@ -173,6 +173,7 @@ TEST_P(FanOutTest, EveryMessageReachesExactlyOneReaderWhole) {
   constexpr std::size_t kBytes = 64;
   ChannelOptions o;
   o.max_message = kBytes;
+  o.policy = GetParam().policy;
   o.timeout = 5s;
   std::unique_ptr<Transport> t;
   ASSERT_TRUE(IsOk(make_transport(GetParam().mechanism, o, &t)));
@@ -233,13 +234,17 @@ TEST_P(FanOutTest, EveryMessageReachesExactlyOneReaderWhole) {
 
 INSTANTIATE_TEST_SUITE_P(
     Readers, FanOutTest,
-    testing::Values(FanInParam{Mechanism::kUnixDgram, WaitPolicy::kFutex, Endpoint::kThread},
+    testing::Values(FanInParam{Mechanism::kShmMpsc, WaitPolicy::kSpinFutex, Endpoint::kThread},
+                    FanInParam{Mechanism::kShmMpsc, WaitPolicy::kFutex, Endpoint::kThread},
+                    FanInParam{Mechanism::kShmMpsc, WaitPolicy::kSpinFutex, Endpoint::kProcess},
+                    FanInParam{Mechanism::kUnixDgram, WaitPolicy::kFutex, Endpoint::kThread},
                     FanInParam{Mechanism::kUnixSeqpacket, WaitPolicy::kFutex, Endpoint::kProcess},
                     FanInParam{Mechanism::kPosixMq, WaitPolicy::kFutex, Endpoint::kProcess},
                     FanInParam{Mechanism::kSysvMq, WaitPolicy::kFutex, Endpoint::kThread},
                     FanInParam{Mechanism::kBoostMq, WaitPolicy::kFutex, Endpoint::kProcess}),
     [](const testing::TestParamInfo<FanInParam>& p) {
       return std::string(to_string(p.param.mechanism)) + "_" +
+             std::string(to_string(p.param.policy)) + "_" +
              std::string(to_string(p.param.endpoint));
     });
 
