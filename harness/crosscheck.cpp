@@ -203,6 +203,13 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
        "real_time",
        {probe(dir, "ring"), a, b},
        "ring_probe"});
+  pairs.push_back(
+      {"shm ring stream 64 B, two CPUs (minimal ring)",
+       "ipc_throughput_bench",
+       grid::format("IpcThroughput", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}}),
+       "bytes_per_second",
+       {probe(dir, "ring"), a, b, "stream"},
+       "ring_probe stream"});
   pairs.push_back({"unix stream bandwidth 64 KiB, two CPUs",
                    "ipc_throughput_bench",
                    grid::format("IpcThroughput", "unix_stream", "process", "cross-cpu", 65536),

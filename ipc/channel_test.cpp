@@ -303,8 +303,8 @@ TEST(ChannelLimits, SpinOnOneCpuIsRefusedWithAReason) {
 // A non-blocking receive returns at once with nothing, then with the message once it is there;
 // transports without one say so.
 TEST(ChannelTryRecv, ReturnsAtOnceAndThenTheMessage) {
-  for (Mechanism m : {Mechanism::kPipe, Mechanism::kUnixStream, Mechanism::kShmRing,
-                      Mechanism::kPosixMq}) {
+  for (Mechanism m :
+       {Mechanism::kPipe, Mechanism::kUnixStream, Mechanism::kShmRing, Mechanism::kPosixMq}) {
     ChannelOptions o;
     o.max_message = 64;
     std::unique_ptr<Transport> t;

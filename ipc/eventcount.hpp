@@ -111,6 +111,16 @@ Status wait(Ready ready, EventCount& ec, std::atomic<std::uint64_t>& lost, WaitP
   }
 }
 
+// Refuses (kRefused, with the reason) spinning with both ends on one CPU.
+inline Status spin_allowed(const ChannelOptions& o) {
+  if (o.policy == WaitPolicy::kSpin && o.placement == Placement::kSameCpu) {
+    return {Errc::kRefused,
+            "spin with both ends on one CPU: the waiter would burn its time slice while the peer "
+            "cannot run; use futex, spin_futex or yield"};
+  }
+  return {};
+}
+
 // How long spin_futex spins at `placement` before it sleeps.
 inline std::chrono::nanoseconds spin_budget_for(Placement placement) {
   return placement == Placement::kSameCpu ? std::chrono::nanoseconds(0) : kSpinBeforeSleep;

@@ -57,33 +57,66 @@ MpscEnd::Slot* MpscEnd::slot(std::uint64_t position) const {
   return std::launder(reinterpret_cast<Slot*>(slots_ + (position & mask_) * slot_bytes_));
 }
 
+// Claims the next position of `counter` whose slot holds seq == position + offset (0: free for
+// a producer; 1: a message for a reader), waiting on `ec` while there is none; one
+// compare-and-swap per claim, whoever else claims beside us.
+Status MpscEnd::claim(std::atomic<std::uint64_t>& counter, std::uint64_t offset, EventCount& ec,
+                      const char* what, std::uint64_t* position, Slot** claimed) {
+  std::uint64_t pos = counter.load(std::memory_order_relaxed);
+  for (;;) {
+    Slot* s = slot(pos);
+    auto ahead = [&] {
+      return static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - (pos + offset));
+    };
+    if (const auto diff = ahead(); diff == 0) {
+      if (counter.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        *position = pos;
+        *claimed = s;
+        return {};
+      }
+      continue;
+    } else if (diff < 0) {
+      // Not there yet (a full queue for a producer, an empty one for a reader): wait for it, or
+      // for another task to claim this position first.
+      auto moved = [&] { return ahead() >= 0 || counter.load(std::memory_order_relaxed) != pos; };
+      if (auto st = wait(moved, ec, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, what);
+          !st) {
+        return st;
+      }
+    }
+    pos = counter.load(std::memory_order_relaxed);
+  }
+}
+
+// Copies out the message in the slot of `position` and frees the slot for the producer of the
+// next lap (one freed slot serves one producer: only one is woken). A message that does not fit
+// is an error, and its slot is freed all the same.
+Status MpscEnd::take(Slot* s, std::uint64_t position, void* buf, std::size_t capacity,
+                     std::size_t* size) {
+  const std::size_t n = s->size;
+  Status result;
+  if (n > max_message()) {
+    result = {Errc::kCorrupt, fmt::format("queue: message {} claims {} bytes", position, n)};
+  } else if (n > capacity) {
+    result = {Errc::kTooLarge,
+              fmt::format("a {}-byte message does not fit the {}-byte buffer", n, capacity)};
+  } else {
+    std::memcpy(buf, reinterpret_cast<std::byte*>(s) + kSlotHeader, n);
+    *size = n;
+  }
+  s->seq.store(position + mask_ + 1, std::memory_order_release);
+  notify(ctl_->space, policy_, 1);
+  return result;
+}
+
 Status MpscProducer::push(const void* msg, std::size_t size) {
   if (size > max_message()) {
     return {Errc::kTooLarge, fmt::format("a {}-byte message exceeds the queue's slots of {} bytes",
                                          size, max_message())};
   }
-  std::uint64_t pos = ctl_->enqueue.load(std::memory_order_relaxed);
+  std::uint64_t pos = 0;
   Slot* s = nullptr;
-  for (;;) {
-    s = slot(pos);
-    const auto diff = static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - pos);
-    if (diff == 0) {
-      if (ctl_->enqueue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
-    } else if (diff < 0) {
-      // The slot still holds the message of the lap before: the queue is full.
-      auto freed = [&] {
-        return static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - pos) >= 0;
-      };
-      if (auto st =
-              wait(freed, ctl_->space, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "send");
-          !st) {
-        return st;
-      }
-      pos = ctl_->enqueue.load(std::memory_order_relaxed);
-    } else {
-      pos = ctl_->enqueue.load(std::memory_order_relaxed);  // another producer took it
-    }
-  }
+  if (auto st = claim(ctl_->enqueue, 0, ctl_->space, "send", &pos, &s); !st) return st;
   std::memcpy(reinterpret_cast<std::byte*>(s) + kSlotHeader, msg, size);
   s->size = static_cast<std::uint32_t>(size);
   s->seq.store(pos + 1, std::memory_order_release);
@@ -99,58 +132,14 @@ Status MpscConsumer::pop(void* buf, std::size_t capacity, std::size_t* size) {
       !st) {
     return st;
   }
-  const std::size_t n = s->size;
-  if (n > max_message()) {
-    return {Errc::kCorrupt, fmt::format("queue: message {} claims {} bytes", position_, n)};
-  }
-  if (n > capacity) {
-    return {Errc::kTooLarge,
-            fmt::format("a {}-byte message does not fit the {}-byte buffer", n, capacity)};
-  }
-  std::memcpy(buf, reinterpret_cast<std::byte*>(s) + kSlotHeader, n);
-  *size = n;
-  s->seq.store(position_ + mask_ + 1, std::memory_order_release);
-  ++position_;
-  notify(ctl_->space, policy_, 1);  // one freed slot serves one producer
-  return {};
+  return take(s, position_++, buf, capacity, size);
 }
 
 Status MpscReader::pop(void* buf, std::size_t capacity, std::size_t* size) {
-  std::uint64_t pos = ctl_->dequeue.load(std::memory_order_relaxed);
+  std::uint64_t pos = 0;
   Slot* s = nullptr;
-  for (;;) {
-    s = slot(pos);
-    const auto diff = static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - (pos + 1));
-    if (diff == 0) {
-      if (ctl_->dequeue.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
-    } else if (diff < 0) {
-      // Empty at this position: wait for its message, or for another reader to take it.
-      auto moved = [&] {
-        return static_cast<std::int64_t>(s->seq.load(std::memory_order_acquire) - (pos + 1)) >= 0 ||
-               ctl_->dequeue.load(std::memory_order_relaxed) != pos;
-      };
-      if (auto st =
-              wait(moved, ctl_->data, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "recv");
-          !st) {
-        return st;
-      }
-      pos = ctl_->dequeue.load(std::memory_order_relaxed);
-    } else {
-      pos = ctl_->dequeue.load(std::memory_order_relaxed);  // another reader took it
-    }
-  }
-  const std::size_t n = s->size;
-  if (n > max_message() || n > capacity) {
-    s->seq.store(pos + mask_ + 1, std::memory_order_release);
-    notify(ctl_->space, policy_, 1);
-    return {n > max_message() ? Errc::kCorrupt : Errc::kTooLarge,
-            fmt::format("a {}-byte message at position {} does not fit", n, pos)};
-  }
-  std::memcpy(buf, reinterpret_cast<std::byte*>(s) + kSlotHeader, n);
-  *size = n;
-  s->seq.store(pos + mask_ + 1, std::memory_order_release);
-  notify(ctl_->space, policy_, 1);
-  return {};
+  if (auto st = claim(ctl_->dequeue, 1, ctl_->data, "recv", &pos, &s); !st) return st;
+  return take(s, pos, buf, capacity, size);
 }
 
 namespace {
@@ -233,11 +222,7 @@ class ShmMpscTransport final : public Transport {
 }  // namespace
 
 Status make_shm_mpsc_transport(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
-  if (o.policy == WaitPolicy::kSpin && o.placement == Placement::kSameCpu) {
-    return {Errc::kRefused,
-            "spin with both ends on one CPU: the waiter would burn its time slice while the peer "
-            "cannot run; use futex, spin_futex or yield"};
-  }
+  if (auto s = spin_allowed(o); !s) return s;
   if (o.max_message > kMaxMessage) {
     return {Errc::kTooLarge, "shm_mpsc messages are limited to 64 MiB (16 slots per direction)"};
   }

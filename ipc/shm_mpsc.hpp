@@ -58,6 +58,9 @@ class MpscEnd {
  protected:
   struct Slot;
   Slot* slot(std::uint64_t position) const;
+  Status claim(std::atomic<std::uint64_t>& counter, std::uint64_t offset, EventCount& ec,
+               const char* what, std::uint64_t* position, Slot** claimed);
+  Status take(Slot* s, std::uint64_t position, void* buf, std::size_t capacity, std::size_t* size);
 
   MpscControl* ctl_;
   std::byte* slots_;

@@ -1,13 +1,8 @@
 #include "ipc/shm_ring.hpp"
 
 #include <fmt/format.h>
-#include <linux/futex.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <climits>
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -59,6 +54,10 @@ std::atomic<std::uint64_t>* RingEnd::trailer(std::uint64_t slot) const {
       reinterpret_cast<std::atomic<std::uint64_t>*>(data_ + (slot + 1) * slot_bytes_ - kTrailer));
 }
 
+std::byte* RingEnd::message(std::uint64_t slot) const {
+  return data_ + slot * slot_bytes_ + kHeader;
+}
+
 std::uint64_t RingEnd::next(std::uint64_t slot) const {
   return slot + 1 == slots_ ? 0 : slot + 1;
 }
@@ -80,7 +79,7 @@ Status RingProducer::loan(std::size_t size, std::byte** where) {
     }
   }
   loaned_ = size;
-  *where = data_ + slot_ * slot_bytes_ + kHeader;
+  *where = message(slot_);
   return {};
 }
 
@@ -103,33 +102,27 @@ Status RingProducer::push(const void* msg, std::size_t size) {
 }
 
 Status RingConsumer::peek(const std::byte** where, std::size_t* size) {
-  Header* h = header(slot_);
-  std::atomic<std::uint64_t>* t = trailer(slot_);
-  const std::uint64_t want = tail_ + 1;
-  // Both ends of the slot are watched at once, so each of its lines moves as soon as it is
-  // written (the trailer's line does not wait until the header's has arrived).
-  auto ready = [&] {
-    const std::uint64_t first = h->seq.load(std::memory_order_acquire);
-    const std::uint64_t last = t->load(std::memory_order_acquire);
-    return first == want && last == want;
-  };
-  if (auto s = wait(ready, ctl_->data, ctl_->lost_wakeups, policy_, spin_budget_, timeout_, "recv");
+  if (auto s = wait([this] { return ready(); }, ctl_->data, ctl_->lost_wakeups, policy_,
+                    spin_budget_, timeout_, "recv");
       !s) {
     return s;
   }
-  const std::size_t n = h->size;
+  const std::size_t n = header(slot_)->size;
   if (n > max_message()) {
-    return {Errc::kCorrupt, fmt::format("ring: message {} claims {} bytes in a slot of {}", want, n,
-                                        max_message())};
+    return {Errc::kCorrupt, fmt::format("ring: message {} claims {} bytes in a slot of {}",
+                                        tail_ + 1, n, max_message())};
   }
-  *where = data_ + slot_ * slot_bytes_ + kHeader;
+  *where = message(slot_);
   *size = n;
   return {};
 }
 
+// Both ends of the slot are read on every look, so each of its lines moves as soon as it is
+// written (the trailer's line does not wait until the header's has arrived).
 bool RingConsumer::ready() const {
-  return header(slot_)->seq.load(std::memory_order_acquire) == tail_ + 1 &&
-         trailer(slot_)->load(std::memory_order_acquire) == tail_ + 1;
+  const std::uint64_t first = header(slot_)->seq.load(std::memory_order_acquire);
+  const std::uint64_t last = trailer(slot_)->load(std::memory_order_acquire);
+  return first == tail_ + 1 && last == tail_ + 1;
 }
 
 void RingConsumer::release() {
@@ -212,11 +205,7 @@ class ShmRingTransport final : public Transport {
 }  // namespace
 
 Status make_shm_ring_transport(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
-  if (o.policy == WaitPolicy::kSpin && o.placement == Placement::kSameCpu) {
-    return {Errc::kRefused,
-            "spin with both ends on one CPU: the waiter would burn its time slice while the peer "
-            "cannot run; use futex, spin_futex or yield"};
-  }
+  if (auto s = spin_allowed(o); !s) return s;
   if (o.max_message > kMaxMessage) {
     return {Errc::kTooLarge,
             "shm_ring messages are limited to 256 MiB (the ring keeps four slots "

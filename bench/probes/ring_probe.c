@@ -1,9 +1,11 @@
-/* ring_probe CPU_A CPU_B: 64-byte messages and their echoes through a minimal single-producer
- * single-consumer ring per direction in shared memory, between a parent and a forked child, both
- * spinning: ns per round trip (batches of 2,000 for at least 0.3 s). The least a ring can do:
- * fixed 128-byte slots, a sequence number before the message and another after it in the slot's
- * last line, the receiver reads every byte (it sums them and checks the first word against the
- * sequence), no API, no deadlines, no checksum. */
+/* ring_probe CPU_A CPU_B [stream]: 64-byte messages and their echoes through a minimal
+ * single-producer single-consumer ring per direction in shared memory, between a parent and a
+ * forked child, both spinning: ns per round trip (batches of 2,000 for at least 0.3 s). With
+ * `stream`, the parent streams messages one way for 0.3 s while the child takes and checks each,
+ * the parent reusing a slot only once the child has released it: bytes per second. The least a ring
+ * can do: fixed 128-byte slots, a sequence number before the message and another after it in the
+ * slot's last line, the receiver reads every byte (it sums them and checks the first word against
+ * the sequence), no API, no deadlines, no checksum. */
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +27,7 @@ _Static_assert(sizeof(struct slot) == 128, "two cache lines");
 
 struct ring {
   struct slot slots[kSlots];
+  _Alignas(128) uint64_t released; /* stream: messages the consumer is done with */
 };
 
 static void relax(void) {
@@ -57,13 +60,60 @@ static uint64_t get(struct ring* r, uint64_t seq, unsigned char* msg) {
   return s->size == kBytes && first == seq ? sum : 0;
 }
 
+/* Streams until `until`, then a stop message; the child checks every message. B/s, or -1. */
+static double stream(struct ring* r, pid_t child, int64_t seconds_ns) {
+  unsigned char out[kBytes];
+  memset(out, 7, sizeof out);
+  uint64_t seq = 0, released = 0;
+  const int64_t t0 = probe_now();
+  while (probe_now() - t0 < seconds_ns) {
+    for (int i = 0; i < 256; ++i) {
+      ++seq;
+      while (seq - released > kSlots) {
+        released = __atomic_load_n(&r->released, __ATOMIC_ACQUIRE);
+        relax();
+      }
+      memcpy(out, &seq, sizeof seq);
+      put(r, seq, out);
+    }
+  }
+  const uint64_t sent = seq;
+  while (__atomic_load_n(&r->released, __ATOMIC_ACQUIRE) != sent) relax();
+  const double elapsed = (double)(probe_now() - t0) * 1e-9;
+  memset(out, 0xff, sizeof out);
+  while (seq + 1 - __atomic_load_n(&r->released, __ATOMIC_ACQUIRE) > kSlots) relax();
+  put(r, seq + 1, out);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return (double)sent * kBytes / elapsed;
+}
+
+static void take_stream(struct ring* r) {
+  unsigned char msg[kBytes];
+  for (uint64_t seq = 1;; ++seq) {
+    const uint64_t ok = get(r, seq, msg);
+    __atomic_store_n(&r->released, seq, __ATOMIC_RELEASE);
+    if (ok == 0) _exit(msg[8] == 0xff ? 0 : 1);
+  }
+}
+
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
+  const int streaming = argc > 3 && strcmp(argv[3], "stream") == 0;
+  if (argc > 3 && !streaming) {
+    fprintf(stderr, "ring_probe: the third argument can only be 'stream'\n");
+    return 2;
+  }
   struct ring* rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (rings == MAP_FAILED) return 1;
   const pid_t pid = fork();
   if (pid < 0) return 1;
+  if (pid == 0 && streaming) {
+    probe_pin(b);
+    take_stream(&rings[0]);
+  }
   if (pid == 0) {
     probe_pin(b);
     unsigned char msg[kBytes];
@@ -73,6 +123,15 @@ int main(int argc, char** argv) {
     }
   }
   probe_pin(a);
+  if (streaming) {
+    const double rate = stream(&rings[0], pid, 300000000);
+    if (rate < 0) {
+      fprintf(stderr, "ring_probe: a message arrived corrupted\n");
+      return 1;
+    }
+    printf("%.0f\n", rate);
+    return 0;
+  }
   unsigned char out[kBytes], in[kBytes];
   memset(out, 7, sizeof out);
   static double mean[kMaxBatches];
