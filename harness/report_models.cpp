@@ -72,7 +72,8 @@ void report_models(std::ostream& md, const std::vector<SummaryRow>& rows) {
   const auto choices = choose_models(rows);
   if (choices.empty()) return;
   md << "\n## Choosing a model\n\nThe same request stream (a request of S bytes, a fixed "
-        "amount of work over it (300 rounds of xorshift and a checksum), the request back as the answer) served by each server "
+        "amount of work over it (300 rounds of xorshift and a checksum), the request back as the "
+        "answer) served by each server "
         "model, from C clients on this host, each waiting for its answer before the next "
         "request. Per request size and number of clients: the model that answered the most "
         "requests per second (median of the repetitions) with its p99 response time, the "
