@@ -7,15 +7,24 @@
 // - epoll: one thread, one epoll set over all connections;
 // - thread_pool: kWorkers threads sharing one epoll set (EPOLLONESHOT: the kernel's ready list
 //   is their shared queue);
-// - prefork: kWorkers processes forked up front, sharing one epoll set the same way;
+// - prefork: kWorkers processes forked up front, sharing one epoll set the same way (requests
+//   through the sockets);
+// - prefork_shm: kWorkers processes fed through shared memory: one thread of the server reads
+//   each request and passes it, with its connection's number, through a shm_mpsc queue read by
+//   the workers (each request to exactly one); the worker works and answers on the connection
+//   itself (it inherited the descriptors);
 // - thread_per_conn / fork_per_conn: one thread / one process per connection, blocking reads;
 // - thread_per_request / fork_per_request: one epoll thread reads each request and hands it to
-//   a new thread / a new child process, which works, answers and ends.
+//   a new thread / a new child process, which works, answers and ends;
+// - coroutines: one thread per CPU, each running an epoll loop over its share of the
+//   connections, one C++20 coroutine per connection (non-blocking sockets: a read or write that
+//   would block suspends the coroutine until epoll says the socket is ready).
 // Timed: kSeconds of the clients' loop (real time), after the server has answered one request on
 // every connection. Reported: requests per second (items), p50/p99 of the clients' response
 // time (p99 only from 1,000 samples up), the CPUs the clients used per second (they must not be
 // the bottleneck: close to the CPUs there are means they were), and the server's memory (PSS of
 // its processes) per worker.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -26,6 +35,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <coroutine>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -34,8 +45,10 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "ipc/channel.hpp"
 #include "ipc/fd.hpp"
 #include "ipc/message.hpp"
+#include "ipc/placement.hpp"
 
 namespace ptbench::bench {
 namespace {
@@ -50,7 +63,9 @@ enum class Model {
   kThreadPerConn,
   kForkPerConn,
   kThreadPerRequest,
-  kForkPerRequest
+  kForkPerRequest,
+  kPreforkShm,
+  kCoroutines
 };
 
 const char* model_name(Model m) {
@@ -69,12 +84,17 @@ const char* model_name(Model m) {
       return "thread_per_request";
     case Model::kForkPerRequest:
       return "fork_per_request";
+    case Model::kPreforkShm:
+      return "prefork_shm";
+    case Model::kCoroutines:
+      return "coroutines";
   }
   return "?";
 }
 
 bool uses_processes(Model m) {
-  return m == Model::kPrefork || m == Model::kForkPerConn || m == Model::kForkPerRequest;
+  return m == Model::kPrefork || m == Model::kPreforkShm || m == Model::kForkPerConn ||
+         m == Model::kForkPerRequest;
 }
 
 // Reads (or writes) exactly `n` bytes; false at end of file or on an error.
@@ -99,13 +119,18 @@ bool write_all(int fd, unsigned char* p, std::size_t n) {
   return transfer_all(fd, p, n, true);
 }
 
-// The server's work on one request that has been read into `buf`: a checksum over every byte
-// and kWorkRounds of xorshift, then the request goes back as the answer (the client checks it).
-// False when the answer could not be written.
-bool work_and_answer(int fd, std::vector<unsigned char>& buf) {
-  std::uint64_t x = ipc::checksum(buf.data(), buf.size()) | 1;
+// The server's work on one request of `n` bytes: a checksum over every byte and kWorkRounds of
+// xorshift. The request then goes back as the answer (the client checks it).
+void work(const unsigned char* p, std::size_t n) {
+  std::uint64_t x = ipc::checksum(p, n) | 1;
   for (int i = 0; i < kWorkRounds; ++i) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
   benchmark::DoNotOptimize(x);
+}
+
+// Works on a request that has been read into `buf` and answers; false when the answer could not
+// be written.
+bool work_and_answer(int fd, std::vector<unsigned char>& buf) {
+  work(buf.data(), buf.size());
   return write_all(fd, buf.data(), buf.size());
 }
 
@@ -190,6 +215,188 @@ void serve_per_request(const Server& s, bool processes) {
   close(ep);
 }
 
+// prefork_shm: the request as it travels through the queue, after its connection's number.
+struct Envelope {
+  std::int32_t fd;
+};
+
+// A worker of prefork_shm: takes requests from the queue until a message without a request
+// (the stop), works on each and answers on its connection. A timeout only means no request came.
+void serve_from_queue(ipc::Transport& queue, std::size_t bytes) {
+  std::unique_ptr<ipc::Channel> in;
+  if (!queue.open_reader(&in)) _exit(1);
+  std::vector<unsigned char> buf(sizeof(Envelope) + bytes);
+  for (;;) {
+    std::size_t n = 0;
+    const ipc::Status s = in->recv(buf.data(), buf.size(), &n);
+    if (!s && s.code() == ipc::Errc::kTimeout) continue;
+    if (!s) _exit(1);
+    if (n != buf.size()) _exit(0);
+    Envelope e;
+    std::memcpy(&e, buf.data(), sizeof e);
+    work(buf.data() + sizeof e, bytes);
+    if (!write_all(e.fd, buf.data() + sizeof e, bytes)) _exit(1);
+  }
+}
+
+// prefork_shm's reading thread: every request read whole from its connection and queued with
+// the connection's number, until all connections have closed; then one stop per worker.
+ipc::Status dispatch(const Server& s, ipc::Channel& out, int workers) {
+  const int ep = epoll_create1(0);
+  for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN);
+  std::vector<unsigned char> buf(sizeof(Envelope) + s.bytes);
+  std::size_t open = s.fds.size();
+  ipc::Status status;
+  epoll_event ev[16];
+  while (open > 0 && status) {
+    const int n = epoll_wait(ep, ev, 16, 100);
+    for (int i = 0; i < n && status; ++i) {
+      const Envelope e{ev[i].data.fd};
+      if (!read_all(e.fd, buf.data() + sizeof e, s.bytes)) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, e.fd, nullptr);
+        --open;
+        continue;
+      }
+      std::memcpy(buf.data(), &e, sizeof e);
+      status = out.send(buf.data(), buf.size());
+    }
+  }
+  close(ep);
+  for (int w = 0; w < workers && status; ++w) status = out.send(buf.data(), 1);
+  return status;
+}
+
+ipc::Status run_prefork_shm(const Server& s) {
+  ipc::ChannelOptions o;
+  o.max_message = sizeof(Envelope) + s.bytes;
+  o.policy = ipc::WaitPolicy::kFutex;
+  std::unique_ptr<ipc::Transport> queue;
+  if (auto st = ipc::make_transport(ipc::Mechanism::kShmMpsc, o, &queue); !st) return st;
+  std::vector<pid_t> kids;
+  for (int w = 0; w < kWorkers; ++w) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      serve_from_queue(*queue, s.bytes);
+    }
+    if (pid > 0) kids.push_back(pid);
+  }
+  std::unique_ptr<ipc::Channel> out;
+  ipc::Status status = queue->open(ipc::Side::kA, &out);
+  if (status) status = dispatch(s, *out, static_cast<int>(kids.size()));
+  for (pid_t k : kids) {
+    if (!status) kill(k, SIGKILL);
+    int ws = 0;
+    waitpid(k, &ws, 0);
+    if (status && !(WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
+      status = {ipc::Errc::kPeerClosed, "a prefork_shm worker failed"};
+    }
+  }
+  return status;
+}
+
+// coroutines: a coroutine that starts at once and frees itself when it ends; the epoll loop
+// that resumes it owns nothing.
+struct Detached {
+  struct promise_type {
+    Detached get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+};
+
+// One thread's event loop: its epoll set and the coroutines that yielded to the others.
+struct Loop {
+  int ep = epoll_create1(0);
+  int open = 0;
+  std::vector<std::coroutine_handle<>> yielded;
+};
+
+// Suspends the coroutine until `fd` is ready for `events` (armed once, the handle as its data).
+struct Ready {
+  Loop& loop;
+  int fd;
+  std::uint32_t events;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const {
+    epoll_event ev{};
+    ev.events = events | EPOLLONESHOT;
+    ev.data.ptr = h.address();
+    epoll_ctl(loop.ep, EPOLL_CTL_MOD, fd, &ev);
+  }
+  void await_resume() const noexcept {}
+};
+
+// Lets the loop's other coroutines run first (resumed after the loop's next look at epoll).
+struct Yield {
+  Loop& loop;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const { loop.yielded.push_back(h); }
+  void await_resume() const noexcept {}
+};
+
+// One connection: read a request (suspending while the socket has none), work, write the
+// answer (suspending while the socket is full), until the client closes it. After each answer
+// it yields, so a client that sends again at once cannot keep the thread to itself.
+Detached serve_coroutine(Loop& loop, int fd, std::size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  for (bool ok = true; ok; co_await Yield{loop}) {
+    for (bool writing : {false, true}) {
+      if (writing) work(buf.data(), bytes);
+      for (std::size_t done = 0; ok && done < bytes;) {
+        const ssize_t r = writing ? write(fd, buf.data() + done, bytes - done)
+                                  : read(fd, buf.data() + done, bytes - done);
+        if (r > 0) {
+          done += static_cast<std::size_t>(r);
+        } else if (r < 0 && errno == EAGAIN) {
+          co_await Ready{loop, fd, writing ? EPOLLOUT : EPOLLIN};
+        } else {
+          ok = r < 0 && errno == EINTR;
+        }
+      }
+    }
+  }
+  epoll_ctl(loop.ep, EPOLL_CTL_DEL, fd, nullptr);
+  --loop.open;
+}
+
+// One thread of the coroutines model: an epoll loop over `fds`, each served by a coroutine.
+void run_coroutine_loop(std::vector<int> fds, std::size_t bytes) {
+  Loop loop;
+  loop.open = static_cast<int>(fds.size());
+  for (int fd : fds) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    add_to_epoll(loop.ep, fd, 0);
+    serve_coroutine(loop, fd, bytes);
+  }
+  epoll_event ev[64];
+  std::vector<std::coroutine_handle<>> now;
+  while (loop.open > 0) {
+    const int n = epoll_wait(loop.ep, ev, 64, loop.yielded.empty() ? 100 : 0);
+    for (int i = 0; i < n; ++i) std::coroutine_handle<>::from_address(ev[i].data.ptr).resume();
+    now.swap(loop.yielded);
+    for (auto h : now) h.resume();
+    now.clear();
+  }
+  close(loop.ep);
+}
+
+int coroutine_threads() {
+  return static_cast<int>(ipc::allowed_cpus().size());
+}
+
+// The connections dealt round-robin to one coroutine loop per CPU.
+void run_coroutines(const Server& s) {
+  const int n = coroutine_threads();
+  std::vector<std::vector<int>> share(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < s.fds.size(); ++i) share[i % share.size()].push_back(s.fds[i]);
+  std::vector<std::thread> loops;
+  for (auto& fds : share) loops.emplace_back(run_coroutine_loop, std::move(fds), s.bytes);
+  for (auto& t : loops) t.join();
+}
+
 ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open);
 
 // The server process: runs the model over its connection ends until every client has closed.
@@ -260,6 +467,11 @@ ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open) {
     case Model::kForkPerRequest:
       serve_per_request(s, m == Model::kForkPerRequest);
       return {};
+    case Model::kPreforkShm:
+      return run_prefork_shm(s);
+    case Model::kCoroutines:
+      run_coroutines(s);
+      return {};
   }
   return {ipc::Errc::kRefused, "unknown model"};
 }
@@ -318,6 +530,23 @@ ipc::Status connect(int n, std::vector<ipc::Fd>* mine, Server* server) {
   return {};
 }
 
+// The server's workers: threads or processes that serve requests (the connections' for the
+// per-connection and per-request models).
+int workers(const ServerCase& c) {
+  switch (c.model) {
+    case Model::kEpoll:
+      return 1;
+    case Model::kThreadPool:
+    case Model::kPrefork:
+    case Model::kPreforkShm:
+      return kWorkers;
+    case Model::kCoroutines:
+      return coroutine_threads();
+    default:
+      return c.clients;
+  }
+}
+
 void report(benchmark::State& state, const ServerCase& c, std::vector<ClientResult>& results,
             double seconds, double pss_kib) {
   std::size_t total = 0;
@@ -332,10 +561,7 @@ void report(benchmark::State& state, const ServerCase& c, std::vector<ClientResu
   state.SetItemsProcessed(static_cast<std::int64_t>(total));
   state.SetBytesProcessed(static_cast<std::int64_t>(total * c.bytes));
   state.counters["client_cpus"] = static_cast<double>(cpu) * 1e-9 / seconds;
-  const int workers = c.model == Model::kEpoll                                      ? 1
-                      : c.model == Model::kThreadPool || c.model == Model::kPrefork ? kWorkers
-                                                                                    : c.clients;
-  state.counters["server_pss_kib_per_worker"] = pss_kib / workers;
+  state.counters["server_pss_kib_per_worker"] = pss_kib / workers(c);
 }
 
 void BM_server(benchmark::State& state, ServerCase c) {
@@ -397,7 +623,8 @@ void register_benchmarks(Profile profile) {
                                              : std::vector<std::size_t>{64};
   const double seconds = profile == Profile::kFull ? 0.5 : profile == Profile::kQuick ? 0.1 : 0.05;
   for (Model m : {Model::kEpoll, Model::kThreadPool, Model::kPrefork, Model::kThreadPerConn,
-                  Model::kForkPerConn, Model::kThreadPerRequest, Model::kForkPerRequest}) {
+                  Model::kForkPerConn, Model::kThreadPerRequest, Model::kForkPerRequest,
+                  Model::kPreforkShm, Model::kCoroutines}) {
     for (std::size_t bytes : sizes) {
       for (int clients : client_counts(profile)) {
         const std::string name =
