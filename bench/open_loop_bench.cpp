@@ -1,4 +1,5 @@
-// Also here: BM_InFlight, the same request/response with K requests in flight (below).
+// Also here: BM_InFlight, the same request/response with K requests in flight, one by one or in
+// batches (below).
 // Question: what response time does a transport give at a given request rate, and what does
 // waiting for requests cost each side's CPU at that rate? A closed loop (send, wait, send) hides
 // queueing: here requests go out on a fixed schedule whatever the responses do.
@@ -65,6 +66,30 @@ ipc::Status serve(ipc::Channel& ch) {
   }
 }
 
+// The batching server: takes the request that is there (waiting for it) and the others already
+// in (a non-blocking receive), `most` in all, and answers them in one send_batch; the stop
+// message as serve() does (it comes alone: the client sends it only when every answer is in).
+ipc::Status serve_batched(ipc::Channel& ch, std::size_t most) {
+  std::vector<std::vector<unsigned char>> bufs(most, std::vector<unsigned char>(kBytes));
+  std::vector<ipc::Message> batch;
+  const std::int64_t cpu0 = thread_cpu_ns();
+  for (;;) {
+    batch.clear();
+    std::size_t n = 0;
+    if (auto s = ch.recv(bufs[0].data(), kBytes, &n); !s) return s;
+    if (n == kStopSize && bufs[0][0] == kStop) {
+      const std::int64_t used = thread_cpu_ns() - cpu0;
+      return ch.send(&used, sizeof used);
+    }
+    batch.push_back({bufs[0].data(), n});
+    for (bool got = true; got && batch.size() < most;) {
+      if (auto s = ch.try_recv(bufs[batch.size()].data(), kBytes, &n, &got); !s) return s;
+      if (got) batch.push_back({bufs[batch.size()].data(), n});
+    }
+    if (auto s = ch.send_batch(batch.data(), batch.size()); !s) return s;
+  }
+}
+
 class Client {
  public:
   explicit Client(ipc::Channel& ch) : ch_(ch), out_(kBytes), in_(kBytes) {
@@ -75,11 +100,32 @@ class Client {
     ipc::stamp(out_.data(), kBytes, i, sum_);
     return ch_.send(out_.data(), kBytes);
   }
+  // Requests first .. first + count - 1 in one send_batch.
+  ipc::Status send_requests(std::uint64_t first, std::size_t count) {
+    while (batch_out_.size() < count) batch_out_.push_back(out_);
+    batch_.clear();
+    for (std::size_t k = 0; k < count; ++k) {
+      ipc::stamp(batch_out_[k].data(), kBytes, first + k, sum_);
+      batch_.push_back({batch_out_[k].data(), kBytes});
+    }
+    return ch_.send_batch(batch_.data(), count);
+  }
   // Receives and verifies response `i`, waiting for it.
   ipc::Status receive(std::uint64_t i) {
     std::size_t n = 0;
     if (auto s = ch_.recv(in_.data(), in_.size(), &n); !s) return s;
     return ipc::verify(in_.data(), n, kBytes, i);
+  }
+  // Receives and verifies response `first` (waiting for it) and those after it that are already
+  // in, at most `max` in all; *count says how many.
+  ipc::Status receive_some(std::uint64_t first, std::uint64_t max, std::uint64_t* count) {
+    *count = 0;
+    if (auto s = receive(first); !s) return s;
+    bool got = true;
+    for (*count = 1; *count < max; ++*count) {
+      if (auto s = try_receive(first + *count, &got); !s || !got) return s;
+    }
+    return {};
   }
   // Receives and verifies response `i` if it is there; *got says whether it was.
   ipc::Status try_receive(std::uint64_t i, bool* got) {
@@ -98,6 +144,8 @@ class Client {
   ipc::Channel& ch_;
   std::vector<unsigned char> out_, in_;
   std::uint64_t sum_ = 0;
+  std::vector<std::vector<unsigned char>> batch_out_;
+  std::vector<ipc::Message> batch_;
 };
 
 // Requests per second with kWindow in flight for `seconds`; *next is the next request number.
@@ -222,20 +270,40 @@ void BM_open_loop(benchmark::State& state, OpenLoopCase c) {
 
 // Requests in flight (BM_InFlight): K requests out at once, each answer followed by the next
 // request (a closed loop with a window of K); requests per second and the mean time a request
-// spends in flight (K / rate). K = 1 is the plain ping-pong.
-void BM_in_flight(benchmark::State& state, IpcCase c, int k) {
+// spends in flight (K / rate). K = 1 is the plain ping-pong. Batched (batch=B): each side takes
+// the answers (requests) that are in, waiting for the first, B at most, and sends as many in one
+// send_batch (serve_batched for the server), so K stay in flight with one send per B messages
+// at best instead of one per message. One benchmark iteration is one request either way.
+void BM_in_flight(benchmark::State& state, IpcCase c, int k, int b) {
+  const bool batched = b > 0;
+  const auto most = static_cast<std::uint64_t>(b);
+  auto server = [most](ipc::Channel& ch) { return most > 0 ? serve_batched(ch, most) : serve(ch); };
   IpcSession session;
-  if (auto s = open_session(c, kBytes + 8, serve, &session); !s) {
+  if (auto s = open_session(c, kBytes + 8, server, &session); !s) {
     return state.SkipWithError(s.message().c_str());
   }
   Client client(*session.channel);
-  std::uint64_t sent = 1, received = 1;
+  const auto window = static_cast<std::uint64_t>(k);
+  std::uint64_t sent = 1, received = 1, in_hand = 0;
   ipc::Status status;
-  while (status && sent <= static_cast<std::uint64_t>(k)) status = client.send_request(sent++);
+  for (std::uint64_t n = 0; status && batched && sent <= window; sent += n) {
+    n = std::min(most, window + 1 - sent);
+    status = client.send_requests(sent, n);
+  }
+  while (status && sent <= window) status = client.send_request(sent++);
   const std::int64_t t0 = now_ns();
   for (auto _ : state) {
-    if (status) status = client.receive(received++);
-    if (status) status = client.send_request(sent++);
+    if (!status) continue;
+    if (!batched) {
+      status = client.receive(received++);
+      if (status) status = client.send_request(sent++);
+    } else if (in_hand == 0) {  // this request's answer and those in with it, then as many more
+      status = client.receive_some(received, most, &in_hand);
+      received += in_hand;
+      if (status) status = client.send_requests(sent, in_hand);
+      sent += in_hand;
+    }
+    in_hand -= in_hand > 0 ? 1 : 0;
   }
   const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
   while (status && received < sent) status = client.receive(received++);
@@ -247,32 +315,58 @@ void BM_in_flight(benchmark::State& state, IpcCase c, int k) {
   const double rate = static_cast<double>(state.iterations()) / seconds;
   state.SetItemsProcessed(state.iterations());
   state.counters["in_flight_ns"] = rate > 0 ? k / rate * 1e9 : 0;
+  state.counters["server_cpus"] = static_cast<double>(server_cpu) * 1e-9 / seconds;
 }
 
-void register_in_flight(Profile profile) {
-  const std::vector<int> windows =
-      profile == Profile::kFull ? std::vector{1, 8, 64} : std::vector{1, 64};
+struct InFlightCase {
+  Mechanism mechanism;
+  std::optional<WaitPolicy> policy;
+  int k;
+  int batch;  // messages per send_batch at most; 0: one send per message
+};
+
+// Quick: one by one against batches of 8 for the pipe and the ring at K = 64 (and the ping-pong);
+// full: K = 1, 8, 64 over the pipe, the Unix stream and datagram sockets and the ring (spin_futex
+// and spin), and batches of 8 (K = 8, 64) and of 64 (K = 64) but for the spinning ring.
+std::vector<InFlightCase> in_flight_cases(Profile profile) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> v = {
       {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
   if (profile == Profile::kFull) {
-    v.insert(v.end(),
-             {{Mechanism::kUnixStream, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpin}});
+    v.insert(v.end(), {{Mechanism::kUnixStream, std::nullopt},
+                       {Mechanism::kUnixDgram, std::nullopt},
+                       {Mechanism::kShmRing, WaitPolicy::kSpin}});
   }
+  const std::vector<int> windows =
+      profile == Profile::kFull ? std::vector{1, 8, 64} : std::vector{1, 64};
+  std::vector<InFlightCase> out;
   for (auto [m, policy] : v) {
     for (int k : windows) {
-      const IpcCase c{m, policy, bench_endpoints().front(), ipc::Placement::kCrossCpu, kBytes};
-      std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(k)}};
-      if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-      const std::string name =
-          grid_name("InFlight", ipc::to_string(m), "process", c.placement, kBytes, params);
-      if (auto why = skip_reason(c); !why.empty()) {
-        note_skipped(name, why);
-        continue;
+      out.push_back({m, policy, k, 0});
+      if (policy == WaitPolicy::kSpin) continue;
+      for (int b : profile == Profile::kFull ? std::vector{8, 64} : std::vector{8}) {
+        if (k > 1 && b <= k) out.push_back({m, policy, k, b});
       }
-      benchmark::RegisterBenchmark(name.c_str(), [c, k](benchmark::State& s) {
-        BM_in_flight(s, c, k);
-      })->UseRealTime();
     }
+  }
+  return out;
+}
+
+void register_in_flight(Profile profile) {
+  for (const InFlightCase& f : in_flight_cases(profile)) {
+    const IpcCase c{f.mechanism, f.policy, bench_endpoints().front(), ipc::Placement::kCrossCpu,
+                    kBytes};
+    std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(f.k)}};
+    if (f.batch > 0) params.emplace_back("batch", std::to_string(f.batch));
+    if (f.policy) params.emplace_back("policy", std::string(ipc::to_string(*f.policy)));
+    const std::string name =
+        grid_name("InFlight", ipc::to_string(f.mechanism), "process", c.placement, kBytes, params);
+    if (auto why = skip_reason(c); !why.empty()) {
+      note_skipped(name, why);
+      continue;
+    }
+    benchmark::RegisterBenchmark(name.c_str(), [c, f](benchmark::State& s) {
+      BM_in_flight(s, c, f.k, f.batch);
+    })->UseRealTime();
   }
 }
 

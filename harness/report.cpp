@@ -403,7 +403,10 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
     md << "\n";
     section_table(md, rows, "open_loop", "server_cpus", false, "late_sends", "BM_OpenLoop/");
     md << "\n**Requests in flight** (`BM_InFlight`: K requests out at once, each answer "
-          "followed by the next; requests per second, and how long each spent in flight):\n\n";
+          "followed by the next; requests per second, and how long each spent in flight). "
+          "`batch=B`: each side takes what has arrived, B at most, and sends as many in one "
+          "call (`writev` on a stream, `sendmmsg` on datagram sockets, one wake-up in the ring); "
+          "`server_cpus` in summary.csv says what that saved the server:\n\n";
     section_table(md, rows, "open_loop", "items_per_second", false, "in_flight_ns", "BM_InFlight/");
     chart_link(md, dir, "open_loop", "response time against offered load, per transport");
   }

@@ -91,6 +91,13 @@ Status Channel::try_recv(void* buf, std::size_t capacity, std::size_t* size, boo
   return {Errc::kRefused, "this transport has no non-blocking receive"};
 }
 
+Status Channel::send_batch(const Message* msgs, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (auto s = send(msgs[i].data, msgs[i].size); !s) return s;
+  }
+  return {};
+}
+
 Status Transport::open_writer(std::unique_ptr<Channel>* out) {
   (void)out;
   return {Errc::kRefused, "this transport has room for one writer per direction"};

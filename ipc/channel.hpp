@@ -74,6 +74,12 @@ class ZeroCopy {
   virtual void release() = 0;
 };
 
+// One message of a batch (Channel::send_batch).
+struct Message {
+  const void* data;
+  std::size_t size;
+};
+
 class Channel {
  public:
   virtual ~Channel() = default;
@@ -86,6 +92,13 @@ class Channel {
   // caller that must not block, such as a load generator sending on a schedule. Transports
   // without it refuse (kRefused).
   virtual Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got);
+  // Sends `count` messages in order as one batch where the transport offers it: one writev per
+  // up to kBatchIov messages on a byte stream (pipe, FIFO, Unix stream, TCP), one sendmmsg on
+  // datagram and seqpacket sockets, one wake-up of the receiver in the ring (it is woken before
+  // the sender waits for room). Elsewhere one send() per message. The receiver takes them with
+  // recv() as usual.
+  virtual Status send_batch(const Message* msgs, std::size_t count);
+  static constexpr std::size_t kBatchIov = 512;
   // The zero-copy calls of this channel, or nullptr when it has none.
   virtual ZeroCopy* zero_copy() { return nullptr; }
 };

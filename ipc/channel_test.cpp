@@ -1,6 +1,7 @@
 // Every transport x {process, thread}: messages of 1 B to 1 MiB (or the transport's limit) arrive
-// intact and in order, 100 000 small messages stream in order, a peer that dies mid-exchange is
-// an error within the deadline, oversized messages get the named error, nothing is left behind.
+// intact and in order, 100 000 small messages stream in order, batches (send_batch) arrive whole
+// and in order, a peer that dies mid-exchange is an error within the deadline, oversized messages
+// get the named error, nothing is left behind.
 #include "ipc/channel.hpp"
 
 #include <dirent.h>
@@ -13,11 +14,13 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "ipc/message.hpp"
 #include "ipc/names.hpp"
 #include "ipc/peer.hpp"
+#include "ipc/shm_ring.hpp"
 #include "ipc/status_testing.hpp"
 
 namespace ptbench::ipc {
@@ -189,6 +192,47 @@ TEST_P(ChannelTest, HundredThousandSmallMessagesStreamInOrder) {
   EXPECT_TRUE(s) << s.message();
 }
 
+// Batches of more messages than one system call takes (kBatchIov) and than a pipe or a ring
+// holds, of sizes 1 to 200 bytes: every message whole and in order.
+TEST_P(ChannelTest, BatchesArriveWholeAndInOrder) {
+  constexpr std::size_t kMax = 200, kPerBatch = Channel::kBatchIov * 2 + 300;
+  constexpr int kBatches = 3;
+  auto t = make(kMax);
+  ASSERT_TRUE(t);
+  auto size_of = [](std::uint64_t i) { return std::max<std::size_t>(16, i * 37 % (kMax + 1)); };
+  auto receiver = [&](Channel& c) -> Status {
+    unsigned char buf[kMax];
+    for (std::uint64_t i = 1; i <= kPerBatch * kBatches; ++i) {
+      std::size_t n = 0;
+      if (auto s = c.recv(buf, sizeof buf, &n); !s) return s;
+      if (auto s = verify(buf, n, size_of(i), i); !s) return s;
+    }
+    const char done[] = "done";
+    return c.send(done, sizeof done);
+  };
+  std::unique_ptr<Peer> peer;
+  std::unique_ptr<Channel> ch;
+  ASSERT_TRUE(IsOk(start_channel_peer(*t, GetParam().endpoint, -1, receiver, &peer, &ch)));
+  std::vector<std::vector<unsigned char>> store(kPerBatch, std::vector<unsigned char>(kMax));
+  std::vector<Message> batch(kPerBatch);
+  for (std::uint64_t b = 0, i = 1; b < kBatches; ++b) {
+    for (std::size_t k = 0; k < kPerBatch; ++k, ++i) {
+      fill_pattern(store[k].data(), size_of(i));
+      stamp(store[k].data(), size_of(i), i, payload_checksum(store[k].data(), size_of(i)));
+      batch[k] = {store[k].data(), size_of(i)};
+    }
+    Status s = ch->send_batch(batch.data(), batch.size());
+    ASSERT_TRUE(s) << "batch " << b << ": " << s.message() << "; " << peer->join().message();
+  }
+  char reply[16];
+  std::size_t n = 0;
+  Status s = ch->recv(reply, sizeof reply, &n);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_STREQ(reply, "done");
+  s = peer->join();
+  EXPECT_TRUE(s) << s.message();
+}
+
 TEST_P(ChannelTest, APeerThatDiesMidExchangeIsAnErrorWithinTheDeadline) {
   constexpr auto kTimeout = 1000ms;
   auto t = make(64, kTimeout);
@@ -303,8 +347,8 @@ TEST(ChannelLimits, SpinOnOneCpuIsRefusedWithAReason) {
 // A non-blocking receive returns at once with nothing, then with the message once it is there;
 // transports without one say so.
 TEST(ChannelTryRecv, ReturnsAtOnceAndThenTheMessage) {
-  for (Mechanism m :
-       {Mechanism::kPipe, Mechanism::kUnixStream, Mechanism::kShmRing, Mechanism::kPosixMq}) {
+  for (Mechanism m : {Mechanism::kPipe, Mechanism::kUnixStream, Mechanism::kUnixDgram,
+                      Mechanism::kUnixSeqpacket, Mechanism::kShmRing, Mechanism::kPosixMq}) {
     ChannelOptions o;
     o.max_message = 64;
     std::unique_ptr<Transport> t;
@@ -329,6 +373,47 @@ TEST(ChannelTryRecv, ReturnsAtOnceAndThenTheMessage) {
     EXPECT_EQ(n, sizeof msg);
     EXPECT_EQ(std::memcmp(buf, msg, sizeof msg), 0);
   }
+}
+
+// The ring wakes a consumer asleep (futex) once per batch, and before the sender waits for room:
+// a batch of three rings' worth reaches a consumer that was asleep when it began, without a
+// stall (a consumer nobody wakes sleeps until its 2 s deadline before it looks again; that is a
+// liveness failure, not a slow run).
+TEST(ChannelBatch, TheRingWakesItsSleepingConsumerBeforeWaitingForRoom) {
+  ChannelOptions o;
+  o.max_message = 64;
+  o.policy = WaitPolicy::kFutex;
+  o.timeout = 2s;
+  std::unique_ptr<Transport> t;
+  ASSERT_TRUE(IsOk(make_transport(Mechanism::kShmRing, o, &t)));
+  std::unique_ptr<Channel> a, b;
+  ASSERT_TRUE(IsOk(t->open(Side::kA, &a)));
+  ASSERT_TRUE(IsOk(t->open(Side::kB, &b)));
+  const std::size_t count = 3 * (256 << 10) / 128;  // 64-byte messages take 128-byte slots
+  Status received;
+  std::thread consumer([&] {
+    unsigned char buf[64];
+    for (std::uint64_t i = 1; i <= count && received; ++i) {
+      std::size_t n = 0;
+      received = b->recv(buf, sizeof buf, &n);
+      if (received) received = verify(buf, n, 64, i);
+    }
+  });
+  std::this_thread::sleep_for(50ms);  // the consumer is asleep in the kernel by now
+  std::vector<std::vector<unsigned char>> store(count, std::vector<unsigned char>(64));
+  std::vector<Message> batch;
+  for (std::uint64_t i = 1; i <= count; ++i) {
+    fill_pattern(store[i - 1].data(), 64);
+    stamp(store[i - 1].data(), 64, i, payload_checksum(store[i - 1].data(), 64));
+    batch.push_back({store[i - 1].data(), 64});
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const Status sent = a->send_batch(batch.data(), batch.size());
+  consumer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "the consumer slept to its deadline";
+  EXPECT_TRUE(IsOk(sent));
+  EXPECT_TRUE(IsOk(received));
+  EXPECT_EQ(shm_ring_lost_wakeups(*t), 0u);
 }
 
 // Only the shared-memory ring lends its buffers.

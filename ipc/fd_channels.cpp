@@ -62,35 +62,28 @@ class StreamChannel final : public Channel {
       iov[0] = {frame, sizeof header + size};
       parts = 1;
     }
-    int first = 0;
     DeadlineGuard guard(timeout_);
-    std::size_t left = sizeof header + size;
-    while (left > 0) {
-      ssize_t n;
-      if (socket_) {
-        msghdr msg{};
-        msg.msg_iov = iov + first;
-        msg.msg_iovlen = static_cast<std::size_t>(parts - first);
-        n = sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
-      } else {
-        n = writev(wfd_.get(), iov + first, parts - first);
+    return write_frames(iov, parts, guard);
+  }
+
+  // Each message as a header and its payload, up to kBatchIov messages per writev.
+  Status send_batch(const Message* msgs, std::size_t count) override {
+    DeadlineGuard guard(timeout_);
+    std::vector<std::uint32_t>& headers = tx_headers_;
+    std::vector<iovec>& iov = tx_iov_;
+    headers.resize(std::max(headers.size(), std::min(count, kBatchIov)));
+    iov.resize(2 * headers.size());
+    for (std::size_t done = 0; done < count;) {
+      const std::size_t n = std::min(count - done, kBatchIov);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Message& m = msgs[done + i];
+        if (m.size > UINT32_MAX) return {Errc::kTooLarge, "stream messages are limited to 4 GiB"};
+        headers[i] = static_cast<std::uint32_t>(m.size);
+        iov[2 * i] = {&headers[i], sizeof headers[i]};
+        iov[2 * i + 1] = {const_cast<void*>(m.data), m.size};
       }
-      if (n < 0) {
-        if (errno == EINTR) {
-          if (guard.expired()) return timed_out("send", timeout_);
-          continue;
-        }
-        if (errno == EPIPE || errno == ECONNRESET) return peer_closed("send");
-        return Status::from_errno("send", errno);
-      }
-      left -= static_cast<std::size_t>(n);
-      // Partial write: advance the iovecs.
-      auto done = static_cast<std::size_t>(n);
-      while (first < parts && done >= iov[first].iov_len) done -= iov[first++].iov_len;
-      if (first < parts) {
-        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + done;
-        iov[first].iov_len -= done;
-      }
+      if (auto s = write_frames(iov.data(), static_cast<int>(2 * n), guard); !s) return s;
+      done += n;
     }
     return {};
   }
@@ -141,6 +134,41 @@ class StreamChannel final : public Channel {
   }
 
  private:
+  // Writes all of iov[0..parts) (advancing it past partial writes).
+  Status write_frames(iovec* iov, int parts, const DeadlineGuard& guard) {
+    std::size_t left = 0;
+    for (int i = 0; i < parts; ++i) left += iov[i].iov_len;
+    int first = 0;
+    while (left > 0) {
+      ssize_t n;
+      if (socket_) {
+        msghdr msg{};
+        msg.msg_iov = iov + first;
+        msg.msg_iovlen = static_cast<std::size_t>(parts - first);
+        n = sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
+      } else {
+        n = writev(wfd_.get(), iov + first, parts - first);
+      }
+      if (n < 0) {
+        if (errno == EINTR) {
+          if (guard.expired()) return timed_out("send", timeout_);
+          continue;
+        }
+        if (errno == EPIPE || errno == ECONNRESET) return peer_closed("send");
+        return Status::from_errno("send", errno);
+      }
+      left -= static_cast<std::size_t>(n);
+      // Partial write: advance the iovecs.
+      auto done = static_cast<std::size_t>(n);
+      while (first < parts && done >= iov[first].iov_len) done -= iov[first++].iov_len;
+      if (first < parts) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + done;
+        iov[first].iov_len -= done;
+      }
+    }
+    return {};
+  }
+
   Status fill(const DeadlineGuard& guard) {
     if (begin_ > 0) {
       std::memmove(rx_.data(), rx_.data() + begin_, end_ - begin_);
@@ -169,6 +197,8 @@ class StreamChannel final : public Channel {
   std::chrono::milliseconds timeout_;
   std::vector<unsigned char> rx_;
   std::size_t begin_ = 0, end_ = 0;
+  std::vector<std::uint32_t> tx_headers_;  // send_batch's frames, kept between calls
+  std::vector<iovec> tx_iov_;
 };
 
 // One message per datagram (Unix datagram and seqpacket sockets).
@@ -181,43 +211,87 @@ class PacketChannel final : public Channel {
     DeadlineGuard guard(timeout_);
     for (;;) {
       if (::send(fd_.get(), data, size, MSG_NOSIGNAL) >= 0) return {};
-      if (errno == EINTR) {
-        if (guard.expired()) return timed_out("send", timeout_);
-        continue;
-      }
-      if (errno == EPIPE || errno == ECONNREFUSED || errno == ECONNRESET) {
-        return peer_closed("send");
-      }
-      if (errno == EMSGSIZE) {
-        return {Errc::kTooLarge, fmt::format("a {}-byte datagram exceeds the socket buffer", size)};
-      }
-      return Status::from_errno("send", errno);
+      if (auto s = send_failed(size, guard); !s) return s;
     }
+  }
+
+  // One datagram per message, up to kBatchIov per sendmmsg.
+  Status send_batch(const Message* msgs, std::size_t count) override {
+    DeadlineGuard guard(timeout_);
+    tx_iov_.resize(std::max(tx_iov_.size(), std::min(count, kBatchIov)));
+    tx_hdr_.resize(tx_iov_.size());
+    for (std::size_t done = 0; done < count;) {
+      const std::size_t n = std::min(count - done, kBatchIov);
+      for (std::size_t i = 0; i < n; ++i) {
+        tx_iov_[i] = {const_cast<void*>(msgs[done + i].data), msgs[done + i].size};
+        tx_hdr_[i] = {};
+        tx_hdr_[i].msg_hdr.msg_iov = &tx_iov_[i];
+        tx_hdr_[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int sent = sendmmsg(fd_.get(), tx_hdr_.data(), static_cast<unsigned>(n), MSG_NOSIGNAL);
+      if (sent > 0) {
+        done += static_cast<std::size_t>(sent);
+      } else if (auto s = send_failed(msgs[done].size, guard); !s) {
+        return s;
+      }
+    }
+    return {};
   }
 
   Status recv(void* buf, std::size_t capacity, std::size_t* size) override {
     DeadlineGuard guard(timeout_);
     for (;;) {
-      ssize_t n = ::recv(fd_.get(), buf, capacity, MSG_TRUNC);
-      if (n >= 0) {
-        if (n == 0 && seqpacket_) return peer_closed("recv");  // seqpacket: 0 is end of file
-        if (static_cast<std::size_t>(n) > capacity) {
-          return {Errc::kTooLarge,
-                  fmt::format("a {}-byte datagram did not fit the {}-byte buffer", n, capacity)};
-        }
-        *size = static_cast<std::size_t>(n);
-        return {};
-      }
+      if (auto s = receive(buf, capacity, 0, size); !s || *size != kNone) return s;
       if (errno == ECONNRESET) return peer_closed("recv");
       if (errno != EINTR) return Status::from_errno("recv", errno);
       if (guard.expired()) return timed_out("recv", timeout_);
     }
   }
 
+  Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got) override {
+    for (;;) {
+      *got = false;
+      if (auto s = receive(buf, capacity, MSG_DONTWAIT, size); !s) return s;
+      if (*size != kNone) return *got = true, Status{};
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+      if (errno == ECONNRESET) return peer_closed("recv");
+      if (errno != EINTR) return Status::from_errno("recv", errno);
+    }
+  }
+
  private:
+  static constexpr std::size_t kNone = SIZE_MAX;  // receive(): nothing taken, errno says why
+
+  // One recv(); *size = kNone when it failed with errno set (the caller decides), an error for
+  // what the message itself says (end of file on seqpacket, a message over `capacity`).
+  Status receive(void* buf, std::size_t capacity, int flags, std::size_t* size) {
+    *size = kNone;
+    const ssize_t n = ::recv(fd_.get(), buf, capacity, MSG_TRUNC | flags);
+    if (n < 0) return {};
+    if (n == 0 && seqpacket_) return peer_closed("recv");  // seqpacket: 0 is end of file
+    if (static_cast<std::size_t>(n) > capacity) {
+      return {Errc::kTooLarge,
+              fmt::format("a {}-byte datagram did not fit the {}-byte buffer", n, capacity)};
+    }
+    *size = static_cast<std::size_t>(n);
+    return {};
+  }
+
+  // A send that failed with errno: Ok to try again (EINTR before the deadline), else the error.
+  Status send_failed(std::size_t size, const DeadlineGuard& guard) const {
+    if (errno == EINTR) return guard.expired() ? timed_out("send", timeout_) : Status{};
+    if (errno == EPIPE || errno == ECONNREFUSED || errno == ECONNRESET) return peer_closed("send");
+    if (errno == EMSGSIZE) {
+      return {Errc::kTooLarge, fmt::format("a {}-byte datagram exceeds the socket buffer", size)};
+    }
+    return Status::from_errno("send", errno);
+  }
+
   Fd fd_;
   bool seqpacket_;
   std::chrono::milliseconds timeout_;
+  std::vector<iovec> tx_iov_;  // send_batch's, kept between calls
+  std::vector<mmsghdr> tx_hdr_;
 };
 
 void ignore_sigpipe() {

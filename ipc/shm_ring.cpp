@@ -68,6 +68,7 @@ Status RingProducer::loan(std::size_t size, std::byte** where) {
                                          size, max_message())};
   }
   if (head_ - cached_released_ >= slots_) {
+    flush();
     auto has_space = [&] {
       cached_released_ = ctl_->released.load(std::memory_order_acquire);
       return head_ - cached_released_ < slots_;
@@ -83,21 +84,28 @@ Status RingProducer::loan(std::size_t size, std::byte** where) {
   return {};
 }
 
-void RingProducer::publish() {
+void RingProducer::publish(bool wake) {
   Header* h = header(slot_);
   h->size = static_cast<std::uint32_t>(loaned_);
   ++head_;
   h->seq.store(head_, std::memory_order_release);
   trailer(slot_)->store(head_, std::memory_order_release);
   slot_ = next(slot_);
+  unwoken_ = !wake;
+  if (wake) notify(ctl_->data, policy_);
+}
+
+void RingProducer::flush() {
+  if (!unwoken_) return;
+  unwoken_ = false;
   notify(ctl_->data, policy_);
 }
 
-Status RingProducer::push(const void* msg, std::size_t size) {
+Status RingProducer::push(const void* msg, std::size_t size, bool wake) {
   std::byte* at = nullptr;
   if (auto s = loan(size, &at); !s) return s;
   std::memcpy(at, msg, size);
-  publish();
+  publish(wake);
   return {};
 }
 
@@ -158,6 +166,14 @@ class ShmRingChannel final : public Channel, public ZeroCopy {
   Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got) override {
     *got = rx_.ready();
     return *got ? rx_.pop(buf, capacity, size) : Status{};
+  }
+  // Every message published, the consumer woken once at the end (or before a wait for room).
+  Status send_batch(const Message* msgs, std::size_t count) override {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (auto s = tx_.push(msgs[i].data, msgs[i].size, false); !s) return tx_.flush(), s;
+    }
+    tx_.flush();
+    return {};
   }
   ZeroCopy* zero_copy() override { return this; }
   Status loan(std::size_t size, std::byte** where) override { return tx_.loan(size, where); }

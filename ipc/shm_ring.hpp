@@ -100,13 +100,18 @@ class RingProducer : private RingEnd {
   using RingEnd::RingEnd;
   // Waits for a free slot and points *where at room for `size` bytes in it (16-byte aligned).
   Status loan(std::size_t size, std::byte** where);
-  // Makes the loaned message visible to the consumer.
-  void publish();
-  Status push(const void* msg, std::size_t size);
+  // Makes the loaned message visible to the consumer; with `wake` false, leaves waking a sleeping
+  // consumer to a later publish() or flush() (a batch: one wake-up for all its messages).
+  void publish(bool wake = true);
+  Status push(const void* msg, std::size_t size, bool wake = true);
+  // Wakes the consumer for what was published without waking it (loan() does so before it
+  // waits for room: a consumer asleep on a full ring would otherwise never empty it).
+  void flush();
 
  private:
   std::uint64_t head_ = 0, cached_released_ = 0, slot_ = 0;
   std::size_t loaned_ = 0;
+  bool unwoken_ = false;
 };
 
 class RingConsumer : private RingEnd {
