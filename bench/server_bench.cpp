@@ -621,7 +621,7 @@ void register_benchmarks(Profile profile) {
   const std::vector<std::size_t> sizes = profile == Profile::kFull
                                              ? std::vector<std::size_t>{64, 16384}
                                              : std::vector<std::size_t>{64};
-  const double seconds = profile == Profile::kFull ? 0.5 : profile == Profile::kQuick ? 0.1 : 0.05;
+  const double seconds = profile == Profile::kFull ? 0.5 : 0.05;
   for (Model m : {Model::kEpoll, Model::kThreadPool, Model::kPrefork, Model::kThreadPerConn,
                   Model::kForkPerConn, Model::kThreadPerRequest, Model::kForkPerRequest,
                   Model::kPreforkShm, Model::kCoroutines}) {
