@@ -83,11 +83,13 @@ void finish_row(CrosscheckRow& row, double tolerance) {
 namespace {
 
 std::string unit_of(const CrosscheckPair& p) {
+  if (p.metric == "items_per_second") return "items/s";
   return p.metric == "real_time" ? "ns" : "B/s";
 }
 
-// 85.8 ns, 17.2 us, 4.49 GB/s: a value as a person reads it.
+// 85.8 ns, 17.2 us, 4.49 GB/s, 131.2 k/s: a value as a person reads it.
 std::string human(double v, const CrosscheckPair& p) {
+  if (p.metric == "items_per_second") return fmt::format("{:.1f} k/s", v / 1e3);
   if (p.metric != "real_time") return fmt::format("{:.2f} GB/s", v / 1e9);
   if (v >= 1e6) return fmt::format("{:.2f} ms", v / 1e6);
   if (v >= 1e3) return fmt::format("{:.2f} us", v / 1e3);
@@ -216,6 +218,14 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});
+  // A whole server model: one epoll thread in a process of its own, 16 client threads, 64 B
+  // requests with the same work (unpinned, as the suite's).
+  pairs.push_back({"epoll server, 16 clients, 64 B requests (requests/s)",
+                   "server_bench",
+                   grid::format("Server", "epoll", "thread", "unpinned", 64, {{"clients", "16"}}),
+                   "items_per_second",
+                   {probe(dir, "server"), "16"},
+                   "server_probe"});
 }
 
 }  // namespace

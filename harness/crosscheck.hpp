@@ -18,7 +18,7 @@ struct CrosscheckPair {
   std::string label;                   // what is measured, for a person
   std::string program;                 // the benchmark program, e.g. floor_bench
   std::string benchmark;               // the grid name
-  std::string metric;                  // real_time (ns) or bytes_per_second
+  std::string metric;                  // real_time (ns), bytes_per_second or items_per_second
   std::vector<std::string> reference;  // the probe's argv; argv[0] is a path
   std::string reference_name;          // e.g. "cacheline_probe"
 };

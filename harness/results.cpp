@@ -412,6 +412,13 @@ std::string human_value(double value, const std::string& unit) {
     if (a >= 999.5e3) return fmt::format("{:.3g} MB/s", value / 1e6);
     return fmt::format("{:.3g} kB/s", value / 1e3);
   }
+  if (unit == "1/s") {  // items per second: requests, messages
+    const double a = std::fabs(value);
+    if (a >= 999.5e6) return fmt::format("{:.3g} G/s", value / 1e9);
+    if (a >= 999.5e3) return fmt::format("{:.3g} M/s", value / 1e6);
+    if (a >= 999.5) return fmt::format("{:.3g} k/s", value / 1e3);
+    return fmt::format("{:.3g}/s", value);
+  }
   return fmt::format("{:.3g} {}", value, unit);
 }
 

@@ -208,6 +208,9 @@ TEST(Results, HumanValues) {
   EXPECT_EQ(human_value(3.2e9, "B/s"), "3.2 GB/s");
   EXPECT_EQ(human_value(999'600, "ns"), "1 ms");  // not "1e+03 µs"
   EXPECT_EQ(human_value(999.7, "ns"), "1 µs");
+  EXPECT_EQ(human_value(33'200, "1/s"), "33.2 k/s");  // requests, messages: not "3.32e+04 1/s"
+  EXPECT_EQ(human_value(2.46e6, "1/s"), "2.46 M/s");
+  EXPECT_EQ(human_value(12, "1/s"), "12/s");
 }
 
 }  // namespace
