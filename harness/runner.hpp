@@ -63,8 +63,9 @@ struct Job {
 // rounds in order and the programs' order within a round shuffled by `seed`.
 std::vector<Job> plan_rounds(const std::vector<Listed>& listed, int repetitions, unsigned seed);
 
-// What Google Benchmark appends to the name of a benchmark timed in manual or real time.
-inline constexpr std::string_view kTimeSuffix = "(/(manual|real)_time)?";
+// What Google Benchmark appends to the name of a benchmark with a fixed iteration count
+// (BM_Server: "/iterations:1") and of one timed in manual or real time.
+inline constexpr std::string_view kTimeSuffix = "(/iterations:[0-9]+)?(/(manual|real)_time)?";
 
 // "^(a|b|...)<suffix>$": exactly one of the grid names (regex characters escaped), then `suffix`
 // (a regex, e.g. Google Benchmark's time suffix).

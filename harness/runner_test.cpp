@@ -163,6 +163,20 @@ TEST(BatchFilter, MatchesExactlyTheBatch) {
   EXPECT_FALSE(std::regex_search("BM_A/x/thread/unpinned/0/real_time/more", re));
 }
 
+// One grid name, with whatever Google Benchmark appends to it, and nothing that only starts so.
+TEST(ExactlyOneOf, TakesTheTimeAndIterationSuffixes) {
+  const std::regex re(
+      exactly_one_of({"BM_Server/epoll/thread/unpinned/64/clients=16"}, kTimeSuffix));
+  EXPECT_TRUE(std::regex_search("BM_Server/epoll/thread/unpinned/64/clients=16", re));
+  EXPECT_TRUE(std::regex_search(
+      "BM_Server/epoll/thread/unpinned/64/clients=16/iterations:1/manual_time", re));
+  EXPECT_TRUE(std::regex_search("BM_Server/epoll/thread/unpinned/64/clients=16/real_time", re));
+  EXPECT_FALSE(std::regex_search(
+      "BM_Server/epoll/thread/unpinned/64/clients=160/iterations:1/manual_time", re));
+  EXPECT_FALSE(
+      std::regex_search("BM_Server/epoll/thread/unpinned/64/clients=16/iterations:1/x", re));
+}
+
 TEST(RunCollector, TakesWhatArrivedAndReturnsWhatDidNot) {
   const auto listed = three_listed();
   RunCollector got;
