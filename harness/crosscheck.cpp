@@ -226,6 +226,13 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "items_per_second",
                    {probe(dir, "server"), "16"},
                    "server_probe"});
+  pairs.push_back(
+      {"fork per request, 16 clients, 64 B requests (requests/s)",
+       "server_bench",
+       grid::format("Server", "fork_per_request", "process", "unpinned", 64, {{"clients", "16"}}),
+       "items_per_second",
+       {probe(dir, "server"), "16", "fork"},
+       "server_probe fork"});
 }
 
 }  // namespace

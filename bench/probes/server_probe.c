@@ -1,9 +1,10 @@
-/* server_probe CLIENTS: the least an epoll server can do, for BM_Server/epoll. A forked server
- * process runs one epoll loop over CLIENTS Unix stream socket pairs; for each 64-byte request it
- * does the same work as the suite's server (a sum over the bytes, then 300 rounds of xorshift)
- * and writes the request back. CLIENTS threads of the parent each send a request with its number
- * in the first 8 bytes, wait for the answer and check every byte, for 0.5 s after a warm-up of
- * 0.1 s: requests per second over all clients. */
+/* server_probe CLIENTS [fork]: the least an epoll server can do, for BM_Server/epoll. A forked
+ * server process runs one epoll loop over CLIENTS Unix stream socket pairs; for each 64-byte
+ * request it does the same work as the suite's server (a sum over the bytes, then 300 rounds of
+ * xorshift) and writes the request back. With `fork`, a new child process per request does the
+ * work and the answer (BM_Server/fork_per_request), and the loop reaps them. CLIENTS threads of the
+ * parent each send a request with its number in the first 8 bytes, wait for the answer and check
+ * every byte, for 0.5 s after a warm-up of 0.1 s: requests per second over all clients. */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -27,7 +28,15 @@ static int transfer(int fd, unsigned char* p, int writing) {
   return 1;
 }
 
-static void serve(int ep, int open) {
+static void work_and_answer(int fd, unsigned char* buf) {
+  uint64_t x = 1;
+  for (int k = 0; k < kBytes; ++k) x += buf[k];
+  for (int r = 0; r < kRounds; ++r) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  g_sink = x;
+  if (!transfer(fd, buf, 1)) _exit(1);
+}
+
+static void serve(int ep, int open, int per_request) {
   unsigned char buf[kBytes];
   struct epoll_event ev[16];
   while (open > 0) {
@@ -39,12 +48,17 @@ static void serve(int ep, int open) {
         --open;
         continue;
       }
-      uint64_t x = 1;
-      for (int k = 0; k < kBytes; ++k) x += buf[k];
-      for (int r = 0; r < kRounds; ++r) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-      g_sink = x;
-      if (!transfer(fd, buf, 1)) _exit(1);
+      if (!per_request) {
+        work_and_answer(fd, buf);
+      } else if (fork() == 0) {
+        work_and_answer(fd, buf);
+        _exit(0);
+      }
     }
+    while (per_request && waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+  }
+  while (per_request && waitpid(-1, NULL, 0) > 0) {
   }
   _exit(0);
 }
@@ -75,8 +89,9 @@ static void* run_client(void* arg) {
 
 int main(int argc, char** argv) {
   const int clients = argc > 1 ? atoi(argv[1]) : 0;
-  if (clients < 1 || clients > kMaxClients) {
-    fprintf(stderr, "usage: %s CLIENTS (1 to %d)\n", argv[0], kMaxClients);
+  const int per_request = argc > 2 && strcmp(argv[2], "fork") == 0;
+  if (clients < 1 || clients > kMaxClients || argc > 3 || (argc == 3 && !per_request)) {
+    fprintf(stderr, "usage: %s CLIENTS (1 to %d) [fork]\n", argv[0], kMaxClients);
     return 2;
   }
   static struct client c[kMaxClients];
@@ -94,7 +109,7 @@ int main(int argc, char** argv) {
   if (pid < 0) return 1;
   if (pid == 0) {
     for (int i = 0; i < clients; ++i) close(c[i].fd);
-    serve(ep, clients);
+    serve(ep, clients, per_request);
   }
   /* The server's ends live in the server only; closing the clients' ends below ends it. */
   close(ep);
