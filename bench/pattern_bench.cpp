@@ -13,7 +13,8 @@
 // readers, spin_futex); each checks its
 // share in order and every byte, and the shares must add up to what was sent.
 // Pipeline (BM_Pipeline): S stages in a line, one transport per link; every stage checks every
-// message before passing it on. Both: messages per second (real time of the producer's loop).
+// message before passing it on. Both: messages and bytes per second (real time of the producer's
+// loop), the producer's CPUs and the other side's together (consumer_cpus, stage_cpus).
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -61,6 +62,18 @@ class SharedBoard {
  private:
   Board* board_ = nullptr;
 };
+
+// Messages (and bytes) per second, and the CPUs each side used per second (1.0 = a whole CPU):
+// `one` for this thread, `many` for the n tasks on the board (their cpu_ns).
+void report_sides(benchmark::State& state, double seconds, double this_cpu_s, const Board& board,
+                  int n, const char* one, const char* many) {
+  double others = 0;
+  for (int w = 0; w < n; ++w) others += static_cast<double>(board.cpu_ns[w].load()) * 1e-9;
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
+  state.counters[one] = this_cpu_s / seconds;
+  state.counters[many] = others / seconds;
+}
 
 struct FanInCase {
   Mechanism mechanism;
@@ -146,13 +159,7 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   }
   if (!status) return state.SkipWithError(status.message().c_str());
   if (byes != c.producers) return state.SkipWithError("a producer's goodbye came too early");
-  double producers_cpu = 0;
-  for (int w = 0; w < c.producers; ++w)
-    producers_cpu += static_cast<double>(board.cpu_ns[w]) * 1e-9;
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
-  state.counters["consumer_cpus"] = consumer_cpu / seconds;
-  state.counters["producer_cpus"] = producers_cpu / seconds;
+  report_sides(state, seconds, consumer_cpu, board, c.producers, "consumer_cpus", "producer_cpus");
 }
 
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> fan_in_variants(Profile p) {
@@ -244,19 +251,21 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
   ipc::fill_pattern(msg.data(), kBytes);
   const auto sum = ipc::payload_checksum(msg.data(), kBytes);
   std::uint64_t seq = 0;
+  const std::int64_t cpu0 = thread_cpu_ns(), t0 = now_ns();
   for (auto _ : state) {
     if (!status) break;
     ipc::stamp(msg.data(), kBytes, ++seq, sum);
     status = tx->send(msg.data(), kBytes);
   }
   for (std::size_t i = 0; status && i < peers.size(); ++i) status = tx->send(&kBye, 1);
+  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+  const double producer_cpu = static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9;
   for (auto& p : peers) {
     if (auto s = p->join(); status && !s) status = s;
   }
   if (status) status = check_shares(board, c.consumers, seq);
   if (!status) return state.SkipWithError(status.message().c_str());
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBytes));
+  report_sides(state, seconds, producer_cpu, board, c.consumers, "producer_cpus", "consumer_cpus");
 }
 
 // A pipeline: this thread feeds stage 1, each of S - 1 stages receives from the link before it,
@@ -269,7 +278,8 @@ struct PipelineCase {
   int stages;
 };
 
-ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, const std::function<void()>& ready) {
+ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::int64_t>* cpu_ns,
+                      const std::function<void()>& ready) {
   std::unique_ptr<ipc::Channel> rx, tx;
   if (auto s = in.open(ipc::Side::kB, &rx); !s) return s;
   if (out != nullptr) {
@@ -277,10 +287,14 @@ ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, const std::functi
   }
   ready();
   std::vector<unsigned char> buf(kBytes);
+  const std::int64_t cpu0 = thread_cpu_ns();
   for (std::uint64_t seq = 1;; ++seq) {
     std::size_t n = 0;
     if (auto s = rx->recv(buf.data(), buf.size(), &n); !s) return s;
-    if (n == 1 && buf[0] == kBye) return tx ? tx->send(&kBye, 1) : ipc::Status{};
+    if (n == 1 && buf[0] == kBye) {
+      cpu_ns->store(thread_cpu_ns() - cpu0);
+      return tx ? tx->send(&kBye, 1) : ipc::Status{};
+    }
     if (auto s = ipc::verify(buf.data(), n, kBytes, seq); !s) return s;
     if (tx) {
       if (auto s = tx->send(buf.data(), n); !s) return s;
@@ -289,6 +303,9 @@ ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, const std::functi
 }
 
 void BM_pipeline(benchmark::State& state, PipelineCase c) {
+  SharedBoard shared;
+  if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
+  Board& board = *shared.get();
   ipc::ChannelOptions o;
   o.max_message = kBytes;
   o.placement = ipc::Placement::kUnpinned;
@@ -304,8 +321,8 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
     peers.emplace_back();
     status = ipc::Peer::start(
         c.endpoint, -1,
-        [&links, i, next](const std::function<void()>& ready) {
-          return run_stage(*links[i], next, ready);
+        [&links, i, next, &board](const std::function<void()>& ready) {
+          return run_stage(*links[i], next, &board.cpu_ns[i], ready);
         },
         &peers.back());
   }
@@ -318,17 +335,20 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
   ipc::fill_pattern(msg.data(), kBytes);
   const auto sum = ipc::payload_checksum(msg.data(), kBytes);
   std::uint64_t seq = 0;
+  const std::int64_t cpu0 = thread_cpu_ns(), t0 = now_ns();
   for (auto _ : state) {
     if (!status) break;
     ipc::stamp(msg.data(), kBytes, ++seq, sum);
     status = head->send(msg.data(), kBytes);
   }
   if (status) status = head->send(&kBye, 1);
+  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+  const double producer_cpu = static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9;
   for (auto& p : peers) {
     if (auto s = p->join(); status && !s) status = s;
   }
   if (!status) return state.SkipWithError(status.message().c_str());
-  state.SetItemsProcessed(state.iterations());
+  report_sides(state, seconds, producer_cpu, board, c.stages - 1, "producer_cpus", "stage_cpus");
 }
 
 void register_fan_out(Profile profile) {

@@ -384,10 +384,11 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
   if (has_suite(rows, "pattern")) {
     md << "\n## Patterns: fan-in, fan-out, pipelines\n\nMore tasks than CPUs, as services "
           "run; every message verified. `FanIn`: N producers into one consumer (each producer's "
-          "numbers in order, every byte), with the CPUs the consumer used (1.0 = a whole CPU; "
-          "`producer_cpus` in summary.csv). `FanOut`: one producer dealing to N consumers (each "
+          "numbers in order, every byte). `FanOut`: one producer dealing to N consumers (each "
           "message taken exactly once). `Pipeline`: S stages in a line, each checking every "
-          "message. Messages per second.\n\n";
+          "message. Messages per second, with the CPUs the consumer side used (1.0 = a whole "
+          "CPU: the one consumer of a fan-in, the N of a fan-out together); summary.csv has "
+          "`producer_cpus` for every row and `stage_cpus` for the pipelines.\n\n";
     section_table(md, rows, "pattern", "items_per_second", false, "consumer_cpus");
     chart_link(md, dir, "fan_in", "messages per second against producers, per transport");
   }
