@@ -220,6 +220,26 @@ void serve_per_request(const Server& s, bool processes) {
   close(ep);
 }
 
+// Forks `n` workers, each running body() and exiting 0 (they die with the server); their pids.
+template <typename Body>
+std::vector<pid_t> fork_workers(std::size_t n, Body body) {
+  std::vector<pid_t> kids;
+  for (std::size_t i = 0; i < n; ++i) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      body(i);
+      _exit(0);
+    }
+    if (pid > 0) kids.push_back(pid);
+  }
+  return kids;
+}
+
+void reap(const std::vector<pid_t>& kids) {
+  for (pid_t k : kids) waitpid(k, nullptr, 0);
+}
+
 // prefork_shm: the request as it travels through the queue, after its connection's number.
 struct Envelope {
   std::int32_t fd;
@@ -277,15 +297,8 @@ ipc::Status run_prefork_shm(const Server& s) {
   o.policy = ipc::WaitPolicy::kFutex;
   std::unique_ptr<ipc::Transport> queue;
   if (auto st = ipc::make_transport(ipc::Mechanism::kShmMpsc, o, &queue); !st) return st;
-  std::vector<pid_t> kids;
-  for (int w = 0; w < kWorkers; ++w) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      serve_from_queue(*queue, s.bytes);
-    }
-    if (pid > 0) kids.push_back(pid);
-  }
+  const std::vector<pid_t> kids =
+      fork_workers(kWorkers, [&](std::size_t) { serve_from_queue(*queue, s.bytes); });
   std::unique_ptr<ipc::Channel> out;
   ipc::Status status = queue->open(ipc::Side::kA, &out);
   if (status) status = dispatch(s, *out, static_cast<int>(kids.size()));
@@ -416,58 +429,42 @@ ipc::Status run_server(Model m, const Server& s) {
   return result;
 }
 
+// epoll, thread_pool, prefork: one epoll set over every connection, served by one thread, or
+// shared (one-shot) by kWorkers threads or processes.
+void run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
+  const int ep = epoll_create1(0);
+  const bool oneshot = m != Model::kEpoll;
+  for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN | (oneshot ? EPOLLONESHOT : 0u));
+  if (m == Model::kEpoll) {
+    serve_epoll(ep, s.bytes, false, &open);
+  } else if (m == Model::kThreadPool) {
+    std::vector<std::thread> pool;
+    for (int w = 0; w < kWorkers; ++w) {
+      pool.emplace_back([&] { serve_epoll(ep, s.bytes, true, &open); });
+    }
+    for (auto& t : pool) t.join();
+  } else {
+    reap(fork_workers(kWorkers, [&](std::size_t) { serve_epoll(ep, s.bytes, true, &open); }));
+  }
+  close(ep);
+}
+
 ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open) {
   switch (m) {
     case Model::kEpoll:
     case Model::kThreadPool:
-    case Model::kPrefork: {
-      const int ep = epoll_create1(0);
-      const bool oneshot = m != Model::kEpoll;
-      for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN | (oneshot ? EPOLLONESHOT : 0u));
-      if (m == Model::kEpoll) {
-        serve_epoll(ep, s.bytes, false, &open);
-      } else if (m == Model::kThreadPool) {
-        std::vector<std::thread> pool;
-        for (int w = 0; w < kWorkers; ++w) {
-          pool.emplace_back([&] { serve_epoll(ep, s.bytes, true, &open); });
-        }
-        for (auto& t : pool) t.join();
-      } else {
-        std::vector<pid_t> kids;
-        for (int w = 0; w < kWorkers; ++w) {
-          const pid_t pid = fork();
-          if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            serve_epoll(ep, s.bytes, true, &open);
-            _exit(0);
-          }
-          kids.push_back(pid);
-        }
-        for (pid_t k : kids) waitpid(k, nullptr, 0);
-      }
-      close(ep);
+    case Model::kPrefork:
+      run_shared_epoll(m, s, open);
       return {};
-    }
     case Model::kThreadPerConn: {
       std::vector<std::thread> ts;
       for (int fd : s.fds) ts.emplace_back([fd, &s] { serve_connection(fd, s.bytes); });
       for (auto& t : ts) t.join();
       return {};
     }
-    case Model::kForkPerConn: {
-      std::vector<pid_t> kids;
-      for (int fd : s.fds) {
-        const pid_t pid = fork();
-        if (pid == 0) {
-          prctl(PR_SET_PDEATHSIG, SIGKILL);
-          serve_connection(fd, s.bytes);
-          _exit(0);
-        }
-        kids.push_back(pid);
-      }
-      for (pid_t k : kids) waitpid(k, nullptr, 0);
+    case Model::kForkPerConn:
+      reap(fork_workers(s.fds.size(), [&](std::size_t i) { serve_connection(s.fds[i], s.bytes); }));
       return {};
-    }
     case Model::kThreadPerRequest:
     case Model::kForkPerRequest:
       serve_per_request(s, m == Model::kForkPerRequest);
@@ -559,7 +556,12 @@ ipc::Status finish_server(pid_t pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) return {};
-  return {ipc::Errc::kPeerClosed, fmt::format("the server process failed (status {:#x})", ws)};
+  if (WIFSIGNALED(ws)) {
+    return {ipc::Errc::kPeerClosed,
+            fmt::format("the server process was killed by signal {}", WTERMSIG(ws))};
+  }
+  return {ipc::Errc::kPeerClosed,
+          fmt::format("the server process failed (exit {})", WEXITSTATUS(ws))};
 }
 
 struct ServerCase {

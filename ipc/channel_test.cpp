@@ -157,6 +157,17 @@ TEST_P(ChannelTest, EverySizeArrivesIntactBothWays) {
   EXPECT_TRUE(s) << s.message();
 }
 
+// The receiving peer's last word: "done" once it has checked every message, then a clean end.
+void expect_done(Channel& ch, Peer& peer) {
+  char reply[16];
+  std::size_t n = 0;
+  Status s = ch.recv(reply, sizeof reply, &n);
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_STREQ(reply, "done");
+  s = peer.join();
+  EXPECT_TRUE(s) << s.message();
+}
+
 TEST_P(ChannelTest, HundredThousandSmallMessagesStreamInOrder) {
   constexpr int kCount = 100'000;
   constexpr std::size_t kSize = 32;
@@ -183,13 +194,7 @@ TEST_P(ChannelTest, HundredThousandSmallMessagesStreamInOrder) {
     Status s = ch->send(msg, kSize);
     ASSERT_TRUE(s) << "message " << i << ": " << s.message() << "; " << peer->join().message();
   }
-  char reply[16];
-  std::size_t n = 0;
-  Status s = ch->recv(reply, sizeof reply, &n);
-  ASSERT_TRUE(s) << s.message();
-  EXPECT_STREQ(reply, "done");
-  s = peer->join();
-  EXPECT_TRUE(s) << s.message();
+  expect_done(*ch, *peer);
 }
 
 // Batches of more messages than one system call takes (kBatchIov) and than a pipe or a ring
@@ -224,13 +229,7 @@ TEST_P(ChannelTest, BatchesArriveWholeAndInOrder) {
     Status s = ch->send_batch(batch.data(), batch.size());
     ASSERT_TRUE(s) << "batch " << b << ": " << s.message() << "; " << peer->join().message();
   }
-  char reply[16];
-  std::size_t n = 0;
-  Status s = ch->recv(reply, sizeof reply, &n);
-  ASSERT_TRUE(s) << s.message();
-  EXPECT_STREQ(reply, "done");
-  s = peer->join();
-  EXPECT_TRUE(s) << s.message();
+  expect_done(*ch, *peer);
 }
 
 TEST_P(ChannelTest, APeerThatDiesMidExchangeIsAnErrorWithinTheDeadline) {
