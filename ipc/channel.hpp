@@ -93,10 +93,11 @@ class Channel {
   // without it refuse (kRefused).
   virtual Status try_recv(void* buf, std::size_t capacity, std::size_t* size, bool* got);
   // Sends `count` messages in order as one batch where the transport offers it: one writev per
-  // up to kBatchIov messages on a byte stream (pipe, FIFO, Unix stream, TCP), one sendmmsg on
-  // datagram and seqpacket sockets, one wake-up of the receiver in the ring (it is woken before
-  // the sender waits for room). Elsewhere one send() per message. The receiver takes them with
-  // recv() as usual.
+  // up to kBatchIov messages on a byte stream (pipe, FIFO, Unix stream, TCP; on a pipe or FIFO
+  // also at most PIPE_BUF bytes per writev, so that writers sharing it keep their messages
+  // whole), one sendmmsg on datagram and seqpacket sockets, one wake-up of the receiver in the
+  // ring (it is woken before the sender waits for room). Elsewhere one send() per message. The
+  // receiver takes them with recv() as usual.
   virtual Status send_batch(const Message* msgs, std::size_t count);
   static constexpr std::size_t kBatchIov = 512;
   // The zero-copy calls of this channel, or nullptr when it has none.

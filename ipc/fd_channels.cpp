@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -66,7 +67,10 @@ class StreamChannel final : public Channel {
     return write_frames(iov, parts, guard);
   }
 
-  // Each message as a header and its payload, up to kBatchIov messages per writev.
+  // Each message as a header and its payload, up to kBatchIov messages per writev. On a pipe or
+  // FIFO, which several writers may share (fan-in), each writev also stays within PIPE_BUF
+  // unless one message alone exceeds it, so the kernel writes it whole, as it does a send():
+  // another writer's message can come between two writevs but never inside one.
   Status send_batch(const Message* msgs, std::size_t count) override {
     DeadlineGuard guard(timeout_);
     std::vector<std::uint32_t>& headers = tx_headers_;
@@ -74,13 +78,16 @@ class StreamChannel final : public Channel {
     headers.resize(std::max(headers.size(), std::min(count, kBatchIov)));
     iov.resize(2 * headers.size());
     for (std::size_t done = 0; done < count;) {
-      const std::size_t n = std::min(count - done, kBatchIov);
-      for (std::size_t i = 0; i < n; ++i) {
-        const Message& m = msgs[done + i];
+      std::size_t n = 0, bytes = 0;
+      for (; done + n < count && n < kBatchIov; ++n) {
+        const Message& m = msgs[done + n];
         if (m.size > UINT32_MAX) return {Errc::kTooLarge, "stream messages are limited to 4 GiB"};
-        headers[i] = static_cast<std::uint32_t>(m.size);
-        iov[2 * i] = {&headers[i], sizeof headers[i]};
-        iov[2 * i + 1] = {const_cast<void*>(m.data), m.size};
+        const std::size_t frame = sizeof(std::uint32_t) + m.size;
+        if (!socket_ && n > 0 && bytes + frame > PIPE_BUF) break;
+        bytes += frame;
+        headers[n] = static_cast<std::uint32_t>(m.size);
+        iov[2 * n] = {&headers[n], sizeof headers[n]};
+        iov[2 * n + 1] = {const_cast<void*>(m.data), m.size};
       }
       if (auto s = write_frames(iov.data(), static_cast<int>(2 * n), guard); !s) return s;
       done += n;

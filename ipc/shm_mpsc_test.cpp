@@ -25,22 +25,39 @@ using namespace std::chrono_literals;
 
 constexpr int kWriters = 4;
 
-// Starts `writers` peers, each opening its own writer and sending `count` messages of `bytes`.
+// One writer's `count` messages of `bytes`, numbered from 1: one send() each, or send_batch()
+// of `batch` at a time.
+Status send_numbered(Channel& ch, unsigned w, int count, std::size_t bytes, int batch) {
+  std::vector<std::vector<unsigned char>> msgs(std::max(batch, 1),
+                                               std::vector<unsigned char>(bytes));
+  for (auto& m : msgs) fill_pattern(m.data(), bytes);
+  const auto sum = payload_checksum(msgs[0].data(), bytes);
+  std::vector<Message> out;
+  for (int i = 1; i <= count;) {
+    out.clear();
+    for (auto& m : msgs) {
+      if (i > count) break;
+      stamp(m.data(), bytes, writer_seq(w, static_cast<std::uint64_t>(i++)), sum);
+      out.push_back({m.data(), bytes});
+    }
+    if (auto s = batch > 0 ? ch.send_batch(out.data(), out.size()) : ch.send(out[0].data, bytes);
+        !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+// Starts `writers` peers, each opening its own writer and sending `count` messages of `bytes`
+// (in batches of `batch`, or one by one when it is 0).
 Status start_writers(Transport& t, Endpoint e, int writers, int count, std::size_t bytes,
-                     std::vector<std::unique_ptr<Peer>>* peers) {
+                     std::vector<std::unique_ptr<Peer>>* peers, int batch = 0) {
   for (int w = 0; w < writers; ++w) {
-    auto body = [&t, w, count, bytes](const std::function<void()>& ready) -> Status {
+    auto body = [&t, w, count, bytes, batch](const std::function<void()>& ready) -> Status {
       std::unique_ptr<Channel> ch;
       if (auto s = t.open_writer(&ch); !s) return s;
       ready();
-      std::vector<unsigned char> msg(bytes);
-      fill_pattern(msg.data(), bytes);
-      const auto sum = payload_checksum(msg.data(), bytes);
-      for (int i = 1; i <= count; ++i) {
-        stamp(msg.data(), bytes, writer_seq(static_cast<unsigned>(w), i), sum);
-        if (auto s = ch->send(msg.data(), bytes); !s) return s;
-      }
-      return {};
+      return send_numbered(*ch, static_cast<unsigned>(w), count, bytes, batch);
     };
     peers->emplace_back();
     if (auto s = Peer::start(e, -1, body, &peers->back()); !s) return s;
@@ -65,6 +82,7 @@ struct FanInParam {
   Mechanism mechanism;
   WaitPolicy policy;
   Endpoint endpoint;
+  int batch = 0;  // messages per send_batch; 0: one send() each
 };
 
 class FanInTest : public testing::TestWithParam<FanInParam> {};
@@ -87,7 +105,8 @@ TEST_P(FanInTest, EveryWritersMessagesArriveWholeAndInTheirOrder) {
   std::unique_ptr<Channel> rx;
   ASSERT_TRUE(IsOk(t->open(Side::kB, &rx)));
   std::vector<std::unique_ptr<Peer>> peers;
-  ASSERT_TRUE(IsOk(start_writers(*t, GetParam().endpoint, kWriters, kCount, kBytes, &peers)));
+  ASSERT_TRUE(IsOk(
+      start_writers(*t, GetParam().endpoint, kWriters, kCount, kBytes, &peers, GetParam().batch)));
   Status s = receive_all(*rx, kWriters, kCount, kBytes);
   EXPECT_TRUE(s) << s.message();
   for (auto& p : peers) EXPECT_TRUE(IsOk(p->join()));
@@ -110,11 +129,19 @@ INSTANTIATE_TEST_SUITE_P(
                     FanInParam{Mechanism::kUnixSeqpacket, WaitPolicy::kFutex, Endpoint::kProcess},
                     FanInParam{Mechanism::kPosixMq, WaitPolicy::kFutex, Endpoint::kThread},
                     FanInParam{Mechanism::kSysvMq, WaitPolicy::kFutex, Endpoint::kProcess},
-                    FanInParam{Mechanism::kBoostMq, WaitPolicy::kFutex, Endpoint::kThread}),
+                    FanInParam{Mechanism::kBoostMq, WaitPolicy::kFutex, Endpoint::kThread},
+                    // Batches of 100 (6,800 bytes on a pipe: more than PIPE_BUF) from several
+                    // writers stay whole.
+                    FanInParam{Mechanism::kPipe, WaitPolicy::kFutex, Endpoint::kThread, 100},
+                    FanInParam{Mechanism::kPipe, WaitPolicy::kFutex, Endpoint::kProcess, 100},
+                    FanInParam{Mechanism::kUnixDgram, WaitPolicy::kFutex, Endpoint::kProcess, 100},
+                    FanInParam{Mechanism::kShmMpsc, WaitPolicy::kSpinFutex, Endpoint::kThread,
+                               100}),
     [](const testing::TestParamInfo<FanInParam>& p) {
       return std::string(to_string(p.param.mechanism)) + "_" +
              std::string(to_string(p.param.policy)) + "_" +
-             std::string(to_string(p.param.endpoint));
+             std::string(to_string(p.param.endpoint)) +
+             (p.param.batch > 0 ? "_batch" + std::to_string(p.param.batch) : "");
     });
 
 // A full queue makes writers wait for the consumer, and a slow consumer lets them through.
@@ -245,7 +272,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<FanInParam>& p) {
       return std::string(to_string(p.param.mechanism)) + "_" +
              std::string(to_string(p.param.policy)) + "_" +
-             std::string(to_string(p.param.endpoint));
+             std::string(to_string(p.param.endpoint)) +
+             (p.param.batch > 0 ? "_batch" + std::to_string(p.param.batch) : "");
     });
 
 TEST(FanIn, AByteStreamAndTheSpscRingRefuseSeveralWriters) {
