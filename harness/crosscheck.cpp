@@ -218,6 +218,14 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});
+  // Requests in flight in batches: the least two processes can do over two pipes.
+  pairs.push_back({"pipe, 64 requests in flight in batches of 8 (requests/s)",
+                   "open_loop_bench",
+                   grid::format("InFlight", "pipe", "process", "cross-cpu", 64,
+                                {{"in_flight", "64"}, {"batch", "8"}}),
+                   "items_per_second",
+                   {probe(dir, "inflight"), a, b, "64", "8"},
+                   "inflight_probe"});
   // A whole server model: one epoll thread in a process of its own, 16 client threads, 64 B
   // requests with the same work (unpinned, as the suite's).
   pairs.push_back({"epoll server, 16 clients, 64 B requests (requests/s)",
