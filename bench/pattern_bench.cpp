@@ -80,6 +80,8 @@ struct FanInCase {
   std::optional<WaitPolicy> policy;
   Endpoint endpoint;
   int producers;
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // the one side on the first CPU, the
+                                                         // many on the second (or all on one)
 };
 
 // One producer: sends numbered, stamped messages until told to stop, then its goodbye.
@@ -109,14 +111,14 @@ ipc::Status consume(ipc::Channel& ch, std::vector<unsigned char>& buf,
   return ipc::verify_fan_in(buf.data(), n, kBytes, next);
 }
 
-ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board,
+ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board, int cpu,
                             std::vector<std::unique_ptr<ipc::Peer>>* peers) {
   for (int w = 0; w < c.producers; ++w) {
     auto body = [&t, &board, w](const std::function<void()>& ready) {
       return produce(t, board, static_cast<unsigned>(w), ready);
     };
     peers->emplace_back();
-    if (auto s = ipc::Peer::start(c.endpoint, -1, body, &peers->back()); !s) return s;
+    if (auto s = ipc::Peer::start(c.endpoint, cpu, body, &peers->back()); !s) return s;
   }
   for (auto& p : *peers) {
     if (auto s = p->wait_ready(); !s) return s;
@@ -128,16 +130,18 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   SharedBoard shared;
   if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *shared.get();
+  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
+  ipc::ScopedPin pin(cpus.first);
   ipc::ChannelOptions o;
   o.max_message = kBytes;
-  o.placement = ipc::Placement::kUnpinned;
+  o.placement = c.placement;
   if (c.policy) o.policy = *c.policy;
   std::unique_ptr<ipc::Transport> t;
   std::unique_ptr<ipc::Channel> rx;
   ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
   if (status) status = t->open(ipc::Side::kB, &rx);
   std::vector<std::unique_ptr<ipc::Peer>> peers;
-  if (status) status = start_producers(c, *t, board, &peers);
+  if (status) status = start_producers(c, *t, board, cpus.second, &peers);
   std::vector<unsigned char> buf(kBytes);
   std::vector<std::uint64_t> next(c.producers, 1);
   int byes = 0;
@@ -160,6 +164,20 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   if (!status) return state.SkipWithError(status.message().c_str());
   if (byes != c.producers) return state.SkipWithError("a producer's goodbye came too early");
   report_sides(state, seconds, consumer_cpu, board, c.producers, "consumer_cpus", "producer_cpus");
+}
+
+// Unpinned always; the full profile also asks, for 4 processes on the many side, same-cpu (all
+// on one CPU) and cross-cpu (the one side on the first CPU, the many on the second).
+std::vector<ipc::Placement> placements_for(Profile p, Endpoint e, int n) {
+  if (p != Profile::kFull || e != Endpoint::kProcess || n != 4) return {ipc::Placement::kUnpinned};
+  return {ipc::Placement::kUnpinned, ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
+}
+
+// Whether this host has the CPUs `pl` needs; notes the benchmark as skipped when not.
+bool placeable(const std::string& name, ipc::Placement pl) {
+  const std::string why = ipc::cpus_for(pl, ipc::allowed_cpus()).error;
+  if (!why.empty()) note_skipped(name, why);
+  return why.empty();
 }
 
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> fan_in_variants(Profile p) {
@@ -189,6 +207,7 @@ struct FanOutCase {
   Mechanism mechanism;
   Endpoint endpoint;
   int consumers;
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // as for fan-in
 };
 // shm_mpsc's readers wait by spin_futex here (more tasks than CPUs: a pure spin would starve).
 
@@ -229,9 +248,12 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
   SharedBoard shared;
   if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *shared.get();
+  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
+  ipc::ScopedPin pin(cpus.first);
   ipc::ChannelOptions o;
   o.max_message = kBytes;
   o.policy = WaitPolicy::kSpinFutex;
+  o.placement = c.placement;
   std::unique_ptr<ipc::Transport> t;
   std::unique_ptr<ipc::Channel> tx;
   ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
@@ -239,7 +261,7 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
   for (int i = 0; status && i < c.consumers; ++i) {
     peers.emplace_back();
     status = ipc::Peer::start(
-        c.endpoint, -1,
+        c.endpoint, cpus.second,
         [&t, &board, i](const std::function<void()>& ready) {
           return consume_share(*t, board, i, ready);
         },
@@ -361,12 +383,15 @@ void register_fan_out(Profile profile) {
     for (Endpoint e : bench_endpoints()) {
       if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
       for (int n : counts) {
-        const std::string name =
-            grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), ipc::Placement::kUnpinned,
-                      kBytes, {{"consumers", std::to_string(n)}});
-        benchmark::RegisterBenchmark(name.c_str(), [c = FanOutCase{m, e, n}](benchmark::State& s) {
-          BM_fan_out(s, c);
-        })->UseRealTime();
+        for (ipc::Placement pl : placements_for(profile, e, n)) {
+          const std::string name = grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), pl,
+                                             kBytes, {{"consumers", std::to_string(n)}});
+          if (!placeable(name, pl)) continue;
+          benchmark::RegisterBenchmark(name.c_str(), [c = FanOutCase{m, e, n, pl}](
+                                                         benchmark::State& s) {
+            BM_fan_out(s, c);
+          })->UseRealTime();
+        }
       }
     }
   }
@@ -407,12 +432,15 @@ void register_benchmarks(Profile profile) {
         std::vector<std::pair<std::string, std::string>> params = {
             {"producers", std::to_string(n)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        const std::string name = grid_name("FanIn", ipc::to_string(mechanism), ipc::to_string(e),
-                                           ipc::Placement::kUnpinned, kBytes, params);
-        benchmark::RegisterBenchmark(name.c_str(), [c = FanInCase{mechanism, policy, e, n}](
-                                                       benchmark::State& s) { BM_fan_in(s, c); })
-            ->UseRealTime()
-            ->Unit(benchmark::kNanosecond);
+        for (ipc::Placement pl : placements_for(profile, e, n)) {
+          const std::string name =
+              grid_name("FanIn", ipc::to_string(mechanism), ipc::to_string(e), pl, kBytes, params);
+          if (!placeable(name, pl)) continue;
+          benchmark::RegisterBenchmark(name.c_str(), [c = FanInCase{mechanism, policy, e, n, pl}](
+                                                         benchmark::State& s) { BM_fan_in(s, c); })
+              ->UseRealTime()
+              ->Unit(benchmark::kNanosecond);
+        }
       }
     }
   }
