@@ -166,10 +166,11 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   report_sides(state, seconds, consumer_cpu, board, c.producers, "consumer_cpus", "producer_cpus");
 }
 
-// Unpinned always; the full profile also asks, for 4 processes on the many side, same-cpu (all
-// on one CPU) and cross-cpu (the one side on the first CPU, the many on the second).
-std::vector<ipc::Placement> placements_for(Profile p, Endpoint e, int n) {
-  if (p != Profile::kFull || e != Endpoint::kProcess || n != 4) return {ipc::Placement::kUnpinned};
+// Unpinned always; the full profile also asks, for processes at one size of the pattern (`asked`:
+// 4 on the many side of a fan, 3 stages of a pipeline), same-cpu (all on one CPU) and cross-cpu
+// (the one side on the first CPU, the many on the second; a pipeline's links all cross).
+std::vector<ipc::Placement> placements_for(Profile p, Endpoint e, bool asked) {
+  if (p != Profile::kFull || e != Endpoint::kProcess || !asked) return {ipc::Placement::kUnpinned};
   return {ipc::Placement::kUnpinned, ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
 }
 
@@ -298,6 +299,7 @@ struct PipelineCase {
   std::optional<WaitPolicy> policy;
   Endpoint endpoint;
   int stages;
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // cross-cpu: every link crosses CPUs
 };
 
 ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::int64_t>* cpu_ns,
@@ -328,9 +330,13 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
   SharedBoard shared;
   if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *shared.get();
+  // This thread on the first CPU, the stages alternating from the second (all on one for
+  // same-cpu), so that for cross-cpu every link crosses CPUs.
+  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
+  ipc::ScopedPin pin(cpus.first);
   ipc::ChannelOptions o;
   o.max_message = kBytes;
-  o.placement = ipc::Placement::kUnpinned;
+  o.placement = c.placement;
   if (c.policy) o.policy = *c.policy;
   std::vector<std::unique_ptr<ipc::Transport>> links(c.stages - 1);
   ipc::Status status;
@@ -342,7 +348,7 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
     ipc::Transport* next = i + 1 < links.size() ? links[i + 1].get() : nullptr;
     peers.emplace_back();
     status = ipc::Peer::start(
-        c.endpoint, -1,
+        c.endpoint, i % 2 == 0 ? cpus.second : cpus.first,
         [&links, i, next, &board](const std::function<void()>& ready) {
           return run_stage(*links[i], next, &board.cpu_ns[i], ready);
         },
@@ -383,7 +389,7 @@ void register_fan_out(Profile profile) {
     for (Endpoint e : bench_endpoints()) {
       if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
       for (int n : counts) {
-        for (ipc::Placement pl : placements_for(profile, e, n)) {
+        for (ipc::Placement pl : placements_for(profile, e, n == 4)) {
           const std::string name = grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), pl,
                                              kBytes, {{"consumers", std::to_string(n)}});
           if (!placeable(name, pl)) continue;
@@ -412,12 +418,15 @@ void register_pipeline(Profile profile) {
       for (int n : stages) {
         std::vector<std::pair<std::string, std::string>> params = {{"stages", std::to_string(n)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        const std::string name = grid_name("Pipeline", ipc::to_string(m), ipc::to_string(e),
-                                           ipc::Placement::kUnpinned, kBytes, params);
-        benchmark::RegisterBenchmark(name.c_str(), [c = PipelineCase{m, policy, e, n}](
-                                                       benchmark::State& s) {
-          BM_pipeline(s, c);
-        })->UseRealTime();
+        for (ipc::Placement pl : placements_for(profile, e, n == 3)) {
+          const std::string name =
+              grid_name("Pipeline", ipc::to_string(m), ipc::to_string(e), pl, kBytes, params);
+          if (!placeable(name, pl)) continue;
+          benchmark::RegisterBenchmark(name.c_str(), [c = PipelineCase{m, policy, e, n, pl}](
+                                                         benchmark::State& s) {
+            BM_pipeline(s, c);
+          })->UseRealTime();
+        }
       }
     }
   }
@@ -432,7 +441,7 @@ void register_benchmarks(Profile profile) {
         std::vector<std::pair<std::string, std::string>> params = {
             {"producers", std::to_string(n)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        for (ipc::Placement pl : placements_for(profile, e, n)) {
+        for (ipc::Placement pl : placements_for(profile, e, n == 4)) {
           const std::string name =
               grid_name("FanIn", ipc::to_string(mechanism), ipc::to_string(e), pl, kBytes, params);
           if (!placeable(name, pl)) continue;
