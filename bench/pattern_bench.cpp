@@ -75,6 +75,43 @@ void report_sides(benchmark::State& state, double seconds, double this_cpu_s, co
   state.counters[many] = others / seconds;
 }
 
+// What each pattern starts with: the board its tasks share, this thread pinned by the placement
+// (cpus.second is the other side's CPU), and options for kBytes messages at that placement.
+struct Start {
+  Start(ipc::Placement placement, std::optional<WaitPolicy> policy)
+      : cpus(ipc::cpus_for(placement, ipc::allowed_cpus()).cpus), pin(cpus.first) {
+    options.max_message = kBytes;
+    options.placement = placement;
+    if (policy) options.policy = *policy;
+  }
+  SharedBoard shared;
+  ipc::CpuPair cpus;
+  ipc::ScopedPin pin;
+  ipc::ChannelOptions options;
+};
+
+// This thread's real time and CPU time since the stopwatch was made, in seconds.
+struct Stopwatch {
+  std::int64_t t0 = now_ns(), cpu0 = thread_cpu_ns();
+  double seconds() const { return static_cast<double>(now_ns() - t0) * 1e-9; }
+  double cpu_seconds() const { return static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9; }
+};
+
+// The producer's loop of fan-out and pipelines: numbered, stamped messages for as long as the
+// benchmark runs; *sent is how many went out.
+ipc::Status feed(benchmark::State& state, ipc::Channel& tx, std::uint64_t* sent) {
+  std::vector<unsigned char> msg(kBytes);
+  ipc::fill_pattern(msg.data(), kBytes);
+  const auto sum = ipc::payload_checksum(msg.data(), kBytes);
+  ipc::Status status;
+  for (auto _ : state) {
+    if (!status) break;
+    ipc::stamp(msg.data(), kBytes, ++*sent, sum);
+    status = tx.send(msg.data(), kBytes);
+  }
+  return status;
+}
+
 struct FanInCase {
   Mechanism mechanism;
   std::optional<WaitPolicy> policy;
@@ -127,33 +164,25 @@ ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board,
 }
 
 void BM_fan_in(benchmark::State& state, FanInCase c) {
-  SharedBoard shared;
-  if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
-  Board& board = *shared.get();
-  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
-  ipc::ScopedPin pin(cpus.first);
-  ipc::ChannelOptions o;
-  o.max_message = kBytes;
-  o.placement = c.placement;
-  if (c.policy) o.policy = *c.policy;
+  Start start(c.placement, c.policy);
+  if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
+  Board& board = *start.shared.get();
   std::unique_ptr<ipc::Transport> t;
   std::unique_ptr<ipc::Channel> rx;
-  ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
+  ipc::Status status = ipc::make_transport(c.mechanism, start.options, &t);
   if (status) status = t->open(ipc::Side::kB, &rx);
   std::vector<std::unique_ptr<ipc::Peer>> peers;
-  if (status) status = start_producers(c, *t, board, cpus.second, &peers);
+  if (status) status = start_producers(c, *t, board, start.cpus.second, &peers);
   std::vector<unsigned char> buf(kBytes);
   std::vector<std::uint64_t> next(c.producers, 1);
   int byes = 0;
-  const std::int64_t cpu0 = thread_cpu_ns();
-  const std::int64_t t0 = now_ns();
+  const Stopwatch clock;
   if (status) {
     for (auto _ : state) {
       if (status = consume(*rx, buf, next, &byes); !status) break;
     }
   }
-  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
-  const double consumer_cpu = static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9;
+  const double seconds = clock.seconds(), consumer_cpu = clock.cpu_seconds();
   board.stop.store(true);
   while (status && rx && byes < static_cast<int>(peers.size())) {
     status = consume(*rx, buf, next, &byes);
@@ -246,23 +275,17 @@ ipc::Status check_shares(const Board& board, int consumers, std::uint64_t sent) 
 }
 
 void BM_fan_out(benchmark::State& state, FanOutCase c) {
-  SharedBoard shared;
-  if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
-  Board& board = *shared.get();
-  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
-  ipc::ScopedPin pin(cpus.first);
-  ipc::ChannelOptions o;
-  o.max_message = kBytes;
-  o.policy = WaitPolicy::kSpinFutex;
-  o.placement = c.placement;
+  Start start(c.placement, WaitPolicy::kSpinFutex);
+  if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
+  Board& board = *start.shared.get();
   std::unique_ptr<ipc::Transport> t;
   std::unique_ptr<ipc::Channel> tx;
-  ipc::Status status = ipc::make_transport(c.mechanism, o, &t);
+  ipc::Status status = ipc::make_transport(c.mechanism, start.options, &t);
   std::vector<std::unique_ptr<ipc::Peer>> peers;
   for (int i = 0; status && i < c.consumers; ++i) {
     peers.emplace_back();
     status = ipc::Peer::start(
-        c.endpoint, cpus.second,
+        c.endpoint, start.cpus.second,
         [&t, &board, i](const std::function<void()>& ready) {
           return consume_share(*t, board, i, ready);
         },
@@ -270,19 +293,11 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
     if (status) status = peers.back()->wait_ready();
   }
   if (status) status = t->open_writer(&tx);
-  std::vector<unsigned char> msg(kBytes);
-  ipc::fill_pattern(msg.data(), kBytes);
-  const auto sum = ipc::payload_checksum(msg.data(), kBytes);
   std::uint64_t seq = 0;
-  const std::int64_t cpu0 = thread_cpu_ns(), t0 = now_ns();
-  for (auto _ : state) {
-    if (!status) break;
-    ipc::stamp(msg.data(), kBytes, ++seq, sum);
-    status = tx->send(msg.data(), kBytes);
-  }
+  const Stopwatch clock;
+  if (status) status = feed(state, *tx, &seq);
   for (std::size_t i = 0; status && i < peers.size(); ++i) status = tx->send(&kBye, 1);
-  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
-  const double producer_cpu = static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9;
+  const double seconds = clock.seconds(), producer_cpu = clock.cpu_seconds();
   for (auto& p : peers) {
     if (auto s = p->join(); status && !s) status = s;
   }
@@ -327,21 +342,16 @@ ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::
 }
 
 void BM_pipeline(benchmark::State& state, PipelineCase c) {
-  SharedBoard shared;
-  if (shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
-  Board& board = *shared.get();
   // This thread on the first CPU, the stages alternating from the second (all on one for
   // same-cpu), so that for cross-cpu every link crosses CPUs.
-  const ipc::CpuPair cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus()).cpus;
-  ipc::ScopedPin pin(cpus.first);
-  ipc::ChannelOptions o;
-  o.max_message = kBytes;
-  o.placement = c.placement;
-  if (c.policy) o.policy = *c.policy;
+  Start start(c.placement, c.policy);
+  if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
+  Board& board = *start.shared.get();
+  const ipc::CpuPair cpus = start.cpus;
   std::vector<std::unique_ptr<ipc::Transport>> links(c.stages - 1);
   ipc::Status status;
   for (auto& l : links) {
-    if (status) status = ipc::make_transport(c.mechanism, o, &l);
+    if (status) status = ipc::make_transport(c.mechanism, start.options, &l);
   }
   std::vector<std::unique_ptr<ipc::Peer>> peers;
   for (std::size_t i = 0; status && i < links.size(); ++i) {
@@ -359,19 +369,11 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
   for (auto& p : peers) {
     if (status) status = p->wait_ready();
   }
-  std::vector<unsigned char> msg(kBytes);
-  ipc::fill_pattern(msg.data(), kBytes);
-  const auto sum = ipc::payload_checksum(msg.data(), kBytes);
   std::uint64_t seq = 0;
-  const std::int64_t cpu0 = thread_cpu_ns(), t0 = now_ns();
-  for (auto _ : state) {
-    if (!status) break;
-    ipc::stamp(msg.data(), kBytes, ++seq, sum);
-    status = head->send(msg.data(), kBytes);
-  }
+  const Stopwatch clock;
+  if (status) status = feed(state, *head, &seq);
   if (status) status = head->send(&kBye, 1);
-  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
-  const double producer_cpu = static_cast<double>(thread_cpu_ns() - cpu0) * 1e-9;
+  const double seconds = clock.seconds(), producer_cpu = clock.cpu_seconds();
   for (auto& p : peers) {
     if (auto s = p->join(); status && !s) status = s;
   }

@@ -361,30 +361,30 @@ class SocketPairTransport final : public Transport {
   void drop(Side side) override { fds_[side == Side::kA ? 0 : 1].reset(); }
   // Datagrams and sequenced packets keep each writer's messages whole; a byte stream does not.
   Status open_writer(std::unique_ptr<Channel>* out) override {
-    if (m_ == Mechanism::kUnixStream) {
-      return {Errc::kRefused, "a unix byte stream does not keep several writers' messages apart"};
-    }
-    if (fds_[0].get() < 0) return {Errc::kSystem, "socket: side A was opened or dropped"};
-    Fd mine(dup(fds_[0].get()));
-    if (mine.get() < 0) return Status::from_errno("dup", errno);
-    *out = std::make_unique<PacketChannel>(std::move(mine), m_ == Mechanism::kUnixSeqpacket,
-                                           opt_.timeout);
-    return {};
+    return share(Side::kA, "a unix byte stream does not keep several writers' messages apart", out);
   }
   // One datagram or packet per receive: several readers each take whole messages.
   Status open_reader(std::unique_ptr<Channel>* out) override {
-    if (m_ == Mechanism::kUnixStream) {
-      return {Errc::kRefused, "several readers of a unix byte stream would split its messages"};
+    return share(Side::kB, "several readers of a unix byte stream would split its messages", out);
+  }
+
+ private:
+  // Another channel on a side's socket (a dup), for an extra writer (side A) or reader (side B);
+  // a byte stream refuses with `why`.
+  Status share(Side side, const char* why, std::unique_ptr<Channel>* out) {
+    if (m_ == Mechanism::kUnixStream) return {Errc::kRefused, why};
+    const Fd& fd = fds_[side == Side::kA ? 0 : 1];
+    if (fd.get() < 0) {
+      return {Errc::kSystem,
+              fmt::format("socket: side {} was opened or dropped", side == Side::kA ? 'A' : 'B')};
     }
-    if (fds_[1].get() < 0) return {Errc::kSystem, "socket: side B was opened or dropped"};
-    Fd mine(dup(fds_[1].get()));
+    Fd mine(dup(fd.get()));
     if (mine.get() < 0) return Status::from_errno("dup", errno);
     *out = std::make_unique<PacketChannel>(std::move(mine), m_ == Mechanism::kUnixSeqpacket,
                                            opt_.timeout);
     return {};
   }
 
- private:
   Mechanism m_;
   ChannelOptions opt_;
   Fd fds_[2];
