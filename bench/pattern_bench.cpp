@@ -210,16 +210,20 @@ bool placeable(const std::string& name, ipc::Placement pl) {
   return why.empty();
 }
 
+// Every transport with room for several writers (the transport table says which); quick leaves
+// sequenced packets, which behave as datagrams here, to the full profile.
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> fan_in_variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
-  for (Mechanism m : {Mechanism::kPipe, Mechanism::kUnixDgram, Mechanism::kUnixSeqpacket,
-                      Mechanism::kPosixMq, Mechanism::kSysvMq, Mechanism::kBoostMq}) {
+  for (Mechanism m : ipc::mechanisms_with(ipc::kManyWriters)) {
     if (p != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
-    out.emplace_back(m, std::nullopt);
+    if (!ipc::info(m).has(ipc::kWaitPolicies)) {
+      out.emplace_back(m, std::nullopt);
+      continue;
+    }
+    // More tasks than CPUs: a pure spin would burn the time slices the others need.
+    out.emplace_back(m, WaitPolicy::kSpinFutex);
+    if (p == Profile::kFull) out.emplace_back(m, WaitPolicy::kFutex);
   }
-  // More tasks than CPUs: a pure spin would burn the time slices the others need.
-  out.emplace_back(Mechanism::kShmMpsc, WaitPolicy::kSpinFutex);
-  if (p == Profile::kFull) out.emplace_back(Mechanism::kShmMpsc, WaitPolicy::kFutex);
   return out;
 }
 
@@ -385,8 +389,7 @@ void register_fan_out(Profile profile) {
   const std::vector<int> counts = profile == Profile::kFull    ? std::vector{2, 4, 8, 16}
                                   : profile == Profile::kQuick ? std::vector{4}
                                                                : std::vector{2};
-  for (Mechanism m : {Mechanism::kUnixDgram, Mechanism::kUnixSeqpacket, Mechanism::kPosixMq,
-                      Mechanism::kSysvMq, Mechanism::kBoostMq, Mechanism::kShmMpsc}) {
+  for (Mechanism m : ipc::mechanisms_with(ipc::kManyReaders)) {
     if (profile != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
     for (Endpoint e : bench_endpoints()) {
       if (profile == Profile::kQuick && e == Endpoint::kThread) continue;

@@ -1,5 +1,7 @@
 #include "ipc/channel.hpp"
 
+#include <iterator>
+
 namespace ptbench::ipc {
 
 namespace {
@@ -12,49 +14,84 @@ std::optional<E> parse_enum(std::string_view s, const E (&values)[N]) {
 }
 }  // namespace
 
-std::string_view to_string(Mechanism m) {
-  switch (m) {
-    case Mechanism::kPipe:
-      return "pipe";
-    case Mechanism::kFifo:
-      return "fifo";
-    case Mechanism::kUnixStream:
-      return "unix_stream";
-    case Mechanism::kUnixDgram:
-      return "unix_dgram";
-    case Mechanism::kUnixSeqpacket:
-      return "unix_seqpacket";
-    case Mechanism::kTcp:
-      return "tcp";
-    case Mechanism::kPosixMq:
-      return "posix_mq";
-    case Mechanism::kSysvMq:
-      return "sysv_mq";
-    case Mechanism::kBoostMq:
-      return "boost_mq";
-    case Mechanism::kShmRing:
-      return "shm_ring";
-    case Mechanism::kShmRingZc:
-      return "shm_ring_zc";
-    case Mechanism::kShmMutex:
-      return "shm_mutex";
-    case Mechanism::kShmMpsc:
-      return "shm_mpsc";
-  }
-  return "unknown";
+namespace {
+
+// Factories of the transports whose maker serves one mechanism.
+Status make_ring(Mechanism, const ChannelOptions& o, std::unique_ptr<Transport>* out) {
+  return make_shm_ring_transport(o, out);
+}
+Status make_mutex(Mechanism, const ChannelOptions& o, std::unique_ptr<Transport>* out) {
+  return make_shm_mutex_transport(o, out);
+}
+Status make_mpsc(Mechanism, const ChannelOptions& o, std::unique_ptr<Transport>* out) {
+  return make_shm_mpsc_transport(o, out);
 }
 
-const std::vector<Mechanism>& all_mechanisms() {
-  static const std::vector<Mechanism> all = {
-      Mechanism::kPipe,          Mechanism::kFifo,    Mechanism::kUnixStream, Mechanism::kUnixDgram,
-      Mechanism::kUnixSeqpacket, Mechanism::kTcp,     Mechanism::kPosixMq,    Mechanism::kSysvMq,
-      Mechanism::kBoostMq,       Mechanism::kShmRing, Mechanism::kShmRingZc,  Mechanism::kShmMutex};
+// The transport table. A new transport is one file (its factory) plus one row here.
+constexpr TransportInfo kTable[] = {
+    {Mechanism::kPipe, "pipe", make_fd_transport, kManyWriters | kTryRecv | kByteStream},
+    {Mechanism::kFifo, "fifo", make_fd_transport, kTryRecv | kByteStream},
+    {Mechanism::kUnixStream, "unix_stream", make_fd_transport, kTryRecv | kByteStream},
+    {Mechanism::kUnixDgram, "unix_dgram", make_fd_transport,
+     kManyWriters | kManyReaders | kTryRecv | kKernelLimit},
+    {Mechanism::kUnixSeqpacket, "unix_seqpacket", make_fd_transport,
+     kManyWriters | kManyReaders | kTryRecv | kKernelLimit},
+    {Mechanism::kTcp, "tcp", make_fd_transport, kTryRecv | kByteStream},
+    {Mechanism::kPosixMq, "posix_mq", make_queue_transport,
+     kManyWriters | kManyReaders | kKernelLimit},
+    {Mechanism::kSysvMq, "sysv_mq", make_queue_transport,
+     kManyWriters | kManyReaders | kKernelLimit},
+    {Mechanism::kBoostMq, "boost_mq", make_queue_transport,
+     kManyWriters | kManyReaders | kSharedMemory},
+    {Mechanism::kShmRing, "shm_ring", make_ring,
+     kTryRecv | kZeroCopy | kWaitPolicies | kSharedMemory},
+    {Mechanism::kShmRingZc, "shm_ring_zc", make_ring,
+     kTryRecv | kZeroCopy | kInPlace | kWaitPolicies | kSharedMemory},
+    {Mechanism::kShmMutex, "shm_mutex", make_mutex, kSharedMemory},
+    {Mechanism::kShmMpsc, "shm_mpsc", make_mpsc,
+     kManyWriters | kManyReaders | kWaitPolicies | kSharedMemory},
+};
+
+constexpr bool table_matches_enum() {
+  if (std::size(kTable) != static_cast<std::size_t>(Mechanism::kLast) + 1) return false;
+  for (std::size_t i = 0; i < std::size(kTable); ++i) {
+    if (static_cast<std::size_t>(kTable[i].mechanism) != i) return false;
+  }
+  return true;
+}
+static_assert(table_matches_enum(), "kTable needs one row per Mechanism, in the enum's order");
+
+}  // namespace
+
+const std::vector<TransportInfo>& transports() {
+  static const std::vector<TransportInfo> all(std::begin(kTable), std::end(kTable));
   return all;
 }
 
+const TransportInfo& info(Mechanism m) {
+  return kTable[static_cast<std::size_t>(m)];
+}
+
+std::string_view to_string(Mechanism m) {
+  return info(m).name;
+}
+
+const std::vector<Mechanism>& all_mechanisms() {
+  static const std::vector<Mechanism> all = mechanisms_with(0);
+  return all;
+}
+
+std::vector<Mechanism> mechanisms_with(unsigned all_of, unsigned none_of) {
+  std::vector<Mechanism> out;
+  for (const auto& t : kTable) {
+    if (t.has(all_of) && (t.caps & none_of) == 0) out.push_back(t.mechanism);
+  }
+  return out;
+}
+
 std::optional<Mechanism> parse_mechanism(std::string_view s) {
-  for (Mechanism m : all_mechanisms()) {
-    if (to_string(m) == s) return m;
+  for (const auto& t : kTable) {
+    if (t.name == s) return t.mechanism;
   }
   return std::nullopt;
 }
@@ -109,27 +146,9 @@ Status Transport::open_reader(std::unique_ptr<Channel>* out) {
 }
 
 Status make_transport(Mechanism m, const ChannelOptions& options, std::unique_ptr<Transport>* out) {
-  switch (m) {
-    case Mechanism::kPipe:
-    case Mechanism::kFifo:
-    case Mechanism::kUnixStream:
-    case Mechanism::kUnixDgram:
-    case Mechanism::kUnixSeqpacket:
-    case Mechanism::kTcp:
-      return make_fd_transport(m, options, out);
-    case Mechanism::kPosixMq:
-    case Mechanism::kSysvMq:
-    case Mechanism::kBoostMq:
-      return make_queue_transport(m, options, out);
-    case Mechanism::kShmRing:
-    case Mechanism::kShmRingZc:
-      return make_shm_ring_transport(options, out);
-    case Mechanism::kShmMutex:
-      return make_shm_mutex_transport(options, out);
-    case Mechanism::kShmMpsc:
-      return make_shm_mpsc_transport(options, out);
-  }
-  return {Errc::kRefused, "unknown mechanism"};
+  if (static_cast<std::size_t>(m) >= std::size(kTable))
+    return {Errc::kRefused, "unknown mechanism"};
+  return info(m).make(m, options, out);
 }
 
 }  // namespace ptbench::ipc

@@ -27,14 +27,16 @@ enum class Mechanism {
   kPosixMq,
   kSysvMq,
   kBoostMq,
-  kShmRing,    // lock-free SPSC ring per direction in shared memory, copying in and out
-  kShmRingZc,  // the same ring used in place: loan/publish, peek/release (no copies)
-  kShmMutex,   // Boost.Interprocess mutex + condition around a one-message mailbox
-  kShmMpsc,    // lock-free multi-producer queue per direction in shared memory (fan-in)
+  kShmRing,          // lock-free SPSC ring per direction in shared memory, copying in and out
+  kShmRingZc,        // the same ring used in place: loan/publish, peek/release (no copies)
+  kShmMutex,         // Boost.Interprocess mutex + condition around a one-message mailbox
+  kShmMpsc,          // lock-free multi-producer queue per direction in shared memory (fan-in)
+  kLast = kShmMpsc,  // the last one: transports() has an entry for each, checked at compile time
 };
 
 std::string_view to_string(Mechanism m);
 std::optional<Mechanism> parse_mechanism(std::string_view s);
+// Every mechanism, in the enum's order.
 const std::vector<Mechanism>& all_mechanisms();
 
 // How a shared-memory receiver (or a sender facing a full ring) waits.
@@ -121,6 +123,39 @@ class Transport {
   // cannot hand whole messages to several readers refuse (kRefused, with the reason).
   virtual Status open_reader(std::unique_ptr<Channel>* out);
 };
+
+// What a transport can do, beyond a two-sided channel. Benchmarks and tests select transports by
+// these, never by lists of names; channel_test checks each entry against the transport itself.
+enum Capability : unsigned {
+  kManyWriters = 1u << 0,   // open_writer: several senders into one direction (fan-in)
+  kManyReaders = 1u << 1,   // open_reader: several receivers of one direction (fan-out)
+  kTryRecv = 1u << 2,       // Channel::try_recv does not refuse
+  kZeroCopy = 1u << 3,      // Channel::zero_copy() lends the transport's buffers
+  kInPlace = 1u << 4,       // the benchmarks use it through those zero-copy calls
+  kWaitPolicies = 1u << 5,  // ChannelOptions::policy chooses how a receiver waits
+  kKernelLimit = 1u << 6,   // a per-message limit the kernel sets (a sysctl or a socket buffer)
+  kSharedMemory = 1u << 7,  // the data moves through memory both ends map (/dev/shm)
+  kByteStream = 1u << 8,    // messages framed on a byte stream: one longer than max_message is
+                            // split and delivered, not refused
+};
+
+using TransportFactory = Status (*)(Mechanism, const ChannelOptions&, std::unique_ptr<Transport>*);
+
+// One row of the transport table: the one place a transport is named and described.
+struct TransportInfo {
+  Mechanism mechanism;
+  std::string_view name;  // in code, CSV and charts
+  TransportFactory make;
+  unsigned caps;  // Capability bits
+
+  bool has(unsigned wanted) const { return (caps & wanted) == wanted; }
+};
+
+// The table, in the enum's order (one entry per mechanism, checked at compile time).
+const std::vector<TransportInfo>& transports();
+const TransportInfo& info(Mechanism m);
+// The mechanisms having every capability in `all_of` and none in `none_of`, in table order.
+std::vector<Mechanism> mechanisms_with(unsigned all_of, unsigned none_of = 0);
 
 // Makes a transport. Refuses (kRefused) combinations that cannot run here and (kTooLarge)
 // a max_message over the transport's limit, with the limit's name and how to raise it.

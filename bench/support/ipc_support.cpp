@@ -15,9 +15,7 @@ using ipc::WaitPolicy;
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> ipc_variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
   for (Mechanism m : ipc::all_mechanisms()) {
-    const bool shared =
-        m == Mechanism::kShmRing || m == Mechanism::kShmRingZc || m == Mechanism::kShmMpsc;
-    if (!shared) {
+    if (!ipc::info(m).has(ipc::kWaitPolicies)) {
       out.emplace_back(m, std::nullopt);
       continue;
     }
@@ -89,8 +87,7 @@ std::string skip_reason(const IpcCase& c) {
            "peer cannot run";
   }
   // Transports with a per-message limit: ask them, once per mechanism and size.
-  if (c.mechanism == Mechanism::kPosixMq || c.mechanism == Mechanism::kSysvMq ||
-      c.mechanism == Mechanism::kUnixDgram || c.mechanism == Mechanism::kUnixSeqpacket) {
+  if (ipc::info(c.mechanism).has(ipc::kKernelLimit)) {
     static std::map<std::pair<Mechanism, std::size_t>, std::string> limits;
     auto [it, fresh] = limits.try_emplace({c.mechanism, c.bytes});
     if (fresh) {
@@ -154,7 +151,7 @@ ipc::Status receive_in_place(ipc::ZeroCopy& zc, std::size_t bytes, std::uint64_t
 }
 
 ipc::ZeroCopy* zero_copy_for(const IpcCase& c, ipc::Channel& ch) {
-  return c.mechanism == Mechanism::kShmRingZc ? ch.zero_copy() : nullptr;
+  return ipc::info(c.mechanism).has(ipc::kInPlace) ? ch.zero_copy() : nullptr;
 }
 
 }  // namespace ptbench::bench
