@@ -54,6 +54,7 @@ void BM_calibrated(benchmark::State& state, std::int64_t ns) {
 }  // namespace
 
 void register_benchmarks(Profile) {
+  declare_primary("Calibrated", "real_time", false);
   const std::int64_t ns = calibrated_ns();
   benchmark::RegisterBenchmark(
       grid_name("Calibrated", "spin_syscall", "thread", ipc::Placement::kUnpinned, 0).c_str(),

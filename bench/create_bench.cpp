@@ -317,6 +317,7 @@ void register_suite_parent() {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("Create", "real_time", false);
   register_minimal(profile);
   register_suite_parent();
   benchmark::AddCustomContext(grid::kContextBaseline, "pthread");

@@ -153,6 +153,7 @@ std::vector<std::size_t> latency_sizes(Profile profile) {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("IpcLatency", "real_time", false);
   for (auto [mechanism, policy] : ipc_variants(profile)) {
     for (ipc::Endpoint e : ipc_endpoints(profile, mechanism)) {
       for (ipc::Placement p : ipc_placements(profile)) {

@@ -123,6 +123,7 @@ void BM_stream(benchmark::State& state, IpcCase c) {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("IpcThroughput", "bytes_per_second", true);
   std::vector<ipc::Placement> placements = {ipc::Placement::kCrossCpu};
   if (profile == Profile::kFull) placements = ipc_placements(profile);
   std::vector<std::size_t> sizes = ipc_sizes(profile);

@@ -636,6 +636,13 @@ void BM_fiber_switch(benchmark::State& state) {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("CowWrite", "real_time", false);
+  declare_primary("Speedup", "real_time", false);
+  declare_primary("Zombie", "real_time", false);
+  declare_primary("Footprint", "pss_kib_per_worker", false);
+  declare_primary("TimeSlice", "real_time", false);
+  declare_primary("SharedData", "real_time", false);
+  declare_primary("Fiber", "real_time", false);
   const bool smoke = profile == Profile::kSmoke;
   const std::size_t pages = smoke ? 16 : 1024;
   for (bool child : {true, false}) {

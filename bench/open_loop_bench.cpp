@@ -385,6 +385,8 @@ std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p)
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("OpenLoop", "p99_ns", false);
+  declare_primary("InFlight", "items_per_second", true);
   // Quick and smoke: processes (threads under ThreadSanitizer, which cannot follow a fork).
   const std::vector<ipc::Endpoint> endpoints =
       profile == Profile::kFull ? bench_endpoints() : std::vector{bench_endpoints().front()};

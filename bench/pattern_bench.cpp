@@ -440,6 +440,9 @@ void register_pipeline(Profile profile) {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("FanIn", "items_per_second", true);
+  declare_primary("FanOut", "items_per_second", true);
+  declare_primary("Pipeline", "items_per_second", true);
   for (auto [mechanism, policy] : fan_in_variants(profile)) {
     for (Endpoint e : bench_endpoints()) {
       for (int n : producer_counts(profile)) {

@@ -689,6 +689,7 @@ std::vector<int> client_counts(Profile p) {
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("Server", "items_per_second", true);
   if (const char* spec = getenv(kServeEnv)) serve_from_environment(spec);
   const std::vector<std::size_t> sizes = profile == Profile::kFull
                                              ? std::vector<std::size_t>{64, 16384}

@@ -244,6 +244,7 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
 }  // namespace
 
 void register_benchmarks(Profile profile) {
+  declare_primary("Switch", "real_time", false);
   std::vector<ipc::HandoffKind> primitives = {ipc::HandoffKind::kPipe, ipc::HandoffKind::kFutex,
                                               ipc::HandoffKind::kCondvar};
   std::vector<std::size_t> working_sets = {0, 256};

@@ -462,21 +462,25 @@ std::set<std::string> runnable(const std::vector<Listed>& listed) {
   return names;
 }
 
-AbRow make_row(const Listed& b, const AbOptions& opt) {
+// A row on the primary metric its program declares (the candidate's declaration first: the base
+// may predate it), or on --metric.
+AbRow make_row(const Listed& b, const Listed* cand, const AbOptions& opt) {
   AbRow r;
   r.program = b.program;
   r.suite = b.suite;
   r.benchmark = b.grid;
-  r.metric = opt.metric.empty() ? primary_metric(b.suite) : opt.metric;
+  const grid::Primary& primary = cand && cand->primary_declared ? cand->primary : b.primary;
+  r.metric = opt.metric.empty() ? primary.metric : opt.metric;
   const auto info = metric_info(r.metric);
   r.unit = info.unit;
-  r.higher_is_better = info.direction == "higher_is_better";
+  r.higher_is_better =
+      (opt.metric.empty() ? primary.direction : info.direction) == grid::kHigherIsBetter;
   auto e = opt.suite_effects.find(b.suite);
   r.min_effect = e == opt.suite_effects.end() ? opt.min_effect : e->second;
   return r;
 }
 
-// The rows both sides can run, each on its suite's primary metric (or --metric).
+// The rows both sides can run, each on its declared primary metric (or --metric).
 Result<std::vector<AbRow>> plan_rows(const AbOptions& opt, const std::vector<AbSide>& sides,
                                      std::ostream& err) {
   auto base = list_side(opt, sides[0], err);
@@ -487,11 +491,13 @@ Result<std::vector<AbRow>> plan_rows(const AbOptions& opt, const std::vector<AbS
     if (!in_base.count(name))
       err << "ptbench ab: " << name << " is new in the candidate: not gated\n";
   }
+  std::map<std::string, const Listed*> cand_by_name;
+  for (const auto& c : *cand) cand_by_name[c.grid] = &c;
   std::vector<AbRow> rows;
   for (const auto& b : *base) {
     if (!b.skipped.empty()) continue;
     if (in_cand.count(b.grid)) {
-      rows.push_back(make_row(b, opt));
+      rows.push_back(make_row(b, cand_by_name[b.grid], opt));
     } else {
       err << "ptbench ab: " << b.grid << " runs on the base only: not gated\n";
     }

@@ -3,8 +3,11 @@
 // without its users and this fails, instead of a claim going "inconclusive" or a chart vanishing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -86,6 +89,101 @@ TEST_F(Contract, EveryCiBenchmarkIsListed) {
   for (const auto& b : *listed) names.insert(b.grid);
   for (const auto& name : ci_benchmarks()) EXPECT_TRUE(names.count(name)) << name;
   EXPECT_EQ(names.size(), ci_benchmarks().size());
+}
+
+// Every row a user runs by default (quick) or gates on (ci) is judged on a metric its program
+// declares, not on one the harness guesses from the suite's name.
+TEST_F(Contract, EveryQuickAndCiRowDeclaresItsPrimaryMetric) {
+  for (const char* profile : {"quick", "ci"}) {
+    RunOptions opt;
+    opt.profile = profile;
+    opt.bench_dir = PTBENCH_TEST_BENCH_DIR;
+    opt.programs = programs(profile);
+    auto listed = list_benchmarks(opt);
+    ASSERT_TRUE(listed.ok()) << listed.error();
+    for (const auto& b : *listed) {
+      EXPECT_TRUE(b.primary_declared) << profile << ": " << b.grid << " declares no primary metric";
+      EXPECT_FALSE(b.primary.metric.empty()) << b.grid;
+    }
+  }
+}
+
+// The benchmarks of `samples` whose primary metric (by question, from `declared`) is missing
+// or, for a time or a rate over three or more good repetitions, the same value in every one: a
+// constant (a fixed time window) decides nothing.
+std::vector<std::string> unjudgeable(const std::vector<Sample>& samples,
+                                     const std::map<std::string, grid::Primary>& declared) {
+  std::map<std::string, std::vector<double>> values;  // benchmark -> its primary metric's values
+  std::set<std::string> measured;
+  for (const auto& s : samples) {
+    const auto name = grid::parse(s.benchmark);
+    if (!name || !s.error.empty() || std::isnan(s.value)) continue;
+    auto d = declared.find(name->question);
+    if (d == declared.end()) continue;
+    measured.insert(s.benchmark);
+    if (s.metric != d->second.metric) continue;
+    auto& v = values[s.benchmark];
+    if (s.unit == "ns" || s.unit.ends_with("/s")) v.push_back(s.value);
+  }
+  std::vector<std::string> bad;
+  for (const auto& b : measured) {
+    auto v = values.find(b);
+    if (v == values.end()) {
+      bad.push_back(b + ": no value of its primary metric");
+    } else if (v->second.size() >= 3 &&
+               std::adjacent_find(v->second.begin(), v->second.end(), std::not_equal_to<>()) ==
+                   v->second.end()) {
+      bad.push_back(b + ": its primary metric is the same in every repetition");
+    }
+  }
+  return bad;
+}
+
+std::map<std::string, grid::Primary> declared_by_question(const std::vector<Listed>& listed) {
+  std::map<std::string, grid::Primary> out;
+  for (const auto& b : listed) {
+    if (b.primary_declared) out[grid::parse(b.grid)->question] = b.primary;
+  }
+  return out;
+}
+
+// The committed runs hold the declarations to real data: each benchmark has its primary metric,
+// and it moves between repetitions.
+TEST_F(Contract, EveryDeclaredPrimaryMetricVariesInTheCommittedRuns) {
+  const auto declared = declared_by_question(*listed_);
+  std::size_t runs = 0;
+  for (const auto& entry : fs::directory_iterator(PTBENCH_TEST_RESULTS_DIR)) {
+    if (!fs::exists(entry.path() / "samples.csv")) continue;
+    auto samples = parse_samples_csv(read_text_file(entry.path() / "samples.csv").value_or(""));
+    ASSERT_TRUE(samples.ok()) << entry.path() << ": " << samples.error();
+    for (const auto& why : unjudgeable(*samples, declared))
+      ADD_FAILURE() << entry.path() << ": " << why;
+    ++runs;
+  }
+  EXPECT_GE(runs, 5u);
+}
+
+// And the check can say no: a server judged on its fixed time window, or a metric it never
+// reports.
+TEST(ContractCheck, AConstantOrMissingPrimaryMetricIsCaught) {
+  std::vector<Sample> samples;
+  for (int rep = 0; rep < 3; ++rep) {
+    for (const char* metric : {"real_time", "items_per_second"}) {
+      Sample s;
+      s.benchmark = "BM_Server/epoll/thread/unpinned/64/clients=4";
+      s.metric = metric;
+      s.unit = std::string(metric) == "real_time" ? "ns" : "1/s";
+      s.value = std::string(metric) == "real_time" ? 5e7 : 1e4 + rep;
+      s.repetition = rep;
+      samples.push_back(s);
+    }
+  }
+  const grid::Primary window{"real_time", "lower_is_better"};
+  const grid::Primary rate{"items_per_second", "higher_is_better"};
+  const grid::Primary absent{"p99_ns", "lower_is_better"};
+  EXPECT_EQ(unjudgeable(samples, {{"Server", window}}).size(), 1u);
+  EXPECT_EQ(unjudgeable(samples, {{"Server", absent}}).size(), 1u);
+  EXPECT_TRUE(unjudgeable(samples, {{"Server", rate}}).empty());
 }
 
 // A summary.csv with one row per listed benchmark and metric the charts read; plot.py --check

@@ -67,8 +67,9 @@ std::vector<std::string> profile_programs(const std::string& profile,
   return out;
 }
 
-std::string primary_metric(const std::string& suite) {
-  return suite == "ipc_throughput" ? "bytes_per_second" : "real_time";
+grid::Primary legacy_primary(const std::string& suite) {
+  if (suite == "ipc_throughput") return {"bytes_per_second", std::string(grid::kHigherIsBetter)};
+  return {"real_time", std::string(grid::kLowerIsBetter)};
 }
 
 }  // namespace ptbench::harness

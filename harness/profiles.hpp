@@ -4,7 +4,9 @@
 #pragma once
 
 #include <string>
+
 #include <vector>
+#include "bench/support/grid.hpp"
 
 namespace ptbench::harness {
 
@@ -22,8 +24,9 @@ std::vector<std::string> profile_programs(const std::string& profile,
                                           const std::vector<std::string>& suites,
                                           const std::vector<std::string>& validation);
 
-// The one metric a gate decides a suite's benchmarks on: bytes_per_second for the throughput
-// suite (its time per iteration is the same measurement), real_time for the others.
-std::string primary_metric(const std::string& suite);
+// The primary metric of a row whose program declared none (runs and builds from before the
+// declarations, grid::kListPrimaryFlag): bytes_per_second for the throughput suite, real_time for
+// the others. Programs declare theirs now; this only reads old runs.
+grid::Primary legacy_primary(const std::string& suite);
 
 }  // namespace ptbench::harness

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness/csv.hpp"
+#include "harness/profiles.hpp"
 
 namespace ptbench::harness {
 
@@ -29,8 +30,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 const std::vector<std::string> kSampleColumns = {
-    "run_id", "suite",      "benchmark", "mechanism", "endpoint", "placement", "payload_bytes",
-    "params", "repetition", "metric",    "value",     "unit",     "direction", "error"};
+    "run_id",    "suite",         "benchmark", "mechanism",  "endpoint",
+    "placement", "payload_bytes", "params",    "repetition", "metric",
+    "value",     "unit",          "direction", "error",      "primary"};
 
 const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
                                                   "mechanism",   "endpoint",
@@ -46,7 +48,7 @@ const std::vector<std::string> kSummaryColumns = {"suite",       "benchmark",
                                                   "baseline",    "ratio_to_floor",
                                                   "floor",       "stable",
                                                   "skipped",     "errors",
-                                                  "error"};
+                                                  "error",       "primary"};
 
 MetricInfo metric_info(const std::string& metric) {
   if (metric == "real_time" || metric == "cpu_time" || metric.ends_with("_ns")) {
@@ -103,6 +105,14 @@ Sample failed_sample(const std::string& run_id, const std::string& suite, const 
           error};
 }
 
+void mark_primary(std::vector<Sample>& samples, const grid::Primary& primary) {
+  for (auto& s : samples) {
+    if (s.metric != primary.metric) continue;
+    s.primary = true;
+    s.direction = primary.direction;
+  }
+}
+
 std::optional<FloorSpec> parse_floor_spec(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
@@ -135,6 +145,7 @@ SummaryRow row_of(const Sample& s) {
   r.metric = s.metric;
   r.unit = s.unit;
   r.direction = s.direction;
+  r.primary = s.primary;
   r.ratio_to_baseline = kNaN;
   r.ratio_to_floor = kNaN;
   return r;
@@ -242,16 +253,20 @@ std::vector<SummaryRow> summarize_samples(const std::vector<Sample>& samples,
 void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples) {
   write_csv_row(out, kSampleColumns);
   for (const auto& s : samples) {
-    write_csv_row(out, {s.run_id, s.suite, s.benchmark, s.mechanism, s.endpoint, s.placement,
-                        csv_number(s.payload_bytes), s.params, std::to_string(s.repetition),
-                        s.metric, csv_number(s.value), s.unit, s.direction, s.error});
+    write_csv_row(
+        out, {s.run_id, s.suite, s.benchmark, s.mechanism, s.endpoint, s.placement,
+              csv_number(s.payload_bytes), s.params, std::to_string(s.repetition), s.metric,
+              csv_number(s.value), s.unit, s.direction, s.error, s.primary ? "true" : "false"});
   }
 }
 
 Result<std::vector<Sample>> parse_samples_csv(std::string_view text) {
-  auto parsed = parse_csv(text, kSampleColumns);
+  std::vector<std::string> required = kSampleColumns;
+  std::erase(required, "primary");
+  auto parsed = parse_csv(text, required);
   if (!parsed) return fail(parsed.error());
   const auto& t = *parsed;
+  const auto c_primary = t.column("primary");
   auto col = [&](const char* name) { return *t.column(name); };
   const std::size_t c_run = col("run_id"), c_suite = col("suite"), c_bench = col("benchmark"),
                     c_mech = col("mechanism"), c_end = col("endpoint"), c_place = col("placement"),
@@ -290,6 +305,7 @@ Result<std::vector<Sample>> parse_samples_csv(std::string_view text) {
     s.payload_bytes = *bytes;
     s.repetition = static_cast<int>(*rep);
     s.value = *value;
+    s.primary = c_primary ? row[*c_primary] == "true" : s.metric == legacy_primary(s.suite).metric;
     out.push_back(std::move(s));
   }
   return out;
@@ -329,7 +345,8 @@ void write_summary_csv(std::ostream& out, const std::vector<SummaryRow>& rows) {
                         r.stable ? "true" : "false",
                         r.skipped ? "true" : "false",
                         std::to_string(r.errors),
-                        r.error});
+                        r.error,
+                        r.primary ? "true" : "false"});
   }
 }
 
@@ -379,6 +396,9 @@ SummaryRow summary_row(const CsvTable& t, const std::vector<std::string>& rec) {
   r.error = col("error");
   // Runs written before summary.csv had a skipped column said so in the error.
   r.skipped = t.column("skipped") ? col("skipped") == "true" : r.error.starts_with(kSkippedPrefix);
+  // And before the primary column, the legacy rule says which metric a row is judged on.
+  r.primary =
+      t.column("primary") ? col("primary") == "true" : r.metric == legacy_primary(r.suite).metric;
   return r;
 }
 
@@ -387,7 +407,7 @@ SummaryRow summary_row(const CsvTable& t, const std::vector<std::string>& rec) {
 Result<std::vector<SummaryRow>> parse_summary_csv(std::string_view text) {
   std::vector<std::string> required;
   for (const auto& c : kSummaryColumns) {
-    if (c != "skipped") required.push_back(c);
+    if (c != "skipped" && c != "primary") required.push_back(c);
   }
   auto parsed = parse_csv(text, required);
   if (!parsed) return fail(parsed.error());

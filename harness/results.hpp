@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/result.hpp"
 #include "harness/stats.hpp"
@@ -32,7 +33,11 @@ struct Sample {
   std::string metric;
   double value = 0;  // NaN when the repetition failed
   std::string unit, direction, error;
+  bool primary = false;  // the metric this benchmark is judged on (its program declares it)
 };
+
+// Marks the samples of `metric` as the benchmark's primary ones, in the declared direction.
+void mark_primary(std::vector<Sample>& samples, const grid::Primary& primary);
 
 // The samples of one Google Benchmark run: real_time, cpu_time and every user counter; an errored
 // benchmark gives one real_time row with the error and no value.
@@ -47,6 +52,7 @@ struct SummaryRow {
   std::string suite, benchmark, mechanism, endpoint, placement;
   double payload_bytes = 0;
   std::string params, metric, unit, direction;
+  bool primary = false;  // the metric the benchmark is judged on
   Summary stats;
   bool stable = false;
   std::string baseline;          // the benchmark the ratio is taken against ("" if none)
@@ -85,7 +91,8 @@ extern const std::vector<std::string> kSummaryColumns;
 
 void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
 
-// Reads a samples.csv back; a failure says what and where.
+// Reads a samples.csv back; a failure says what and where. A file from before the primary column
+// existed gets the legacy rule (legacy_primary).
 Result<std::vector<Sample>> parse_samples_csv(std::string_view text);
 
 // summary.csv read back into typed rows (the inverse of write_summary_csv); an empty statistic

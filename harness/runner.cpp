@@ -104,9 +104,48 @@ Result<void> list_program(const RunOptions& opt, const std::string& program, boo
     }
     auto name = grid::parse(line);
     if (!name) return fail(fmt::format("{} lists '{}', which is not a grid name", program, line));
-    all->push_back({program, grid::suite_of(program), line, name->benchmark, reason});
+    all->push_back({program, grid::suite_of(program), line, name->benchmark, reason, {}, false});
   }
   return {};
+}
+
+// What `program` declares, question -> primary metric; empty when it declares nothing (a program
+// built before the declarations refuses the flag).
+std::map<std::string, grid::Primary> list_primaries(const fs::path& program) {
+  char tmpl[] = "/tmp/ptbench-primary-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  if (fd < 0) return {};
+  close(fd);
+  auto result = run_process({program.string(), grid::kListPrimaryFlag}, tmpl,
+                            std::chrono::seconds(60), &g_interrupted);
+  auto text = read_text_file(tmpl);
+  unlink(tmpl);
+  std::map<std::string, grid::Primary> out;
+  if (!result.ok() || !text) return out;
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string question, metric, direction;
+    if (std::getline(fields, question, '\t') && std::getline(fields, metric, '\t') &&
+        std::getline(fields, direction) &&
+        (direction == grid::kLowerIsBetter || direction == grid::kHigherIsBetter)) {
+      out[question] = {metric, direction};
+    }
+  }
+  return out;
+}
+
+// Gives each benchmark its question's declared primary metric, or the legacy rule's.
+void attach_primaries(const fs::path& bench_dir, std::vector<Listed>* all) {
+  std::map<std::string, std::map<std::string, grid::Primary>> by_program;
+  for (auto& b : *all) {
+    auto [it, fresh] = by_program.try_emplace(b.program);
+    if (fresh) it->second = list_primaries(bench_dir / b.program);
+    const auto name = grid::parse(b.grid);
+    auto found = name ? it->second.find(name->question) : it->second.end();
+    b.primary_declared = found != it->second.end();
+    b.primary = b.primary_declared ? found->second : legacy_primary(b.suite);
+  }
 }
 
 // The benchmarks whose grid name matches the filter; a filter that is not a regex or matches
@@ -149,6 +188,7 @@ Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt) {
         return fail(listed.error());
     }
   }
+  attach_primaries(opt.bench_dir, &all);
   if (opt.profile == "ci") {
     const auto& ci = ci_benchmarks();
     std::erase_if(
@@ -213,6 +253,7 @@ std::vector<const Listed*> RunCollector::take(const GbenchFile& parsed,
       fail(*it->second, rep, run.error_message);
     } else {
       auto rows = samples_from_run(run_id, it->second->suite, run, rep);
+      mark_primary(rows, it->second->primary);
       samples.insert(samples.end(), rows.begin(), rows.end());
     }
     wanted.erase(it);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/result.hpp"
@@ -32,11 +33,14 @@ struct RunOptions {
 
 // A benchmark as one program lists it.
 struct Listed {
-  std::string program;  // file name, e.g. create_bench
-  std::string suite;    // program without the _bench suffix, e.g. create
-  std::string name;     // as Google Benchmark lists it (with its suffixes)
-  std::string grid;     // the grid name
-  std::string skipped;  // why it cannot run on this host ("" if it can); such a one is not run
+  std::string program;    // file name, e.g. create_bench
+  std::string suite;      // program without the _bench suffix, e.g. create
+  std::string name;       // as Google Benchmark lists it (with its suffixes)
+  std::string grid;       // the grid name
+  std::string skipped;    // why it cannot run on this host ("" if it can); such a one is not run
+  grid::Primary primary;  // the metric it is judged on, as its program declared it
+  bool primary_declared = false;  // false: the program declared none (a build from before the
+                                  // declarations); `primary` is then legacy_primary(suite)
 };
 
 // `t` in UTC, formatted by strftime.

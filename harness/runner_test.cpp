@@ -128,11 +128,13 @@ TEST_F(Runner, AMissingProgramIsASystemProblemAndNamesTheFix) {
 }
 
 std::vector<Listed> three_listed() {
-  return {{"a_bench", "a", "BM_A/x/thread/unpinned/0/real_time", "BM_A/x/thread/unpinned/0", ""},
-          {"a_bench", "a", "BM_A/y/thread/unpinned/0", "BM_A/y/thread/unpinned/0", ""},
-          {"b_bench", "b", "BM_B/z/process/same-cpu/8", "BM_B/z/process/same-cpu/8", ""},
+  const grid::Primary p{"real_time", "lower_is_better"};
+  return {{"a_bench", "a", "BM_A/x/thread/unpinned/0/real_time", "BM_A/x/thread/unpinned/0", "", p,
+           true},
+          {"a_bench", "a", "BM_A/y/thread/unpinned/0", "BM_A/y/thread/unpinned/0", "", p, true},
+          {"b_bench", "b", "BM_B/z/process/same-cpu/8", "BM_B/z/process/same-cpu/8", "", p, true},
           {"b_bench", "b", "BM_B/big/process/same-cpu/9", "BM_B/big/process/same-cpu/9",
-           "over the limit"}};
+           "over the limit", p, true}};
 }
 
 TEST(PlanRounds, EachRoundRunsEveryProgramOnceAndLeavesOutTheSkipped) {

@@ -12,6 +12,23 @@
 
 namespace ptbench::bench {
 
+namespace {
+std::map<std::string, grid::Primary>& primaries() {
+  static std::map<std::string, grid::Primary> map;
+  return map;
+}
+}  // namespace
+
+void declare_primary(std::string_view question, std::string_view metric, bool higher_is_better) {
+  primaries()[std::string(question)] = {
+      std::string(metric),
+      std::string(higher_is_better ? grid::kHigherIsBetter : grid::kLowerIsBetter)};
+}
+
+const std::map<std::string, grid::Primary>& declared_primaries() {
+  return primaries();
+}
+
 std::string grid_name(std::string_view question, std::string_view mechanism,
                       std::string_view endpoint, ipc::Placement placement, std::size_t bytes,
                       const std::vector<std::pair<std::string, std::string>>& params) {

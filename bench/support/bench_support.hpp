@@ -9,11 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "bench/support/grid.hpp"
 #include "ipc/placement.hpp"
 
 namespace ptbench::bench {
@@ -29,6 +31,13 @@ void register_benchmarks(Profile profile);
 std::string grid_name(std::string_view question, std::string_view mechanism,
                       std::string_view endpoint, ipc::Placement placement, std::size_t bytes,
                       const std::vector<std::pair<std::string, std::string>>& params = {});
+
+// Declares the metric that rows of BM_<question> are judged on and whether higher is better;
+// every question a program registers needs one (a contract test checks), and the harness reads
+// it instead of guessing from names. Call it in register_benchmarks.
+void declare_primary(std::string_view question, std::string_view metric, bool higher_is_better);
+// What the program declared: question -> metric and direction.
+const std::map<std::string, grid::Primary>& declared_primaries();
 
 inline std::int64_t now_ns() {
   timespec ts{};

@@ -22,6 +22,18 @@ inline constexpr const char* kContextProfile = "ptbench_profile";  // smoke, qui
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
+// Each program declares, per question, the metric its rows are judged on (a gate's decision, a
+// comparison, the report's headline, the history's series) and which way is better. The program
+// prints them with this flag, one "<question>\t<metric>\t<direction>" line each.
+inline constexpr const char* kListPrimaryFlag = "--ptbench_list_primary";
+inline constexpr std::string_view kLowerIsBetter = "lower_is_better";
+inline constexpr std::string_view kHigherIsBetter = "higher_is_better";
+
+struct Primary {
+  std::string metric;
+  std::string direction;  // kLowerIsBetter or kHigherIsBetter
+};
+
 // BM_<question>/<mechanism>/<endpoint>/<placement>/<bytes>[/key=value...]. Params use '=' so
 // they never clash with Google Benchmark's own "key:value" suffixes.
 inline std::string format(std::string_view question, std::string_view mechanism,

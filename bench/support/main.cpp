@@ -15,13 +15,17 @@ int main(int argc, char** argv) {
   using ptbench::bench::Profile;
   Profile profile = Profile::kQuick;
   std::string_view profile_name = "quick";
-  bool list_skipped = false;
+  bool list_skipped = false, list_primary = false;
   std::vector<char*> rest;
   constexpr std::string_view kFlag = "--ptbench_profile=";
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--ptbench_list_skipped") {
       list_skipped = true;
+      continue;
+    }
+    if (arg == ptbench::grid::kListPrimaryFlag) {
+      list_primary = true;
       continue;
     }
     if (arg.substr(0, kFlag.size()) != kFlag) {
@@ -46,6 +50,12 @@ int main(int argc, char** argv) {
     // "<benchmark name>\t<reason>" per case that cannot run on this host.
     for (const auto& [name, reason] : ptbench::bench::skipped_benchmarks()) {
       std::printf("%s\t%s\n", name.c_str(), reason.c_str());
+    }
+    return 0;
+  }
+  if (list_primary) {
+    for (const auto& [question, p] : ptbench::bench::declared_primaries()) {
+      std::printf("%s\t%s\t%s\n", question.c_str(), p.metric.c_str(), p.direction.c_str());
     }
     return 0;
   }
