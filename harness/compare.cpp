@@ -52,17 +52,14 @@ struct Values {
   std::vector<double> v;
 };
 
-std::map<std::pair<std::string, std::string>, Values> group(const std::vector<Sample>& samples,
-                                                            const std::regex& metric) {
-  // A benchmark that reports a rate is judged by it; its time per message says the same again.
-  std::set<std::string> rates;
-  for (const auto& s : samples) {
-    if (s.metric == "bytes_per_second") rates.insert(s.benchmark);
-  }
+// The samples to compare, per benchmark x metric: each benchmark's primary metric, or the metrics
+// the pattern names.
+std::map<std::pair<std::string, std::string>, Values> group(
+    const std::vector<Sample>& samples, const std::optional<std::regex>& metric) {
   std::map<std::pair<std::string, std::string>, Values> out;
   for (const auto& s : samples) {
-    if (!s.error.empty() || std::isnan(s.value) || !std::regex_search(s.metric, metric)) continue;
-    if (s.metric == "real_time" && rates.count(s.benchmark)) continue;
+    if (!s.error.empty() || std::isnan(s.value)) continue;
+    if (metric ? !std::regex_search(s.metric, *metric) : !s.primary) continue;
     auto& g = out[{s.benchmark, s.metric}];
     g.suite = s.suite;
     g.unit = s.unit;
@@ -76,32 +73,29 @@ double relative_mad(const Summary& s) {
   return s.median != 0 ? s.mad / std::fabs(s.median) : 0;
 }
 
-// Significant when the U-test says so (at the Bonferroni-corrected alpha, where the sample sizes
-// can reach it at all), or when the medians' distribution-free confidence intervals are disjoint:
-// robust to a single outlier, which can hold the U-test back. The intervals are corrected too:
-// each covers its median with at least 1 - alpha_corrected / 2, so that disjoint intervals of
-// two unchanged rows happen with at most the same probability as a false U-test. Sets the row's
-// rule ("none" when neither can decide) and p-value.
+// One test, at the corrected alpha: the two-sided Mann-Whitney U test, where the sample sizes can
+// reach that alpha at all (rule "mann-whitney"; "none" when they cannot).
 bool significant(const Values& bv, const Values& cv, double alpha_corrected, ComparisonRow* row) {
-  bool yes = false;
-  const bool u_can_decide = mann_whitney_min_p(bv.v.size(), cv.v.size()) <= alpha_corrected;
-  if (u_can_decide) {
-    row->p_value = mann_whitney(bv.v, cv.v).p;
-    yes = row->p_value < alpha_corrected;
-    row->rule = "mann-whitney";
+  if (mann_whitney_min_p(bv.v.size(), cv.v.size()) > alpha_corrected) {
+    row->rule = "none";
+    return false;
   }
-  const auto ib = median_interval(bv.v, 1 - alpha_corrected / 2);
-  const auto ic = median_interval(cv.v, 1 - alpha_corrected / 2);
-  if (!yes && ib && ic) {
-    if (ic->low > ib->high || ic->high < ib->low) {
-      yes = true;
-      row->rule = "median-ci";
-    } else if (!u_can_decide) {
-      row->rule = "median-ci";
-    }
-  }
-  if (row->rule.empty()) row->rule = "none";
-  return yes;
+  row->rule = "mann-whitney";
+  row->p_value = mann_whitney(bv.v, cv.v).p;
+  return row->p_value < alpha_corrected;
+}
+
+// The verdict: a significant change beyond the threshold is slower or faster, whatever the
+// spread (a regression that also adds jitter still fails); otherwise a side too noisy to judge,
+// a change beyond the threshold that the test cannot confirm, or sizes that cannot reach the
+// alpha leave the row undecided, never "same".
+Verdict verdict_of(const ComparisonRow& row, bool sig, bool stable) {
+  const bool large = std::fabs(row.slowdown) > row.threshold;
+  if (row.rule == "none") return Verdict::kInsufficient;
+  if (sig && large) return row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
+  if (!stable) return Verdict::kUnstable;
+  if (large) return Verdict::kInsufficient;
+  return Verdict::kSame;
 }
 
 // One benchmark x metric: the medians, the change, the threshold, the rule and the verdict.
@@ -122,22 +116,12 @@ ComparisonRow compare_row(const std::pair<std::string, std::string>& key, const 
   row.slowdown = lower_better ? row.ratio - 1 : (sc.median != 0 ? sb.median / sc.median - 1 : NAN);
   auto t = opt.suite_thresholds.find(row.suite);
   const double wanted = t != opt.suite_thresholds.end() ? t->second : opt.threshold;
-  // Never below the noise: three MADs of the noisier side (about two standard deviations).
-  row.threshold = std::max(wanted, 3 * std::max(relative_mad(sb), relative_mad(sc)));
+  row.spread = std::max(relative_mad(sb), relative_mad(sc));
+  // The minimal effect alone: the test answers for the noise. (Raising it to the noise let a
+  // regression that also added jitter pass.)
+  row.threshold = wanted;
   const bool sig = significant(bv, cv, alpha_corrected, &row);
-  const bool large = std::fabs(row.slowdown) > row.threshold;
-  if (row.rule == "none") {
-    row.verdict = Verdict::kInsufficient;
-  } else if (sig && large) {
-    row.verdict = row.slowdown > 0 ? Verdict::kRegression : Verdict::kImprovement;
-  } else if (large) {
-    // A change above the threshold that the corrected test cannot confirm is not "same".
-    row.verdict = Verdict::kInsufficient;
-  }
-  // An unstable side (spread above 10%) cannot be trusted either way: it warns, never fails.
-  if (row.verdict != Verdict::kInsufficient && (!is_stable(sb) || !is_stable(sc))) {
-    row.verdict = Verdict::kUnstable;
-  }
+  row.verdict = verdict_of(row, sig, is_stable(sb) && is_stable(sc));
   return row;
 }
 
@@ -163,9 +147,9 @@ void count(Verdict v, ComparisonResult* result) {
 Result<ComparisonResult> compare_samples(const std::vector<Sample>& base,
                                          const std::vector<Sample>& candidate,
                                          const CompareOptions& opt) {
-  std::regex metric;
+  std::optional<std::regex> metric;
   try {
-    metric = std::regex(opt.metric_regex);
+    if (!opt.metric_regex.empty()) metric = std::regex(opt.metric_regex);
   } catch (const std::regex_error& e) {
     return fail(fmt::format("--metric '{}' is not a valid regular expression", opt.metric_regex));
   }
@@ -186,15 +170,15 @@ Result<ComparisonResult> compare_samples(const std::vector<Sample>& base,
 
 void write_comparison_csv(std::ostream& out, const ComparisonResult& r) {
   write_csv_row(out, {"suite", "benchmark", "metric", "unit", "direction", "n_base", "n_candidate",
-                      "median_base", "median_candidate", "ratio", "slowdown", "p_value",
+                      "median_base", "median_candidate", "ratio", "slowdown", "spread", "p_value",
                       "alpha_corrected", "threshold", "rule", "verdict"});
   for (const auto& row : r.rows) {
-    write_csv_row(
-        out, {row.suite, row.benchmark, row.metric, row.unit, row.direction,
-              std::to_string(row.n_base), std::to_string(row.n_candidate),
-              csv_number(row.median_base), csv_number(row.median_candidate), csv_number(row.ratio),
-              csv_number(row.slowdown), csv_number(row.p_value), csv_number(r.alpha_corrected),
-              csv_number(row.threshold), row.rule, verdict_name(row.verdict)});
+    write_csv_row(out, {row.suite, row.benchmark, row.metric, row.unit, row.direction,
+                        std::to_string(row.n_base), std::to_string(row.n_candidate),
+                        csv_number(row.median_base), csv_number(row.median_candidate),
+                        csv_number(row.ratio), csv_number(row.slowdown), csv_number(row.spread),
+                        csv_number(row.p_value), csv_number(r.alpha_corrected),
+                        csv_number(row.threshold), row.rule, verdict_name(row.verdict)});
   }
 }
 
@@ -206,22 +190,22 @@ std::string compare_summary_line(const ComparisonResult& r) {
 
 void write_comparison_markdown(std::ostream& out, const ComparisonResult& r) {
   out << "### ptbench compare: " << compare_summary_line(r) << "\n\n";
-  out << "| benchmark | metric | base | candidate | change | rule | verdict |\n"
-         "|---|---|---:|---:|---:|---|---|\n";
+  out << "| benchmark | metric | base | candidate | change | spread | rule | verdict |\n"
+         "|---|---|---:|---:|---:|---:|---|---|\n";
   for (const auto& row : r.rows) {
     if (row.verdict == Verdict::kSame) continue;
-    out << fmt::format("| `{}` | {} | {} | {} | {:+.1f}% | {} | **{}** |\n", row.benchmark,
-                       row.metric, human_value(row.median_base, row.unit),
-                       human_value(row.median_candidate, row.unit), 100 * row.slowdown, row.rule,
-                       verdict_name(row.verdict));
+    out << fmt::format("| `{}` | {} | {} | {} | {:+.1f}% | {:.1f}% | {} | **{}** |\n",
+                       row.benchmark, row.metric, human_value(row.median_base, row.unit),
+                       human_value(row.median_candidate, row.unit), 100 * row.slowdown,
+                       100 * row.spread, row.rule, verdict_name(row.verdict));
   }
   out << fmt::format(
-      "\nslower (a regression) and faster need a significant difference (Mann-Whitney at alpha "
-      "{:.2g} after Bonferroni, or disjoint medians' intervals each covering at least 1 - that / "
-      "2) "
-      "larger than the threshold and the noise; undecided rows (unstable or too few repetitions) "
-      "never fail. Repetitions pooled from several runs are treated as independent: for a gate "
-      "between two builds, `ptbench ab` pairs them by round instead.\n",
+      "\nslower (a regression) and faster need a significant Mann-Whitney test (alpha {:.2g} "
+      "after Bonferroni) and a change larger than the threshold, however noisy the row; "
+      " same needs a decidable test, a stable row and a change within the threshold; every "
+      "other row is undecided (spread: the noisier side's MAD / median). Repetitions pooled from "
+      "several runs are treated as independent: for a gate between two builds, `ptbench ab` "
+      "pairs them by round instead.\n",
       r.alpha_corrected);
 }
 
@@ -258,21 +242,22 @@ int compare_command(const std::vector<std::string>& base, const std::vector<std:
     err << "ptbench compare: " << result.error() << '\n';
     return kExitBadInput;
   }
-  out << fmt::format("{:<60} {:>10} {:>10} {:>8} {:<15} {}\n", "benchmark (metric)", "base",
-                     "candidate", "change", "rule", "verdict");
+  out << fmt::format("{:<60} {:>10} {:>10} {:>8} {:>7} {:<13} {}\n", "benchmark (metric)", "base",
+                     "candidate", "change", "spread", "rule", "verdict");
   for (const auto& row : result->rows) {
-    out << fmt::format("{:<60} {:>10} {:>10} {:>+7.1f}% {:<15} {}\n",
+    out << fmt::format("{:<60} {:>10} {:>10} {:>+7.1f}% {:>6.1f}% {:<13} {}\n",
                        row.benchmark + (row.metric == "real_time" ? "" : " (" + row.metric + ")"),
                        human_value(row.median_base, row.unit),
-                       human_value(row.median_candidate, row.unit), 100 * row.slowdown, row.rule,
-                       verdict_name(row.verdict));
+                       human_value(row.median_candidate, row.unit), 100 * row.slowdown,
+                       100 * row.spread, row.rule, verdict_name(row.verdict));
   }
   if (result->warnings > 0) {
     out << fmt::format(
-        "\n{} row(s) undecided: unstable (spread above 10%) or too few repetitions to decide at "
-        "the corrected alpha; they never fail. Close other work, raise --repetitions, pool "
-        "interleaved rounds (ptbench compare BASE1,BASE2 CAND1,CAND2), or gate with ptbench ab, "
-        "which decides from paired rounds\n",
+        "\n{} row(s) undecided: too noisy (spread above 10%), too few repetitions to decide at "
+        "the corrected alpha, or a change beyond the threshold the test cannot confirm: not "
+        "judged, so not a pass. Close other work, raise --repetitions, pool interleaved rounds "
+        "(ptbench compare BASE1,BASE2 CAND1,CAND2), or gate with ptbench ab, which decides from "
+        "paired rounds\n",
         result->warnings);
   }
   for (const auto& row : result->rows) {

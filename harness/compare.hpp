@@ -1,6 +1,8 @@
 // `ptbench compare BASE CANDIDATE`: is the candidate slower than the base, beyond the noise?
-// A regression needs both a significant difference and a change larger than the threshold and
-// the measured noise; unstable rows warn and never fail.
+// A regression needs a significant Mann-Whitney test (one test per row, Bonferroni across rows)
+// and a change larger than the threshold (the minimal effect), however noisy the row. A row
+// that cannot be judged (too few repetitions, too noisy, a large change the test cannot confirm)
+// is undecided with its spread, never "same".
 #pragma once
 
 #include <filesystem>
@@ -18,7 +20,7 @@ struct CompareOptions {
   double alpha = 0.01;      // before the Bonferroni correction for the number of comparisons
   double threshold = 0.10;  // the smallest change (fraction) that counts
   std::map<std::string, double> suite_thresholds;  // per-suite overrides
-  std::string metric_regex = "^(real_time|bytes_per_second)$";
+  std::string metric_regex;       // metrics to compare (a regex); empty: each row's primary metric
   std::filesystem::path out_dir;  // where comparison.csv/.md/.json go; empty: no files
 };
 
@@ -31,9 +33,10 @@ struct ComparisonRow {
   double median_base = 0, median_candidate = 0;
   double ratio = 0;      // candidate / base median
   double slowdown = 0;   // > 0: worse; oriented by direction (a halved rate is +1.0)
+  double spread = 0;     // the noisier side's MAD / median
   double p_value = 1;    // Mann-Whitney, two-sided (1 when not applicable)
-  double threshold = 0;  // the effective threshold: max(option, measured noise)
-  std::string rule{};    // mann-whitney | median-ci | none
+  double threshold = 0;  // the smallest change that counts (the option or the suite's)
+  std::string rule{};    // mann-whitney | none (the sizes cannot reach the corrected alpha)
   Verdict verdict = Verdict::kSame;
 };
 

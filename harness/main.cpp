@@ -127,8 +127,9 @@ void add_compare(CLI::App& app, Cli& c) {
       ->check(CLI::Range(0.0, 10.0));
   c.compare->add_option("--suite-threshold", c.suite_thresholds,
                         "per-suite threshold, e.g. create=0.2 (repeatable)");
-  c.compare->add_option("--metric", c.cmp.metric_regex,
-                        "metrics to compare, a regex (default ^(real_time|bytes_per_second)$)");
+  c.compare->add_option(
+      "--metric", c.cmp.metric_regex,
+      "metrics to compare, a regex (default: each benchmark's declared primary metric)");
   c.compare->add_option("--out", c.cmp.out_dir,
                         "write comparison.csv, comparison.md and github-benchmark-*.json here");
 }
