@@ -52,12 +52,33 @@ std::vector<double> log_slowdowns(const AbRow& r) {
   return d;
 }
 
-// The change, its interval and the test's p from the rounds so far.
+// The one-sided signed-rank p of "the median of d is below zero".
+double p_below_zero(const std::vector<double>& d) {
+  const auto t = wilcoxon_signed_rank(d);
+  if (t.n == 0) return 1;
+  const double mean = static_cast<double>(t.n * (t.n + 1)) / 4;
+  return t.w_plus < mean ? t.p / 2 : 1 - t.p / 2;
+}
+
+// Two one-sided tests: the larger p of "the slowdown is below +e" and "above -e (a ratio of
+// 1/(1+e))". Small when the change is inside the band, with the same error control as a test.
+double p_equivalent(const std::vector<double>& d, double effect) {
+  const double bound = std::log1p(effect);
+  std::vector<double> above(d.size()), below(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    above[i] = d[i] - bound;     // below zero: the slowdown is under +e
+    below[i] = -(d[i] + bound);  // below zero: the slowdown is over -e
+  }
+  return std::max(p_below_zero(above), p_below_zero(below));
+}
+
+// The change, its interval and the tests' p from the rounds so far.
 void evaluate(AbRow& r) {
   const auto d = log_slowdowns(r);
   if (d.empty()) return;
   r.change = std::expm1(summarize(d).median);
   r.p = wilcoxon_signed_rank(d).p;
+  r.p_same = p_equivalent(d, r.min_effect);
   const auto interval = median_interval(d, 0.95);
   r.has_interval = interval.has_value();
   if (interval) {
@@ -78,7 +99,7 @@ void decide_row(AbRow& r, double alpha_look, std::size_t n, bool final_look) {
     r.decision = AbDecision::kSlower;
   } else if (significant && r.change <= down) {
     r.decision = AbDecision::kFaster;
-  } else if (r.has_interval && r.ci_low >= down && r.ci_high <= up) {
+  } else if (r.p_same_adjusted < alpha_look) {
     r.decision = AbDecision::kSame;
   }
   if (r.decision != AbDecision::kUndecided) {
@@ -91,14 +112,14 @@ void decide_row(AbRow& r, double alpha_look, std::size_t n, bool final_look) {
     r.reason = fmt::format("{} rounds give no 95% interval", n);
   } else if (significant) {
     r.reason = fmt::format(
-        "a significant change smaller than {} whose interval {}..{} is not "
-        "inside it",
+        "a significant change smaller than {}, not yet shown to lie inside it (interval "
+        "{}..{})",
         band, percent(r.ci_low), percent(r.ci_high));
   } else {
     r.reason = fmt::format(
-        "the interval {}..{} reaches beyond {} and p {:.2g} (Holm) is not "
-        "below {:.2g}",
-        percent(r.ci_low), percent(r.ci_high), band, r.p_adjusted, alpha_look);
+        "neither test is below {:.2g}: a change p {:.2g}, inside {} p {:.2g} (both Holm); the "
+        "interval is {}..{}",
+        alpha_look, r.p_adjusted, band, r.p_same_adjusted, percent(r.ci_low), percent(r.ci_high));
   }
   if (final_look) r.reason += "; the rounds or the time budget ran out";
 }
@@ -112,15 +133,19 @@ void decide(std::vector<AbRow>& rows, const AbRules& rules, bool final_look) {
     if (rows[i].decision == AbDecision::kUndecided) evaluate(rows[i]);
     live.push_back(i);
   }
-  std::vector<double> p;
-  for (auto i : live) p.push_back(rows[i].p);
-  const auto adjusted = holm_adjust(p);
+  std::vector<double> p, p_same;
+  for (auto i : live) {
+    p.push_back(rows[i].p);
+    p_same.push_back(rows[i].p_same);
+  }
+  const auto adjusted = holm_adjust(p), adjusted_same = holm_adjust(p_same);
   const double alpha_look =
       rules.alpha / static_cast<double>(std::max<std::size_t>(rules.looks, 1));
   for (std::size_t k = 0; k < live.size(); ++k) {
     AbRow& r = rows[live[k]];
     if (r.decision != AbDecision::kUndecided) continue;
     r.p_adjusted = adjusted[k];
+    r.p_same_adjusted = adjusted_same[k];
     const std::size_t n = std::min(r.base.size(), r.cand.size());
     if (n < rules.min_rounds) {
       r.reason = fmt::format("{} of the {} rounds a decision needs", n, rules.min_rounds);
@@ -151,7 +176,7 @@ double median_or_nan(const std::vector<double>& v) {
 void write_ab_csv(std::ostream& out, const std::vector<AbRow>& rows) {
   write_csv_row(out, {"suite", "benchmark", "metric", "unit", "direction", "rounds", "median_base",
                       "median_candidate", "change", "ci95_low", "ci95_high", "p_value", "p_holm",
-                      "min_effect", "decision", "decided_after", "reason"});
+                      "p_same_holm", "min_effect", "decision", "decided_after", "reason"});
   for (const auto& r : rows) {
     const bool i = r.has_interval;
     write_csv_row(out, {r.suite, r.benchmark, r.metric, r.unit,
@@ -160,8 +185,8 @@ void write_ab_csv(std::ostream& out, const std::vector<AbRow>& rows) {
                         csv_number(median_or_nan(r.base)), csv_number(median_or_nan(r.cand)),
                         csv_number(r.base.empty() ? NAN : r.change), csv_number(i ? r.ci_low : NAN),
                         csv_number(i ? r.ci_high : NAN), csv_number(r.p), csv_number(r.p_adjusted),
-                        csv_number(r.min_effect), decision_name(r.decision),
-                        std::to_string(r.decided_after), r.reason});
+                        csv_number(r.p_same_adjusted), csv_number(r.min_effect),
+                        decision_name(r.decision), std::to_string(r.decided_after), r.reason});
   }
 }
 
@@ -190,7 +215,8 @@ void write_ab_markdown(std::ostream& out, const std::vector<AbRow>& rows,
   out << "\nchange: the median over rounds of the candidate's paired slowdown (+ is slower, for "
          "rates too); slower/faster need a significant Wilcoxon signed-rank test (Holm across "
          "benchmarks, Bonferroni across looks) and a change of at least the minimal effect; same "
-         "needs the 95% interval inside +-the minimal effect.\n";
+         "needs the two one-sided signed-rank tests that the change lies inside +-the minimal "
+         "effect to be significant at the same corrected level.\n";
 }
 
 void write_ab_github_json(std::ostream& out, const std::vector<AbRow>& rows, bool smaller) {

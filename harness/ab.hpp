@@ -8,7 +8,9 @@
 // - slower / faster: the Wilcoxon signed-rank test of the log ratios is significant after Holm's
 //   correction across benchmarks and Bonferroni's across the looks, and the median change is at
 //   least the minimal effect (5% by default);
-// - same: the 95% interval of the median change lies inside +-the minimal effect;
+// - same: two one-sided signed-rank tests (the change is below +e, and above -e) are both
+//   significant at the same corrected level (Holm across benchmarks, Bonferroni across looks),
+//   so that a change at the minimal effect is called same in at most alpha of the gates;
 // - undecided otherwise, with the reason. The gate stops when every benchmark is decided, at the
 //   last round, or when the next round would not fit in the time budget.
 #pragma once
@@ -53,6 +55,7 @@ struct AbRow {
   double change = 0, ci_low = 0, ci_high = 0;
   bool has_interval = false;
   double p = 1, p_adjusted = 1;
+  double p_same = 1, p_same_adjusted = 1;  // the equivalence tests' larger p, and Holm's
   AbDecision decision = AbDecision::kUndecided;
   std::string reason;
   std::size_t decided_after = 0;  // rounds when decided
