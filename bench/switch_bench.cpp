@@ -173,8 +173,9 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   if (switches >= 0.5) state.counters["per_switch_ns"] = rtt / switches;
   // Net: what the switches add over the calls themselves; meaningful only when the round trip
   // clearly exceeds the calls' own cost and switches really happened.
+  // A value not measured is absent (net_meaningful = 0 says why), never a 0 in the statistics.
   const bool meaningful = switches >= 0.5 && rtt > 1.1 * own;
-  state.counters["net_switch_ns"] = meaningful ? (rtt - own) / switches : 0;
+  if (meaningful) state.counters["net_switch_ns"] = (rtt - own) / switches;
   state.counters["net_meaningful"] = meaningful ? 1 : 0;
 }
 
