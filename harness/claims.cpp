@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "bench/support/grid.hpp"
+#include "harness/csv.hpp"
 #include "harness/stats.hpp"
 
 namespace ptbench::harness::claims {
@@ -232,11 +234,17 @@ const std::vector<std::string>& benchmarks() {
   return all;
 }
 
-Index::Index(const std::vector<Sample>& samples) {
+Index::Index(const std::vector<Sample>& samples, const KeyValues& host)
+    : host_(host.begin(), host.end()) {
   for (const auto& s : samples) {
     if (s.error.empty() && !std::isnan(s.value))
       series_[{s.benchmark, s.metric}][s.repetition] = s.value;
   }
+}
+
+std::string Index::host(const std::string& key) const {
+  auto it = host_.find(key);
+  return it == host_.end() || it->second.empty() ? "unknown" : it->second;
 }
 
 const Series* Index::find(const std::string& benchmark, const std::string& metric) const {
@@ -287,8 +295,9 @@ namespace {
 constexpr double kMinEffect = 1.10;  // a difference under 10% counts neither way
 
 // The verdict of a test whose ratio, interval and p are set. Significant and at least 10%: it
-// holds (or, reversed, does not); an interval inside +-10%: no difference that counts, so a claim
-// that one side is cheaper does not hold; anything else is inconclusive, with the reason.
+// holds (or, reversed, does not); significant in the claimed direction but by less: it holds by
+// less than 10%; significant the other way, or an interval inside +-10%: it does not hold (no
+// difference that counts); anything else is inconclusive, with the reason.
 void judge(Test& t, double alpha, const Text& smallest_p) {
   const bool significant = t.p_value < alpha;
   const bool within =
@@ -296,16 +305,22 @@ void judge(Test& t, double alpha, const Text& smallest_p) {
   if (significant && (t.ratio >= kMinEffect || t.ratio <= 1 / kMinEffect)) {
     t.verdict = t.ratio > 1 ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
     t.note = smallest_p;
-  } else if (within) {
+  } else if (significant && t.ratio > 1) {
+    t.verdict = ClaimVerdict::kHoldsByLess;
+    t.note =
+        both("significant in the claimed direction, by less than the 10% that counts ({:.2f}x)",
+             "주장한 방향으로 유의하지만 의미 있는 기준(10%)보다 작습니다 ({:.2f}배)", t.ratio);
+  } else if (significant || within) {
     t.verdict = ClaimVerdict::kDoesNotHold;
-    t.note = both(
-        "the two sides are within 10% of each other (interval {:.2f}-{:.2f}): no "
-        "difference that counts",
-        "두 쪽의 차이가 10% 이내입니다 (구간 {:.2f}-{:.2f}): 의미 있는 차이가 아닙니다", t.ci_low,
-        t.ci_high);
-  } else if (significant) {
-    t.note = {"a significant difference under the 10% that counts, its interval reaching past it",
-              "유의하지만 의미 있는 기준(10%)보다 작은 차이이며, 구간이 그 기준을 넘습니다"};
+    t.note = significant
+                 ? both("significantly the other way, by less than 10% ({:.2f}x)",
+                        "10% 미만이지만 유의하게 반대 방향입니다 ({:.2f}배)", t.ratio)
+                 : both(
+                       "the two sides are within 10% of each other (interval {:.2f}-{:.2f}): no "
+                       "difference that counts",
+                       "두 쪽의 차이가 10% 이내입니다 (구간 {:.2f}-{:.2f}): 의미 있는 차이가 "
+                       "아닙니다",
+                       t.ci_low, t.ci_high);
   } else {
     t.note = {"no significant difference", "유의한 차이가 없습니다"};
   }
@@ -375,6 +390,13 @@ Test paired_ratios(const std::vector<double>& ratios, double alpha) {
   return t;
 }
 
+Test costlier_paired(const Index& idx, const std::string& expensive, const std::string& cheap,
+                     double alpha, const std::string& metric) {
+  return paired_ratios(idx.paired(
+                           expensive, cheap, [](double a, double b) { return a / b; }, metric),
+                       alpha);
+}
+
 void take(ClaimResult& c, const Test& t) {
   static_cast<ClaimNumbers&>(c) = t;
   c.verdict = t.verdict;
@@ -385,7 +407,7 @@ namespace {
 
 ClaimResult creation(const Index& idx, double alpha) {
   auto c = start(1);
-  take(c, costlier(idx.values(kForkCreate), idx.values(kThreadCreate), alpha));
+  take(c, costlier_paired(idx, kForkCreate, kThreadCreate, alpha));
   const double f = idx.median(kForkCreate), t = idx.median(kThreadCreate);
   c.explanation = both(
       "fork copies the parent's page tables, file table and signal state into a new "
@@ -398,6 +420,41 @@ ClaimResult creation(const Index& idx, double alpha) {
   return c;
 }
 
+// What a change of address space does to the TLB on this host, from its recorded CPU flags and
+// mitigations (host.csv: cpu_pcid, pti).
+Text tlb_text(const Index& idx) {
+  const std::string pcid = idx.host("cpu_pcid"), pti = idx.host("pti");
+  if (pti == "yes") {
+    return {
+        "PTI (the Meltdown mitigation) is on here: every entry into the kernel switches page "
+        "tables, threads' included, so a thread switch pays part of what a process switch "
+        "pays" +
+            std::string(pcid == "yes" ? " (PCID keeps the TLB entries tagged, not flushed)."
+                                      : "; without PCID each of those switches flushes the "
+                                        "TLB."),
+        "여기서는 PTI(멜트다운 완화)가 켜져 있어 커널에 들어갈 때마다 페이지 테이블이 바뀌므로 "
+        "스레드 교환도 프로세스 교환 비용의 일부를 냅니다" +
+            std::string(pcid == "yes" ? " (PCID 가 TLB 항목을 비우지 않고 표시해 둡니다)."
+                                      : "; PCID 가 없어 그때마다 TLB 가 비워집니다.")};
+  }
+  if (pcid == "yes") {
+    return {
+        "This CPU has PCID: TLB entries are tagged by address space and survive the change, "
+        "so it costs little beyond the switch itself.",
+        "이 CPU 에는 PCID 가 있어 TLB 항목이 주소 공간별로 표시되어 변경 후에도 남으므로, 교환 "
+        "자체 이상의 비용은 거의 없습니다."};
+  }
+  if (pcid == "no") {
+    return {
+        "This CPU has no PCID: changing the address space flushes the TLB, and the process "
+        "pays to refill it after every switch.",
+        "이 CPU 에는 PCID 가 없어 주소 공간을 바꾸면 TLB 가 비워지고, 프로세스는 매 교환 후 "
+        "그것을 다시 채우는 비용을 냅니다."};
+  }
+  return {"Whether the TLB survives the change depends on PCID, which this run did not record.",
+          "TLB 가 그 변경을 견디는지는 PCID 에 달려 있는데, 이 실행은 그것을 기록하지 않았습니다."};
+}
+
 ClaimResult context_switch(const Index& idx, double alpha) {
   auto c = start(2);
   // net_switch_ns: the benchmark's own (round trip - the same calls in one task) / switches.
@@ -407,24 +464,24 @@ ClaimResult context_switch(const Index& idx, double alpha) {
                tn = idx.median(kThreadSwitch, "net_switch_ns");
   const double gross = idx.median(kProcessSwitch) / idx.median(kThreadSwitch);
   const double cross = idx.median(kProcessSwitchX) / idx.median(kThreadSwitchX);
-  c.explanation = both(
-      "on one CPU a switch to another process also changes the address space: {} per "
-      "switch against {} between threads of one process, each net of the pipe's own calls "
-      "(gross round trips {:.2f}x). With PCID the TLB survives that change, so it costs "
-      "little beyond the switch itself. Across two CPUs each task wakes on its own core and "
-      "no address space is switched: {:.2f}x",
-      "한 CPU 에서 다른 프로세스로의 교환은 주소 공간도 바꿉니다: 파이프 호출 자체의 비용을 뺀 "
-      "교환당 "
-      "{} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). PCID 가 있으면 TLB 가 그 "
-      "변경을 견디므로 교환 자체 이상의 비용은 거의 없습니다. 두 CPU 에 걸치면 각 태스크가 자기 "
-      "코어에서 깨어날 뿐 주소 공간은 바뀌지 않습니다: {:.2f}배",
-      time_text(pn), time_text(tn), gross, cross);
+  const Text tlb = tlb_text(idx);
+  c.explanation = {
+      fmt::format("on one CPU a switch to another process also changes the address space: {} per "
+                  "switch against {} between threads of one process, each net of the pipe's own "
+                  "calls (gross round trips {:.2f}x). {} Across two CPUs each task wakes on its "
+                  "own core and no address space is switched: {:.2f}x",
+                  time_text(pn), time_text(tn), gross, tlb.en, cross),
+      fmt::format("한 CPU 에서 다른 프로세스로의 교환은 주소 공간도 바꿉니다: 파이프 호출 자체의 "
+                  "비용을 뺀 교환당 {} 대 같은 프로세스의 스레드 사이 {} (왕복 전체로는 {:.2f}배). "
+                  "{} 두 CPU 에 걸치면 각 태스크가 자기 코어에서 깨어날 뿐 주소 공간은 바뀌지 "
+                  "않습니다: {:.2f}배",
+                  time_text(pn), time_text(tn), gross, tlb.ko, cross)};
   return c;
 }
 
 ClaimResult communication(const Index& idx, double alpha) {
   auto c = start(3);
-  take(c, costlier(idx.values(kPipeProcess), idx.values(kHeapHandoff), alpha));
+  take(c, costlier_paired(idx, kPipeProcess, kHeapHandoff, alpha));
   const double pp = idx.median(kPipeProcess), pt = idx.median(kPipeThread);
   const double rp = idx.median(kRingProcess), rt = idx.median(kRingThread);
   const bool endpoint_matters = !(std::fabs(pp / pt - 1) < 0.15 && std::fabs(rp / rt - 1) < 0.15);
@@ -444,17 +501,14 @@ ClaimResult communication(const Index& idx, double alpha) {
 
 ClaimResult bulk_data(const Index& idx, double alpha) {
   auto c = start(4);
-  auto inverse = [](std::vector<double> v) {
-    for (double& x : v) x = 1 / x;
-    return v;
-  };
   std::vector<std::string> held, not_held;
   Test headline;
   for (auto bytes : kStreamSizes) {
-    const auto pipe = idx.values(stream_name("pipe", bytes), "bytes_per_second");
-    const auto ring = idx.values(stream_name("shm_ring", bytes), "bytes_per_second");
-    if (!has(pipe) || !has(ring)) continue;
-    const Test t = costlier(inverse(pipe), inverse(ring), alpha);
+    // Time per byte, pipe / ring, is the ring's rate / the pipe's, round by round.
+    const std::string pipe = stream_name("pipe", bytes), ring = stream_name("shm_ring", bytes);
+    if (!has(idx.values(pipe, "bytes_per_second")) || !has(idx.values(ring, "bytes_per_second")))
+      continue;
+    const Test t = costlier_paired(idx, ring, pipe, alpha, "bytes_per_second");
     (t.verdict == ClaimVerdict::kHolds ? held : not_held)
         .push_back(fmt::format("{} {:.2f}x", size_text(bytes), t.ratio));
     if (bytes <= 65536 || std::isnan(headline.ratio)) headline = t;
@@ -484,7 +538,17 @@ ClaimResult fork_growth(const Index& idx, double alpha) {
   auto ratio = [](double big, double small) { return big / small; };
   const auto gf = idx.paired(kFork256, kForkCreate, ratio);
   const auto gt = idx.paired(kThreadCreate256, kThreadCreate, ratio);
-  take(c, costlier(gf, gt, alpha));
+  // Per round: fork's growth over the thread's, all four measured in that round.
+  std::vector<double> relative;
+  const Series *f0 = idx.find(kForkCreate), *f1 = idx.find(kFork256), *t0 = idx.find(kThreadCreate),
+               *t1 = idx.find(kThreadCreate256);
+  if (f0 && f1 && t0 && t1) {
+    for (const auto& [rep, v] : *f1) {
+      if (f0->count(rep) && t0->count(rep) && t1->count(rep))
+        relative.push_back((v / f0->at(rep)) / (t1->at(rep) / t0->at(rep)));
+    }
+  }
+  take(c, paired_ratios(relative, alpha));
   const double f = gf.empty() ? NAN : summarize(gf).median,
                t = gt.empty() ? NAN : summarize(gt).median;
   c.explanation = both(
@@ -506,23 +570,28 @@ ClaimResult cache_loss(const Index& idx, double alpha) {
   take(c, t);
   const double copies =
       idx.median(shared_data("process", "private")) / idx.median(shared_data("thread", "shared"));
-  c.explanation = both(
-      "caches hold physical addresses and are not emptied by a switch; with PCID the "
-      "TLB survives it too. With the same data processes cost {:.2f}x threads. What "
-      "threads save is sharing: processes holding private copies of the same data "
-      "cost {:.2f}x, because two copies compete for the cache",
-      "캐시는 물리 주소로 동작하며 문맥 교환으로 비워지지 않습니다; PCID 가 있으면 TLB 도 "
-      "유지됩니다. 같은 데이터로는 프로세스가 스레드의 {:.2f}배입니다. 스레드가 절약하는 것은 "
-      "공유입니다: 같은 데이터의 사본을 따로 가진 프로세스는 두 사본이 캐시를 나눠 쓰므로 "
-      "{:.2f}배입니다",
-      t.ratio, copies);
+  const Text tlb = tlb_text(idx);
+  const bool lost = t.verdict == ClaimVerdict::kHolds || t.verdict == ClaimVerdict::kHoldsByLess;
+  c.explanation = {
+      fmt::format("{} With the same data processes cost {:.2f}x threads. {} What threads save is "
+                  "sharing: processes holding private copies of the same data cost {:.2f}x, "
+                  "because two copies compete for the cache",
+                  lost ? "A process switch cost more here with the same data in the cache:"
+                       : "caches hold physical addresses and are not emptied by a switch.",
+                  t.ratio, tlb.en, copies),
+      fmt::format(
+          "{} 같은 데이터로는 프로세스가 스레드의 {:.2f}배입니다. {} 스레드가 절약하는 것은 "
+          "공유입니다: 같은 데이터의 사본을 따로 가진 프로세스는 두 사본이 캐시를 나눠 "
+          "쓰므로 {:.2f}배입니다",
+          lost ? "여기서는 같은 데이터가 캐시에 있어도 프로세스 교환이 더 비쌌습니다:"
+               : "캐시는 물리 주소로 동작하며 문맥 교환으로 비워지지 않습니다.",
+          t.ratio, tlb.ko, copies)};
   return c;
 }
 
 ClaimResult memory_isolation(const Index& idx, double alpha) {
   auto c = start(7);
-  take(c,
-       costlier(idx.values(kCowFork, "ns_per_page"), idx.values(kCowThread, "ns_per_page"), alpha));
+  take(c, costlier_paired(idx, kCowFork, kCowThread, alpha, "ns_per_page"));
   const double fp = idx.median(kCowFork, "faults_per_page"),
                tp = idx.median(kCowThread, "faults_per_page");
   c.explanation = both(
@@ -538,9 +607,44 @@ ClaimResult memory_isolation(const Index& idx, double alpha) {
   return c;
 }
 
-ClaimResult more_threads(const Index& idx, double alpha) {
+// The CPUs in a list such as "0-3,8"; 0 for anything else.
+int count_cpus(const std::string& list) {
+  int n = 0;
+  std::istringstream in(list);
+  for (std::string part; std::getline(in, part, ',');) {
+    int lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream range(part);
+    if (!(range >> lo)) return 0;
+    if (range >> dash >> hi) {
+      if (dash != '-' || hi < lo) return 0;
+      n += hi - lo + 1;
+    } else {
+      n += 1;
+    }
+  }
+  return n;
+}
+
+// The CPUs the speed-up ran on: as the benchmark counted them, else host.csv's allowed set; 0 when
+// neither says.
+int run_cpus(const Index& idx) {
   const double cpus = idx.median(speedup(1), "cpus");
-  const int n_cpu = std::isnan(cpus) ? 2 : static_cast<int>(cpus);
+  if (!std::isnan(cpus)) return static_cast<int>(cpus);
+  return count_cpus(idx.host("cpus_allowed"));
+}
+
+ClaimResult more_threads(const Index& idx, double alpha) {
+  const int n_cpu = run_cpus(idx);
+  if (n_cpu == 0) {
+    auto c = start(
+        8, {"The more threads, the faster the program", "스레드 수가 많을수록 프로그램이 빨라진다"},
+        {"the CPU count is in no file of the run", "실행 파일 어디에도 CPU 수가 없음"},
+        "speed-up against the CPU count");
+    c.note = {"the run recorded neither the benchmark's CPU count nor the allowed CPUs",
+              "벤치마크의 CPU 수도 허용된 CPU 도 기록되지 않았습니다"};
+    return c;
+  }
   int at_cpus = 1;
   for (int n : kThreadCounts) {
     if (n <= n_cpu) at_cpus = n;
@@ -575,29 +679,44 @@ ClaimResult more_threads(const Index& idx, double alpha) {
 
 ClaimResult zombies(const Index& idx, double) {
   auto c = start(9);
-  const auto exit_seen = idx.values(zombie("exit"), "zombie_state_seen");
-  const auto killed_seen = idx.values(zombie("killed"), "zombie_state_seen");
-  const bool seen_both = !exit_seen.empty() && !killed_seen.empty();
-  c.verdict = seen_both ? ClaimVerdict::kHoldsPartly : ClaimVerdict::kInconclusive;
-  if (!seen_both) c.note = missing_note();
-  c.explanation = both(
-      "both children stayed in state Z until waitpid, the normal exit too: a zombie "
-      "is every ended child whose parent has not yet collected its status, not only "
-      "an abnormal end. From the child's last instruction to the parent seeing it "
-      "ended: {} after exit, {} after SIGKILL; reaping then takes {}",
-      "두 자식 모두 waitpid 까지 Z 상태로 남았고, 정상 종료한 쪽도 마찬가지입니다: 좀비는 "
-      "비정상 종료만이 아니라 부모가 아직 종료 상태를 거두지 않은 모든 자식입니다. 자식의 "
-      "마지막 "
-      "명령에서 부모가 종료를 보기까지: exit 후 {}, SIGKILL 후 {}; 회수에는 {}",
-      time_text(idx.median(zombie("exit"))), time_text(idx.median(zombie("killed"))),
-      time_text(idx.median(zombie("exit"), "reap_ns")));
+  // The share of children /proc showed in state Z until waitpid (zombie_state_seen: runs from
+  // before the share was measured, which failed unless every child was).
+  auto share = [&](const char* how) {
+    const double f = idx.median(zombie(how), "zombie_fraction");
+    return std::isnan(f) ? idx.median(zombie(how), "zombie_state_seen") : f;
+  };
+  const double exited = share("exit"), killed = share("killed");
+  if (std::isnan(exited) || std::isnan(killed)) {
+    c.note = missing_note();
+  } else if (killed < 1) {
+    c.verdict = ClaimVerdict::kDoesNotHold;  // a killed child was gone before it was waited for
+  } else {
+    c.verdict = exited > 0 ? ClaimVerdict::kHoldsPartly : ClaimVerdict::kHolds;
+  }
+  c.ratio = killed;
+  const std::string times = fmt::format(
+      "{} after exit, {} after SIGKILL; {}", time_text(idx.median(zombie("exit"))),
+      time_text(idx.median(zombie("killed"))), time_text(idx.median(zombie("exit"), "reap_ns")));
+  c.explanation = {
+      fmt::format("/proc showed state Z until waitpid for {:.0f}% of the children that exited and "
+                  "{:.0f}% of those killed by SIGKILL: a zombie is an ended child whose parent has "
+                  "not yet collected its status{}. From the child's last instruction to the "
+                  "parent seeing it ended, then reaping: {}",
+                  100 * exited, 100 * killed,
+                  exited > 0 ? ", after a normal exit too, not only an abnormal end" : "", times),
+      fmt::format(
+          "정상 종료한 자식의 {:.0f}%, SIGKILL 로 죽은 자식의 {:.0f}% 가 waitpid 까지 /proc "
+          "에서 Z 상태였습니다: 좀비는 부모가 아직 종료 상태를 거두지 않은 자식입니다{}. "
+          "자식의 마지막 명령에서 부모가 종료를 보기까지, 그리고 회수: {}",
+          100 * exited, 100 * killed,
+          exited > 0 ? " (비정상 종료만이 아니라 정상 종료 후에도)" : "", times)};
   return c;
 }
 
 ClaimResult memory_footprint(const Index& idx, double alpha) {
   auto c = start(10);
-  take(c, costlier(idx.values(footprint(true, 64), "pss_kib_per_worker"),
-                   idx.values(footprint(false, 64), "pss_kib_per_worker"), alpha));
+  take(c, costlier_paired(idx, footprint(true, 64), footprint(false, 64), alpha,
+                          "pss_kib_per_worker"));
   std::string by_n;
   for (int n : kWorkerCounts) {
     by_n += fmt::format("{}{}: {:.0f} / {:.0f} KiB", by_n.empty() ? "" : ", ", n,
@@ -616,41 +735,58 @@ ClaimResult memory_footprint(const Index& idx, double alpha) {
   return c;
 }
 
+// The scheduler's base slice: as the benchmark read it, else as host.csv recorded it; NaN when
+// neither could read it.
+double base_slice_ns(const Index& idx, const std::string& benchmark) {
+  const double counted = idx.median(benchmark, "kernel_base_slice_ns");
+  if (!std::isnan(counted)) return counted;
+  const auto recorded = parse_number(idx.host("sched_base_slice_ns"));
+  return recorded && *recorded > 0 ? *recorded : NAN;
+}
+
 ClaimResult time_slices(const Index& idx, double) {
   auto c = start(11);
   const std::string p = time_slice("process");
   const double p50 = idx.median(p), longest = idx.median(p, "max_ns"), n = idx.median(p, "samples");
-  const double cpus = idx.median(speedup(1), "cpus");
-  const double documented = idx.median(p, "kernel_base_slice_ns");
-  // EEVDF's default base slice: 0.75 ms scaled by 1 + log2(CPUs), CPUs counted up to 8.
-  const double base =
-      !std::isnan(documented)
-          ? documented
-          : 750e3 * (1 + std::floor(std::log2(std::min(8.0, std::isnan(cpus) ? 1.0 : cpus))));
+  const double base = base_slice_ns(idx, p);
+  const auto hz = parse_number(idx.host("config_hz"));
+  // A slice ends at the first tick after the base slice is used up: at most one tick later.
+  // Without CONFIG_HZ, the longest tick Linux builds with (HZ = 100: 10 ms) bounds it.
+  const double tick = hz && *hz > 0 ? 1e9 / *hz : 10e6;
+  const double limit = base + tick;
   c.ratio = p50 / base;
-  c.verdict = !std::isnan(n) && n >= 20 ? ClaimVerdict::kHolds : ClaimVerdict::kInconclusive;
-  if (c.verdict == ClaimVerdict::kInconclusive) c.note = missing_note();
+  if (std::isnan(n) || n < 20) {
+    c.note = missing_note();
+  } else if (std::isnan(base)) {
+    c.note = {"the kernel's base slice could not be read (" + idx.host("sched_base_slice_source") +
+                  "), so the slices cannot be judged against it",
+              "커널의 기본 조각 길이를 읽지 못해 (" + idx.host("sched_base_slice_source") +
+                  ") 조각을 그것과 비교할 수 없습니다"};
+  } else {
+    c.verdict = p50 <= limit ? ClaimVerdict::kHolds : ClaimVerdict::kDoesNotHold;
+  }
+  const std::string tick_text =
+      hz ? fmt::format("a tick of {} (CONFIG_HZ={:.0f}, {})", time_text(tick), *hz,
+                       idx.host("config_hz_source"))
+         : fmt::format("at most a tick of {} (CONFIG_HZ not read)", time_text(tick));
   c.explanation = {
-      fmt::format(
-          "the two processes alternated in slices of {} (median; the longest {}, {:.0f} slices): "
-          "the scheduler (EEVDF since Linux 6.6) gives each a base slice of {} here{} and "
-          "takes the CPU back at a timer tick once it is used up. A slice is thousands of "
-          "times a switch's cost, which is why switching is cheap overall",
-          time_text(p50), time_text(longest), n, time_text(base),
-          std::isnan(documented) ? " (the documented default: debugfs is not mounted)" : ""),
-      fmt::format(
-          "두 프로세스는 {} (중앙값; 가장 긴 것 {}, {:.0f} 조각) 씩 번갈아 실행됐습니다: "
-          "스케줄러(리눅스 "
-          "6.6 부터 EEVDF)는 여기서 각각에 기본 {}{} 를 주고, 다 쓰면 타이머 틱에서 CPU 를 "
-          "회수합니다. 한 조각은 문맥 교환 비용의 수천 배이므로 교환은 전체적으로 싸게 먹힙니다",
-          time_text(p50), time_text(longest), n, time_text(base),
-          std::isnan(documented) ? " (문서의 기본값: debugfs 가 마운트되지 않음)" : "")};
+      fmt::format("the two processes alternated in slices of {} (median; the longest {}, {:.0f} "
+                  "slices), {:.2f}x the scheduler's base slice of {} (EEVDF since Linux 6.6); a "
+                  "slice ends at the first timer tick after it is used up, so it is bounded by "
+                  "the base slice plus {}: {}",
+                  time_text(p50), time_text(longest), n, c.ratio, time_text(base), tick_text,
+                  time_text(limit)),
+      fmt::format("두 프로세스는 {} (중앙값; 가장 긴 것 {}, {:.0f} 조각) 씩 번갈아 실행됐고, 이는 "
+                  "스케줄러(리눅스 6.6 부터 EEVDF)의 기본 조각 {} 의 {:.2f}배입니다; 조각은 다 쓴 "
+                  "뒤 첫 타이머 틱에서 끝나므로 기본 조각에 {} 를 더한 {} 이 상한입니다",
+                  time_text(p50), time_text(longest), n, time_text(base), c.ratio, tick_text,
+                  time_text(limit))};
   return c;
 }
 
 ClaimResult user_level_threads(const Index& idx, double alpha) {
   auto c = start(12);
-  take(c, costlier(idx.values(kThreadCreate), idx.values(kFiberCreate), alpha));
+  take(c, costlier_paired(idx, kThreadCreate, kFiberCreate, alpha));
   const double fs = idx.median(kFiberSwitch), ts = idx.median(kThreadSwitch),
                ps = idx.median(kProcessSwitch);
   c.explanation = both(

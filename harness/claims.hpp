@@ -17,7 +17,9 @@ using Series = std::map<int, double>;  // repetition -> value
 
 class Index {
  public:
-  explicit Index(const std::vector<Sample>& samples);
+  explicit Index(const std::vector<Sample>& samples, const KeyValues& host = {});
+  // A fact of the run's host (host.csv), or "unknown".
+  std::string host(const std::string& key) const;
   const Series* find(const std::string& benchmark, const std::string& metric = "real_time") const;
   std::vector<double> values(const std::string& benchmark,
                              const std::string& metric = "real_time") const;
@@ -39,6 +41,7 @@ class Index {
 
  private:
   std::map<std::pair<std::string, std::string>, Series> series_;
+  std::map<std::string, std::string> host_;
 };
 
 // What a comparison of a costlier side with a cheaper one found.
@@ -53,11 +56,16 @@ Test costlier(const std::vector<double>& expensive, const std::vector<double>& c
 
 // The same from ratios paired by repetition (one round of the run each), so that drift between
 // rounds cancels: holds when the ratios are significantly above 1 (Wilcoxon signed-rank on their
-// logs), does not hold when below.
+// logs) by at least 10%, holds by less than 10% when significant but smaller, does not hold when
+// significantly below 1 or inside +-10%.
 Test paired_ratios(const std::vector<double>& ratios, double alpha);
 
 // Copies a test's numbers and verdict into the claim.
 void take(ClaimResult& c, const Test& t);
+
+// "expensive costs `ratio` x cheap" from the rounds both ran: paired_ratios of expensive / cheap.
+Test costlier_paired(const Index& idx, const std::string& expensive, const std::string& cheap,
+                     double alpha, const std::string& metric = "real_time");
 
 // "4.46 µs": a time in ns as people read it.
 std::string time_text(double ns);

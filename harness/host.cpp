@@ -86,6 +86,60 @@ std::string mitigations(const fs::path& root) {
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
+// "yes" when the CPU flags list `flag`, "no" when they do not, "unknown" without flags.
+std::string cpu_flag(const std::optional<std::string>& cpuinfo, const char* flag) {
+  const auto flags = cpuinfo ? cpuinfo_field(*cpuinfo, "flags") : std::nullopt;
+  if (!flags) return "unknown";
+  return (" " + *flags + " ").find(" " + std::string(flag) + " ") != std::string::npos ? "yes"
+                                                                                       : "no";
+}
+
+// Page-table isolation (the Meltdown mitigation), which flushes the TLB on every kernel entry.
+std::string pti(const fs::path& root) {
+  const std::string m =
+      first_line_or_unknown(root / "sys/devices/system/cpu/vulnerabilities/meltdown");
+  if (m == "unknown") return m;
+  return m.find("PTI") != std::string::npos ? "yes" : "no";
+}
+
+// The scheduler's base slice (EEVDF) and where it was read, or "unknown" and why not.
+void base_slice(const fs::path& root, KeyValues* kv) {
+  const fs::path file = root / "sys/kernel/debug/sched/base_slice_ns";
+  const std::string v = first_line_or_unknown(file);
+  kv->emplace_back("sched_base_slice_ns", v);
+  kv->emplace_back("sched_base_slice_source",
+                   v != "unknown" ? "/sys/kernel/debug/sched/base_slice_ns"
+                                  : "not readable (debugfs not mounted: mount -t debugfs none "
+                                    "/sys/kernel/debug)");
+}
+
+// CONFIG_HZ (the timer tick) from the kernel's configuration, and where it was read.
+void config_hz(const fs::path& root, const std::string& release, KeyValues* kv) {
+  std::optional<std::string> text = read_text_file(root / ("boot/config-" + release));
+  std::string source = "/boot/config-" + release;
+  if (!text && fs::exists(root / "proc/config.gz")) {
+    const std::string cmd = "gzip -dc '" + (root / "proc/config.gz").string() + "' 2>/dev/null";
+    if (FILE* f = popen(cmd.c_str(), "r")) {
+      std::string all;
+      char buf[4096];
+      for (std::size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) all.append(buf, n);
+      if (pclose(f) == 0) text = all;
+      source = "/proc/config.gz";
+    }
+  }
+  std::string hz = "unknown";
+  if (text) {
+    std::istringstream in(*text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("CONFIG_HZ=", 0) == 0) hz = line.substr(10);
+    }
+  }
+  kv->emplace_back("config_hz", hz);
+  kv->emplace_back("config_hz_source", hz != "unknown" ? source
+                                                       : "not readable (no /boot/config "
+                                                         "or /proc/config.gz)");
+}
+
 }  // namespace
 
 std::string bracketed_choice(const std::string& text) {
@@ -138,6 +192,10 @@ KeyValues collect_host(const fs::path& root) {
                   real_root ? ipc::format_cpu_list(ipc::allowed_cpus()) : std::string("unknown"));
   kv.emplace_back("virtualization", virtualization(root, cpuinfo));
   kv.emplace_back("mitigations", mitigations(root));
+  kv.emplace_back("cpu_pcid", cpu_flag(cpuinfo, "pcid"));
+  kv.emplace_back("pti", pti(root));
+  base_slice(root, &kv);
+  config_hz(root, first_line_or_unknown(root / "proc/sys/kernel/osrelease"), &kv);
   auto thp = read_text_file(root / "sys/kernel/mm/transparent_hugepage/enabled");
   kv.emplace_back("thp", thp ? bracketed_choice(*thp) : "unknown");
   kv.emplace_back("governor", first_line_or_unknown(

@@ -214,7 +214,7 @@ void add_verify_and_report(CLI::App& app, Cli& c) {
   c.verify->add_option("--out", c.run_opt.out_dir, "run directory to write");
   c.verify->add_option("--lang", c.lang, "en, or ko for the verdicts in the notes' language")
       ->check(CLI::IsMember({"en", "ko"}));
-  c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 11)")
+  c.verify->add_option("--repetitions", c.repetitions, "repetitions per benchmark (default 15)")
       ->check(CLI::Range(3, 1000));
   add_bench_dir(c.verify, c);
   c.report = app.add_subcommand(

@@ -134,13 +134,21 @@ void memory_tables(std::ostream& md, const Rows& r) {
   }
 }
 
+// The share of children seen in state Z until reaped ("yes" from runs that recorded only that
+// every one was), or "–".
+std::string zombie_share(const Rows& r, const std::string& b) {
+  const double f = r.median(b, "zombie_fraction");
+  if (!std::isnan(f)) return fmt::format("{:.0f}% of children", 100 * f);
+  return std::isnan(r.median(b, "zombie_state_seen")) ? "–" : "yes";
+}
+
 void process_life_tables(std::ostream& md, const Rows& r) {
   md << "\n**Zombies** (claim 9):\n\n| the child | exit to seen by the parent | reaping | state Z "
         "until reaped |\n|---|---:|---:|---|\n";
   for (const char* how : {"exit", "killed"}) {
     const std::string b = format("Zombie", how, "process", "unpinned", 0);
     md << fmt::format("| {} | {} | {} | {} |\n", how, r.time(b), r.time(b, "reap_ns"),
-                      std::isnan(r.median(b, "zombie_state_seen")) ? "–" : "yes");
+                      zombie_share(r, b));
   }
   md << "\n**Time slices** (claim 11: two CPU-bound tasks on one CPU):\n\n"
         "| tasks | median slice | p90 | max | slices |\n|---|---:|---:|---:|---:|\n";

@@ -9,15 +9,17 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/host.hpp"
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 
 namespace ptbench::harness {
 
-enum class ClaimVerdict { kHolds, kHoldsPartly, kDoesNotHold, kInconclusive };
+// kHoldsByLess: significant in the claimed direction, by less than the 10% that counts.
+enum class ClaimVerdict { kHolds, kHoldsPartly, kDoesNotHold, kInconclusive, kHoldsByLess };
 
-// "holds", "holds in part", "does not hold", "inconclusive": the words verify.csv and the report
-// use; verdict_text_ko gives the Korean ones.
+// "holds", "holds in part", "does not hold", "inconclusive", "holds, by less than 10%": the words
+// verify.csv and the report use; verdict_text_ko gives the Korean ones.
 const char* verdict_text(ClaimVerdict v);
 const char* verdict_text_ko(ClaimVerdict v);
 std::optional<ClaimVerdict> parse_verdict(std::string_view text);
@@ -32,7 +34,9 @@ struct ClaimNumbers {
   double ratio = NAN;  // how many times the claim's costlier side costs the cheaper one
   double ci_low = NAN, ci_high = NAN;  // its interval
   double ci_coverage = NAN;            // and how much that interval covers
-  double p_value = NAN;  // Mann-Whitney (unpaired) or Wilcoxon signed-rank (paired rounds)
+  double p_value = NAN;  // Wilcoxon signed-rank of ratios paired by round (Mann-Whitney where
+                         // the sides are not paired)
+  double p_holm = NAN;   // p_value after Holm's adjustment over the claims that have a test
 };
 
 struct ClaimResult : ClaimNumbers {
@@ -48,8 +52,12 @@ struct ClaimResult : ClaimNumbers {
 // The benchmarks the claims need (grid names).
 const std::vector<std::string>& verify_benchmarks();
 
-// Tests the twelve claims on the samples of a run. Missing data makes a claim inconclusive.
-std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha = 0.01);
+// Tests the twelve claims on the samples of a run and the facts of its host (host.csv: PCID, PTI,
+// the scheduler's base slice, CONFIG_HZ choose the explanations and judge claim 11). The family
+// is controlled: a claim's test decides at its Holm-adjusted p. Missing data makes a claim
+// inconclusive.
+std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha = 0.01,
+                                         const KeyValues& host = {});
 
 void write_verify_csv(std::ostream& out, const std::vector<ClaimResult>& claims);
 // verify.csv read back, English texts only (the report shows the verdicts of a verified run).

@@ -11,17 +11,18 @@
 namespace ptbench::harness {
 namespace {
 
-// Eleven repetitions (what verify runs) around `center` (±1% in a fixed pattern) for a benchmark
-// and metric.
+// Fifteen repetitions (what verify runs) around `center` (±1% in a pattern of its own, so that
+// the ratios of two benchmarks differ from round to round) for a benchmark and metric.
 void add(std::vector<Sample>& out, const std::string& benchmark, double center,
-         const std::string& metric = "real_time", int reps = 11) {
+         const std::string& metric = "real_time", int reps = 15) {
   const auto grid = *parse_grid_name(benchmark);
+  const auto phase = static_cast<int>(std::hash<std::string>{}(benchmark + metric) % 15);
   for (int r = 0; r < reps; ++r) {
     Sample s;
     s.benchmark = grid.benchmark;
     s.metric = metric;
     s.repetition = r;
-    s.value = center * (1 + 0.01 * ((r * 5) % 11 - 5) / 5.0);
+    s.value = center * (1 + 0.01 * ((r * 7 + phase) % 15 - 7) / 7.0);
     s.direction = metric == "bytes_per_second" ? "higher_is_better" : "lower_is_better";
     out.push_back(s);
   }
@@ -75,7 +76,7 @@ std::vector<Sample> textbook_host(Host h = {}) {
   for (const char* how : {"exit", "killed"}) {
     const std::string b = std::string("BM_Zombie/") + how + "/process/unpinned/0";
     add(s, b, 80e3);
-    add(s, b, 1, "zombie_state_seen");
+    add(s, b, 1, "zombie_fraction");
   }
   add(s, "BM_Footprint/fork/process/unpinned/0/workers=64", 450, "pss_kib_per_worker");
   add(s, "BM_Footprint/pthread/thread/unpinned/0/workers=64", 264, "pss_kib_per_worker");
@@ -92,22 +93,36 @@ std::map<int, ClaimResult> by_number(const std::vector<ClaimResult>& v) {
   return m;
 }
 
+// The facts a host.csv gives the claims: a 2-CPU host with PCID, no PTI, a readable base slice.
+KeyValues textbook_facts() {
+  return {{"cpus_allowed", "0-1"},
+          {"cpu_pcid", "yes"},
+          {"pti", "no"},
+          {"sched_base_slice_ns", "1500000"},
+          {"sched_base_slice_source", "/sys/kernel/debug/sched/base_slice_ns"},
+          {"config_hz", "250"},
+          {"config_hz_source", "/proc/config.gz"}};
+}
+
 TEST(Verify, TwelveClaimsOnATextbookHost) {
-  auto c = by_number(evaluate_claims(textbook_host()));
+  auto c = by_number(evaluate_claims(textbook_host(), 0.01, textbook_facts()));
   ASSERT_EQ(c.size(), 12u);
   EXPECT_EQ(c[1].verdict, ClaimVerdict::kHolds);
   EXPECT_NEAR(c[1].ratio, 20, 0.5);
   EXPECT_LE(c[1].ci_low, c[1].ratio);
   EXPECT_GE(c[1].ci_high, c[1].ratio);
   EXPECT_LT(c[1].p_value, 0.01);
-  EXPECT_NE(c[1].note.en.find("smallest the test can give for 11 against 11"), std::string::npos)
+  EXPECT_NE(c[1].note.en.find("smallest the signed-rank test gives for 15 paired rounds"),
+            std::string::npos)
       << c[1].note.en;
+  EXPECT_LT(c[1].p_holm, 0.01);
+  EXPECT_GT(c[1].p_holm, c[1].p_value);
   EXPECT_EQ(c[2].verdict, ClaimVerdict::kHolds);
   EXPECT_NEAR(c[2].ratio, 7, 0.1);  // net per switch: 3.5 us against 0.5 us
   EXPECT_NE(c[2].explanation.en.find("Across two CPUs"), std::string::npos);
   EXPECT_EQ(c[3].verdict, ClaimVerdict::kHoldsPartly);  // the endpoint does not matter
   EXPECT_EQ(c[4].verdict, ClaimVerdict::kHolds);
-  EXPECT_NE(c[4].condition.en.find("64 B 5.00x, 64 KiB 10.00x"), std::string::npos)
+  EXPECT_NE(c[4].condition.en.find("64 B 4.96x, 64 KiB 10.10x"), std::string::npos)
       << c[4].condition.en;
   EXPECT_EQ(c[5].verdict, ClaimVerdict::kHolds);
   EXPECT_EQ(c[6].verdict, ClaimVerdict::kDoesNotHold) << c[6].note.en;
@@ -118,7 +133,7 @@ TEST(Verify, TwelveClaimsOnATextbookHost) {
   EXPECT_EQ(c[9].verdict, ClaimVerdict::kHoldsPartly);
   EXPECT_EQ(c[10].verdict, ClaimVerdict::kHolds);
   EXPECT_EQ(c[11].verdict, ClaimVerdict::kHolds);
-  EXPECT_NEAR(c[11].ratio, 2.0, 0.05);  // 3 ms against the documented 1.5 ms on 2 CPUs
+  EXPECT_NEAR(c[11].ratio, 2.0, 0.05);  // 3 ms against the 1.5 ms read, within 1.5 + 4 ms
   EXPECT_EQ(c[12].verdict, ClaimVerdict::kHolds);
   for (const auto& [n, claim] : c) {
     EXPECT_FALSE(claim.condition.en.empty()) << n;
@@ -135,16 +150,102 @@ TEST(Verify, AClaimThatFailsHereIsAResultNotAnError) {
 }
 
 TEST(Verify, ADifferenceUnderTenPercentDoesNotCount) {
-  // Thread and process switches within 2% of each other: "cheaper" does not hold here.
+  // Thread and process switches alike but for the noise: "cheaper" does not hold here.
   auto s = textbook_host();
   std::erase_if(s, [](const Sample& x) {
     return x.benchmark.find("BM_Switch/pipe/process/same-cpu/0/tasks=2") == 0;
   });
-  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 8.1e3);
-  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 0.51e3, "net_switch_ns");
+  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 8e3);
+  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 0.5e3, "net_switch_ns");
   auto c = by_number(evaluate_claims(s));
   EXPECT_EQ(c[2].verdict, ClaimVerdict::kDoesNotHold) << c[2].note.en;
   EXPECT_NE(c[2].note.en.find("within 10%"), std::string::npos) << c[2].note.en;
+}
+
+// Significant in the claimed direction but by less than 10%: it holds, by less, not "does not".
+TEST(Verify, ASignificantEffectUnderTenPercentHoldsByLess) {
+  auto s = textbook_host();
+  std::erase_if(s, [](const Sample& x) {
+    return x.benchmark.find("BM_Switch/pipe/process/same-cpu/0/tasks=2") == 0;
+  });
+  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 8.4e3);
+  add(s, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", 0.53e3, "net_switch_ns");
+  auto c = by_number(evaluate_claims(s));
+  EXPECT_EQ(c[2].verdict, ClaimVerdict::kHoldsByLess) << c[2].note.en;
+  EXPECT_STREQ(verdict_text(c[2].verdict), "holds, by less than 10%");
+  EXPECT_NE(c[2].note.en.find("by less than the 10%"), std::string::npos) << c[2].note.en;
+}
+
+// The family is controlled: 8 rounds reach p = 2 / 2^8 = 0.0078 for one claim, below 0.01, but
+// not after Holm's adjustment over the ten claims that have a test.
+TEST(Verify, HolmsAdjustmentCanLeaveAClaimInconclusive) {
+  std::vector<Sample> s;
+  for (const auto& x : textbook_host()) {
+    if (x.repetition < 8) s.push_back(x);
+  }
+  auto c = by_number(evaluate_claims(s));
+  EXPECT_LT(c[1].p_value, 0.01);
+  EXPECT_GE(c[1].p_holm, 0.01);
+  EXPECT_EQ(c[1].verdict, ClaimVerdict::kInconclusive) << c[1].note.en;
+}
+
+// The why-texts follow the host's facts: no PCID with PTI on says the TLB is flushed.
+TEST(Verify, TheExplanationsFollowTheHostsCpuFlags) {
+  auto facts = textbook_facts();
+  auto with = by_number(evaluate_claims(textbook_host(), 0.01, facts));
+  EXPECT_NE(with[2].explanation.en.find("has PCID"), std::string::npos) << with[2].explanation.en;
+  for (auto& [k, v] : facts) {
+    if (k == "cpu_pcid") v = "no";
+    if (k == "pti") v = "yes";
+  }
+  auto without = by_number(evaluate_claims(textbook_host(), 0.01, facts));
+  for (int n : {2, 6}) {
+    EXPECT_NE(without[n].explanation.en.find("without PCID"), std::string::npos)
+        << without[n].explanation.en;
+    EXPECT_EQ(without[n].explanation.en.find("has PCID"), std::string::npos);
+  }
+  auto unknown = by_number(evaluate_claims(textbook_host()));
+  EXPECT_NE(unknown[2].explanation.en.find("did not record"), std::string::npos);
+}
+
+// Claim 8 needs the CPU count: from the benchmark, else host.csv; never assumed.
+TEST(Verify, TheCpuCountIsReadNotAssumed) {
+  auto s = textbook_host();
+  std::erase_if(s, [](const Sample& x) { return x.metric == "cpus"; });
+  EXPECT_EQ(by_number(evaluate_claims(s))[8].verdict, ClaimVerdict::kInconclusive);
+  auto c = by_number(evaluate_claims(s, 0.01, {{"cpus_allowed", "0-1"}}));
+  EXPECT_EQ(c[8].verdict, ClaimVerdict::kHoldsPartly);
+  EXPECT_NE(c[8].condition.en.find("on 2 CPUs"), std::string::npos) << c[8].condition.en;
+}
+
+// Claim 9 is read from /proc: a killed child that was not a zombie until waited for makes it
+// fail; zombies after an abnormal end only is what the notes say.
+TEST(Verify, ZombiesAreJudgedFromWhatProcShowed) {
+  auto with = [](double exited, double killed) {
+    auto s = textbook_host();
+    std::erase_if(s, [](const Sample& x) { return x.metric == "zombie_fraction"; });
+    add(s, "BM_Zombie/exit/process/unpinned/0", exited, "zombie_fraction");
+    add(s, "BM_Zombie/killed/process/unpinned/0", killed, "zombie_fraction");
+    return by_number(evaluate_claims(s))[9].verdict;
+  };
+  EXPECT_EQ(with(1, 1), ClaimVerdict::kHoldsPartly);
+  EXPECT_EQ(with(0, 1), ClaimVerdict::kHolds);
+  EXPECT_EQ(with(1, 0.5), ClaimVerdict::kDoesNotHold);
+}
+
+// Claim 11 is judged against the base slice and tick read from the kernel: slices far longer
+// than both fail, and an unreadable base slice is inconclusive, saying where it was looked for.
+TEST(Verify, TimeSlicesAreJudgedAgainstTheKernelsBaseSlice) {
+  auto s = textbook_host();
+  std::erase_if(s, [](const Sample& x) { return x.benchmark.find("BM_TimeSlice/") == 0; });
+  add(s, "BM_TimeSlice/cpu_bound/process/same-cpu/0/tasks=2", 50e6);
+  add(s, "BM_TimeSlice/cpu_bound/process/same-cpu/0/tasks=2", 30, "samples");
+  EXPECT_EQ(by_number(evaluate_claims(s, 0.01, textbook_facts()))[11].verdict,
+            ClaimVerdict::kDoesNotHold);
+  KeyValues unreadable = {{"sched_base_slice_source", "not readable (debugfs not mounted)"}};
+  auto c = by_number(evaluate_claims(textbook_host(), 0.01, unreadable));
+  EXPECT_EQ(c[11].verdict, ClaimVerdict::kInconclusive);
+  EXPECT_NE(c[11].note.en.find("debugfs not mounted"), std::string::npos) << c[11].note.en;
 }
 
 TEST(Verify, BulkDataThatHoldsAtSomeSizesOnlyHoldsInPart) {
