@@ -6,13 +6,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
 #include "bench/support/grid.hpp"
+#include "harness/csv.hpp"
 #include "harness/gbench_json.hpp"
 #include "harness/host.hpp"
+#include "harness/paths.hpp"
 #include "harness/runner.hpp"
 #include "harness/stats.hpp"
 #include "harness/subprocess.hpp"
@@ -66,8 +69,16 @@ Result<double> run_reference(const CrosscheckPair& p, const fs::path& stem) {
 
 }  // namespace
 
+const char* agreement_name(Agreement a) {
+  static constexpr const char* kNames[] = {"agrees", "disagrees", "undecided", "failed"};
+  return kNames[static_cast<int>(a)];
+}
+
 void finish_row(CrosscheckRow& row, double tolerance) {
-  if (!row.error.empty() || row.suite.empty() || row.suite.size() != row.probe.size()) return;
+  if (!row.error.empty() || row.suite.empty() || row.suite.size() != row.probe.size()) {
+    row.verdict = Agreement::kFailed;
+    return;
+  }
   row.suite_median = median_of(row.suite);
   row.probe_median = median_of(row.probe);
   // The ratio of each round's pair, taken back to back, then their median: drift between rounds
@@ -77,7 +88,19 @@ void finish_row(CrosscheckRow& row, double tolerance) {
     if (row.probe[i] > 0) ratios.push_back(row.suite[i] / row.probe[i]);
   }
   row.ratio = ratios.empty() ? NAN : median_of(ratios);
-  row.agrees = std::abs(row.ratio - 1) <= tolerance;
+  const auto interval = median_interval(ratios, 0.95);
+  row.ci_low = interval ? interval->low : NAN;
+  row.ci_high = interval ? interval->high : NAN;
+  const double lo = 1 - tolerance, hi = 1 + tolerance;
+  if (!interval) {
+    row.verdict = Agreement::kUndecided;
+  } else if (row.ci_low >= lo && row.ci_high <= hi) {
+    row.verdict = Agreement::kAgrees;
+  } else if (row.ci_low > hi || row.ci_high < lo) {
+    row.verdict = Agreement::kDisagrees;
+  } else {
+    row.verdict = Agreement::kUndecided;
+  }
 }
 
 namespace {
@@ -96,36 +119,59 @@ std::string human(double v, const CrosscheckPair& p) {
   return fmt::format("{:.1f} ns", v);
 }
 
+std::string interval_text(const CrosscheckRow& r) {
+  return std::isnan(r.ci_low) ? "-" : fmt::format("{:.2f}-{:.2f}", r.ci_low, r.ci_high);
+}
+
 void print_table(const std::vector<CrosscheckRow>& rows, const CrosscheckOptions& opt,
                  std::ostream& out) {
   out << "| what | suite benchmark | suite | reference | reference value | suite/reference | "
-         "agrees |\n|---|---|---:|---|---:|---:|---|\n";
+         "95% interval | verdict |\n|---|---|---:|---|---:|---:|---|---|\n";
   for (const auto& r : rows) {
     if (!r.error.empty()) {
-      out << fmt::format("| {} | `{}` | | {} | | | failed: {} |\n", r.pair.label, r.pair.benchmark,
-                         r.pair.reference_name, r.error);
+      out << fmt::format("| {} | `{}` | | {} | | | | failed: {} |\n", r.pair.label,
+                         r.pair.benchmark, r.pair.reference_name, r.error);
       continue;
     }
-    out << fmt::format(
-        "| {} | `{}` | {} | {} | {} | {:.2f} | {} |\n", r.pair.label, r.pair.benchmark,
-        human(r.suite_median, r.pair), r.pair.reference_name, human(r.probe_median, r.pair),
-        r.ratio, r.agrees ? "yes" : fmt::format("no (outside ±{:.0f}%)", opt.tolerance * 100));
+    out << fmt::format("| {} | `{}` | {} | {} | {} | {:.2f} | {} | {} |\n", r.pair.label,
+                       r.pair.benchmark, human(r.suite_median, r.pair), r.pair.reference_name,
+                       human(r.probe_median, r.pair), r.ratio, interval_text(r),
+                       agreement_name(r.verdict));
   }
+  out << fmt::format(
+      "\nagrees: the interval lies inside {:.2f}-{:.2f}; disagrees: wholly outside it; "
+      "undecided: across its edge\n",
+      1 - opt.tolerance, 1 + opt.tolerance);
 }
 
-void write_csv(const std::vector<CrosscheckRow>& rows, const fs::path& file) {
+void write_rounds_csv(const std::vector<CrosscheckRow>& rows, const fs::path& file) {
   std::ofstream f(file);
-  f << "label,benchmark,metric,unit,reference,round,suite,reference_value\n";
+  write_csv_row(f, {"label", "benchmark", "metric", "unit", "reference", "round", "suite",
+                    "reference_value"});
   for (const auto& r : rows) {
     for (std::size_t i = 0; i < r.suite.size() && i < r.probe.size(); ++i) {
-      f << fmt::format("\"{}\",{},{},{},{},{},{},{}\n", r.pair.label, r.pair.benchmark,
-                       r.pair.metric, unit_of(r.pair), r.pair.reference_name, i, r.suite[i],
-                       r.probe[i]);
+      write_csv_row(
+          f, {r.pair.label, r.pair.benchmark, r.pair.metric, unit_of(r.pair), r.pair.reference_name,
+              std::to_string(i), csv_number(r.suite[i]), csv_number(r.probe[i])});
     }
   }
 }
 
 }  // namespace
+
+void write_crosscheck_csv(std::ostream& out, const std::vector<CrosscheckRow>& rows) {
+  write_csv_row(out, {"label", "benchmark", "metric", "unit", "reference", "rounds", "suite_median",
+                      "reference_median", "ratio", "ci95_low", "ci95_high", "verdict", "error"});
+  for (const auto& r : rows) {
+    write_csv_row(
+        out, {r.pair.label, r.pair.benchmark, r.pair.metric, unit_of(r.pair), r.pair.reference_name,
+              std::to_string(r.suite.size()), csv_number(r.suite_median),
+              csv_number(r.probe_median), csv_number(r.ratio), csv_number(r.ci_low),
+              csv_number(r.ci_high), agreement_name(r.verdict), r.error});
+  }
+}
+
+namespace {}  // namespace
 
 namespace {
 
@@ -277,19 +323,16 @@ int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ost
   fs::path work = opt.work_dir;
   std::error_code ec;
   if (work.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "ptbench-crosscheck.XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      err << "ptbench crosscheck: cannot make a temporary directory\n";
-      return kExitBadInput;
-    }
-    work = tmpl;
-  } else if (fs::create_directories(work, ec); ec) {
+    work = default_runs_dir() / ("crosscheck_" + utc_stamp(std::time(nullptr), "%Y%m%dT%H%M%SZ"));
+  }
+  if (fs::create_directories(work, ec); ec) {
     err << fmt::format("ptbench crosscheck: cannot create {}: {}\n", work.string(), ec.message());
     return kExitBadInput;
   }
   const auto pairs = crosscheck_pairs(opt.bench_dir, ipc::allowed_cpus(), true);
   std::vector<CrosscheckRow> rows;
-  for (const auto& p : pairs) rows.push_back({p, {}, {}, "", 0, 0, 0, false});
+  for (const auto& p : pairs)
+    rows.push_back({p, {}, {}, "", 0, 0, 0, NAN, NAN, Agreement::kFailed});
   for (int round = 0; round < opt.rounds && !g_interrupted; ++round) {
     for (std::size_t i = 0; i < rows.size() && !g_interrupted; ++i) {
       auto& row = rows[i];
@@ -314,13 +357,16 @@ int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ost
   }
   for (auto& r : rows) finish_row(r, opt.tolerance);
   print_table(rows, opt, out);
-  write_csv(rows, work / "crosscheck.csv");
-  if (opt.work_dir.empty()) fs::remove_all(work, ec);
-  const auto agree = std::count_if(rows.begin(), rows.end(), [](auto& r) { return r.agrees; });
+  write_rounds_csv(rows, work / "crosscheck_rounds.csv");
+  std::ofstream csv(work / "crosscheck.csv");
+  write_crosscheck_csv(csv, rows);
+  const auto agree = std::count_if(rows.begin(), rows.end(),
+                                   [](auto& r) { return r.verdict == Agreement::kAgrees; });
   out << fmt::format(
       "{} of {} pairs agree within ±{:.0f}% (values: medians of {} interleaved rounds; "
-      "suite/reference: the median of the rounds' paired ratios)\n",
-      agree, rows.size(), opt.tolerance * 100, opt.rounds);
+      "suite/reference: the median of the rounds' paired ratios, with its 95% interval)\n"
+      "crosscheck.csv and crosscheck_rounds.csv: {}\n",
+      agree, rows.size(), opt.tolerance * 100, opt.rounds, work.string());
   return agree == static_cast<long>(rows.size()) ? kExitOk : kExitRegression;
 }
 

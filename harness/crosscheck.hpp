@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -25,11 +26,17 @@ struct CrosscheckPair {
 
 struct CrosscheckOptions {
   std::filesystem::path bench_dir;  // the benchmark programs and the probes
-  int rounds = 5;                   // interleaved rounds: suite, probe, probe, suite, ...
-  double min_time = 0.2;            // the suite benchmark's --benchmark_min_time
-  double tolerance = 0.15;          // |suite/probe - 1| within this is agreement
-  std::filesystem::path work_dir;   // scratch; empty: a temporary directory
+  int rounds = 8;  // interleaved rounds: suite, probe, probe, suite, ... (6 give a 95% interval)
+  double min_time = 0.2;           // the suite benchmark's --benchmark_min_time
+  double tolerance = 0.15;         // the band around 1 the ratio's interval must lie in
+  std::filesystem::path work_dir;  // each measurement's output and the CSV files; empty: a
+                                   // directory under results/runs
 };
+
+// agrees: the interval of suite/probe lies inside 1 +- tolerance; disagrees: it lies wholly
+// outside; undecided: it reaches across the band's edge (or too few rounds give none).
+enum class Agreement { kAgrees, kDisagrees, kUndecided, kFailed };
+const char* agreement_name(Agreement a);
 
 // The pairs for this host: the two CPUs come from the allowed set; with one CPU the cross-cpu
 // pairs are left out. perf's pair is added when `perf` is on PATH.
@@ -46,15 +53,20 @@ struct CrosscheckRow {
   std::string error;                 // why the pair could not be measured
   double suite_median = 0, probe_median = 0;
   double ratio = 0;  // the median over rounds of suite/probe, each round's pair back to back
-  bool agrees = false;
+  double ci_low = NAN, ci_high = NAN;  // a distribution-free 95% interval of that median
+  Agreement verdict = Agreement::kFailed;
 };
 
-// Fills the medians, the paired ratio and the verdict of a measured row.
+// Fills the medians, the paired ratio, its interval and the verdict of a measured row.
 void finish_row(CrosscheckRow& row, double tolerance);
 
-// Runs the pairs (interleaved per round), prints a table and writes crosscheck.csv to the work
-// directory. Exit 0 when every pair agrees, 1 when some pair is outside the tolerance or failed,
-// 2 on bad input.
+// One row per pair: the medians, the ratio, its interval and the verdict (crosscheck.csv; the
+// per-round values go to crosscheck_rounds.csv).
+void write_crosscheck_csv(std::ostream& out, const std::vector<CrosscheckRow>& rows);
+
+// Runs the pairs (interleaved per round), prints a table and writes crosscheck.csv and
+// crosscheck_rounds.csv to the work directory (kept). Exit 0 when every pair agrees, 1 when some
+// pair disagrees, is undecided or failed, 2 on bad input.
 int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ostream& err);
 
 }  // namespace ptbench::harness

@@ -43,17 +43,52 @@ TEST(Crosscheck, PairsUseTheAllowedCpusAndLeaveOutCrossCpuOnOne) {
 
 TEST(Crosscheck, TheRatioIsTheMedianOfPairedRoundsSoDriftCancels) {
   CrosscheckRow row;
-  // The host doubles its speed after the first round: each round's pair moves together.
-  row.suite = {200, 100, 100};
-  row.probe = {190, 95, 96};
+  // The host doubles its speed after the first rounds: each round's pair moves together.
+  row.suite = {200, 200, 100, 100, 100, 100, 100, 100};
+  row.probe = {190, 192, 95, 96, 97, 95, 96, 98};
   finish_row(row, 0.15);
-  EXPECT_NEAR(row.ratio, 100.0 / 95, 1e-9);
-  EXPECT_TRUE(row.agrees);
-  row.suite = {100, 100, 100};
-  row.probe = {80, 80, 80};
+  EXPECT_NEAR(row.ratio, 1.04, 0.01);
+  EXPECT_LE(row.ci_low, row.ratio);
+  EXPECT_GE(row.ci_high, row.ratio);
+  EXPECT_EQ(row.verdict, Agreement::kAgrees);
+}
+
+// A verdict from the interval, not the point: steady 1.25 disagrees, a ratio near 1 whose rounds
+// scatter across the band's edge is undecided (a median of 1.01 once printed "agrees" with its
+// sides 1.16 apart), and too few rounds for an interval decide nothing.
+TEST(Crosscheck, AgreementNeedsTheIntervalInsideTheBand) {
+  CrosscheckRow row;
+  row.suite = std::vector<double>(8, 100);
+  row.probe = std::vector<double>(8, 80);
   finish_row(row, 0.15);
   EXPECT_DOUBLE_EQ(row.ratio, 1.25);
-  EXPECT_FALSE(row.agrees);
+  EXPECT_EQ(row.verdict, Agreement::kDisagrees);
+  row.suite = {100, 100, 100, 100, 100, 100, 100, 100};
+  row.probe = {70, 130, 99, 101, 75, 125, 100, 98};
+  finish_row(row, 0.15);
+  EXPECT_NEAR(row.ratio, 1.0, 0.02);
+  EXPECT_EQ(row.verdict, Agreement::kUndecided);
+  row.suite = {100, 100, 100};
+  row.probe = {100, 100, 100};
+  finish_row(row, 0.15);
+  EXPECT_EQ(row.verdict, Agreement::kUndecided);
+  row.error = "probe crashed";
+  finish_row(row, 0.15);
+  EXPECT_EQ(row.verdict, Agreement::kFailed);
+}
+
+TEST(Crosscheck, TheCsvHasOneRowPerPairWithItsInterval) {
+  CrosscheckRow row;
+  row.pair.label = "cache line";
+  row.pair.benchmark = "BM_Floor/cacheline/thread/cross-cpu/64";
+  row.pair.metric = "real_time";
+  row.suite = std::vector<double>(8, 100);
+  row.probe = std::vector<double>(8, 80);
+  finish_row(row, 0.15);
+  std::ostringstream out;
+  write_crosscheck_csv(out, {row});
+  EXPECT_NE(out.str().find("ratio,ci95_low,ci95_high,verdict"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(",1.25,1.25,1.25,disagrees,"), std::string::npos) << out.str();
 }
 
 TEST(Crosscheck, BadOptionsAreRefusedWithExitTwo) {

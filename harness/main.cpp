@@ -228,15 +228,21 @@ void add_tools(CLI::App& app, Cli& c) {
   c.crosscheck = app.add_subcommand(
       "crosscheck",
       "Run each headline benchmark beside a minimal standalone probe (and perf bench sched pipe "
-      "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair. "
-      "Exit 0 when every pair agrees within the tolerance, 1 when one does not");
-  c.crosscheck->add_option("--rounds", c.xopt.rounds, "interleaved rounds (default 5)");
+      "where perf is installed), interleaved on the same CPUs, and print suite/probe per pair with "
+      "its 95% interval: agrees (inside 1 +- the tolerance), disagrees (wholly outside) or "
+      "undecided. Exit 0 when every pair agrees, 1 when one does not");
+  c.crosscheck->add_option(
+      "--rounds", c.xopt.rounds,
+      "interleaved rounds (default 8; 6 or more give the ratio a 95% interval)");
   c.crosscheck->add_option("--min-time", c.xopt.min_time,
                            "seconds per suite measurement (default 0.2)");
-  c.crosscheck->add_option("--tolerance", c.xopt.tolerance,
-                           "the largest |suite/probe - 1| that agrees (default 0.15)");
-  c.crosscheck->add_option("--out", c.xopt.work_dir,
-                           "keep each measurement's output and crosscheck.csv here");
+  c.crosscheck->add_option(
+      "--tolerance", c.xopt.tolerance,
+      "the band around 1 the ratio's interval must lie in to agree (default 0.15)");
+  c.crosscheck->add_option(
+      "--out", c.xopt.work_dir,
+      "where each measurement's output, crosscheck.csv and "
+      "crosscheck_rounds.csv go (default: results/runs/crosscheck_<UTC stamp>)");
   add_bench_dir(c.crosscheck, c);
   c.clean = app.add_subcommand(
       "clean",
