@@ -14,6 +14,7 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "bench/support/plant.hpp"
 #include "ipc/message.hpp"
 
 namespace ptbench::bench {
@@ -88,7 +89,8 @@ ipc::Status verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uin
   return {};
 }
 
-void BM_round_trip(benchmark::State& state, IpcCase c) {
+// `plant`: nanoseconds PTBENCH_PLANT adds to each round trip (0 unless validating the gate).
+void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
   IpcSession session;
   if (auto s = open_session(
           c, std::max(c.bytes, sizeof(ThreadUsage)),
@@ -110,6 +112,7 @@ void BM_round_trip(benchmark::State& state, IpcCase c) {
   };
   ipc::ZeroCopy* zc = zero_copy_for(c, ch);
   auto checked_round_trip = [&]() -> ipc::Status {
+    plant_spin(plant);
     if (zc != nullptr) {
       if (auto s = send_in_place(*zc, out.data(), c.bytes, ++seq, sum); !s) return s;
       return receive_in_place(*zc, c.bytes, seq);
@@ -165,8 +168,9 @@ void register_benchmarks(Profile profile) {
             note_skipped(name, why);
             continue;
           }
-          benchmark::RegisterBenchmark(name.c_str(),
-                                       [c](benchmark::State& s) { BM_round_trip(s, c); })
+          benchmark::RegisterBenchmark(
+              name.c_str(),
+              [c, plant = planted_ns(name)](benchmark::State& s) { BM_round_trip(s, c, plant); })
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond);
         }

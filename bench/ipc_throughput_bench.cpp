@@ -13,6 +13,7 @@
 
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
+#include "bench/support/plant.hpp"
 #include "ipc/message.hpp"
 
 namespace ptbench::bench {
@@ -65,7 +66,8 @@ ipc::Status sync(ipc::Channel& ch) {
   return {};
 }
 
-void BM_stream(benchmark::State& state, IpcCase c) {
+// `plant`: nanoseconds PTBENCH_PLANT adds to each message sent (0 unless validating the gate).
+void BM_stream(benchmark::State& state, IpcCase c, std::int64_t plant) {
   constexpr std::uint64_t kWarmup = 100;
   IpcSession session;
   if (auto s = open_session(
@@ -91,6 +93,7 @@ void BM_stream(benchmark::State& state, IpcCase c) {
   const std::int64_t cpu0 = thread_cpu_ns();
   const std::int64_t t0 = now_ns();
   for (auto _ : state) {
+    plant_spin(plant);
     status = send_next();
     if (!status) break;
   }
@@ -138,7 +141,9 @@ void register_benchmarks(Profile profile) {
             note_skipped(name, why);
             continue;
           }
-          benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) { BM_stream(s, c); })
+          benchmark::RegisterBenchmark(
+              name.c_str(),
+              [c, plant = planted_ns(name)](benchmark::State& s) { BM_stream(s, c, plant); })
               ->UseManualTime()
               ->Unit(benchmark::kNanosecond);
         }

@@ -29,6 +29,7 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "bench/support/plant.hpp"
 #include "ipc/handoff.hpp"
 #include "ipc/shared_object.hpp"
 
@@ -101,7 +102,8 @@ Status own_cost_ns(const SwitchCase& c, int rounds, double* out) {
   return s;
 }
 
-void BM_handoff(benchmark::State& state, SwitchCase c) {
+// `plant`: nanoseconds PTBENCH_PLANT adds to each round trip (0 unless validating the gate).
+void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
   auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
   double own = 0;
@@ -141,6 +143,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c) {
   if (!s) return state.SkipWithError(s.message().c_str());
   WorkingSet mine(c.ws_kib);
   auto round_trip = [&]() -> Status {
+    plant_spin(plant);
     mine.touch();
     if (auto st = to_peer->signal(); !st) return st;
     return to_us->wait();
@@ -296,8 +299,9 @@ void register_benchmarks(Profile profile) {
             note_skipped(name, "sched_yield hands over the CPU only when both tasks share one CPU");
             continue;
           }
-          benchmark::RegisterBenchmark(name.c_str(), [c = SwitchCase{p, e, pl, ws}](
-                                                         benchmark::State& s) { BM_handoff(s, c); })
+          benchmark::RegisterBenchmark(name.c_str(),
+                                       [c = SwitchCase{p, e, pl, ws}, plant = planted_ns(name)](
+                                           benchmark::State& s) { BM_handoff(s, c, plant); })
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond);
         }

@@ -10,6 +10,7 @@
 #include "bench/support/bench_support.hpp"
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
+#include "bench/support/plant.hpp"
 
 int main(int argc, char** argv) {
   using ptbench::bench::Profile;
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
                    argv[i] + kFlag.size());
       return 2;
     }
+  }
+  if (std::string why; !ptbench::bench::plant_environment_ok(&why)) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], why.c_str());
+    return 2;
   }
   ptbench::bench::register_benchmarks(profile);
   if (list_skipped) {
