@@ -2,6 +2,17 @@
 // Every benchmark creates one task that does nothing and waits for it to finish, so the timed
 // interval is creation + exit + reaping unless a comment says otherwise. Real time throughout:
 // CPU time does not see a child.
+// The headline rows are timed in ptbench_minimal_parent (bench/minimal_parent.c: one thread, no
+// atfork handlers, libc only, about 1.5 MiB resident), which this program starts and asks for
+// batches, so that fork copies what a minimal process has, not this program's maps; its RSS,
+// mappings and threads are reported (parent_rss_mib, parent_mappings, parent_threads).
+// Mechanisms: pthread, fork (+_exit+waitpid), fork split into until the parent resumes and
+// until the child runs (interval=...; the child stamps the clock into a shared page), vfork,
+// posix_spawn and fork+exec of /bin/true; at same-cpu, cross-cpu (pthread only: a forked child
+// starts on its parent's CPU, so fork and vfork list that row as skipped with the reason) and
+// unpinned; fork, vfork and pthread again with the parent holding touched ballast (rss_mib=...).
+// The same creations from this program itself are a labelled variant (parent=suite), with
+// std::thread, clone(CLONE_VM) and a hand-off to a running pool thread.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>

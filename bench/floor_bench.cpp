@@ -1,5 +1,11 @@
 // Question: what are the hardware and kernel floors the IPC results are measured against?
-// Measured in every run, beside the mechanisms, because on a shared VM they move between runs.
+// Measured in every run, beside the mechanisms, because on a shared VM they move between runs:
+// a cache line bouncing between two CPUs (threads, and processes over a shared page; the spin
+// pauses between loads), memcpy bandwidth per size in one core (real time, like the rates it
+// bounds), a null system call, a clock read, and two threads handing a message through ordinary
+// heap memory, each buffer on cache lines of its own (what threads get without any IPC). Round
+// trips are batch means with the clock read outside the batch; percentiles come from a second
+// pass, with the clock's own cost reported beside them (timer_overhead_ns).
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -1,5 +1,3 @@
-// Also here: BM_InFlight, the same request/response with K requests in flight, one by one or in
-// batches (below).
 // Question: what response time does a transport give at a given request rate, and what does
 // waiting for requests cost each side's CPU at that rate? A closed loop (send, wait, send) hides
 // queueing: here requests go out on a fixed schedule whatever the responses do.
@@ -26,6 +24,7 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
+#include "bench/support/requests.hpp"
 #include "ipc/cpu_relax.hpp"
 #include "ipc/message.hpp"
 
@@ -35,9 +34,8 @@ namespace {
 using ipc::Mechanism;
 using ipc::WaitPolicy;
 
-constexpr std::size_t kBytes = 64;
-constexpr unsigned char kMark = 0xfc;  // the server starts counting its CPU time here
-constexpr int kWindow = 16;            // requests in flight while the saturation is measured
+constexpr std::size_t kBytes = kRequestBytes;
+constexpr int kWindow = 16;  // requests in flight while the saturation is measured
 constexpr std::uint64_t kMaxInFlight = 256;
 
 struct Durations {
@@ -49,104 +47,6 @@ Durations durations(Profile p) {
   if (p == Profile::kQuick) return {0.05, 0.1};  // quick stays under 90 s with every suite
   return {0.02, 0.05};
 }
-
-// The server: echoes until the stop message, then answers it with its CPU time since the mark.
-ipc::Status serve(ipc::Channel& ch) {
-  std::vector<unsigned char> buf(kBytes);
-  std::int64_t cpu0 = thread_cpu_ns();
-  for (;;) {
-    std::size_t n = 0;
-    if (auto s = ch.recv(buf.data(), buf.size(), &n); !s) return s;
-    if (n == kStopSize && buf[0] == kStop) {
-      const std::int64_t used = thread_cpu_ns() - cpu0;
-      return ch.send(&used, sizeof used);
-    }
-    if (n == 1 && buf[0] == kMark) cpu0 = thread_cpu_ns();
-    if (auto s = ch.send(buf.data(), n); !s) return s;
-  }
-}
-
-// The batching server: takes the request that is there (waiting for it) and the others already
-// in (a non-blocking receive), `most` in all, and answers them in one send_batch; the stop
-// message as serve() does (it comes alone: the client sends it only when every answer is in).
-ipc::Status serve_batched(ipc::Channel& ch, std::size_t most) {
-  std::vector<std::vector<unsigned char>> bufs(most, std::vector<unsigned char>(kBytes));
-  std::vector<ipc::Message> batch;
-  const std::int64_t cpu0 = thread_cpu_ns();
-  for (;;) {
-    batch.clear();
-    std::size_t n = 0;
-    if (auto s = ch.recv(bufs[0].data(), kBytes, &n); !s) return s;
-    if (n == kStopSize && bufs[0][0] == kStop) {
-      const std::int64_t used = thread_cpu_ns() - cpu0;
-      return ch.send(&used, sizeof used);
-    }
-    batch.push_back({bufs[0].data(), n});
-    for (bool got = true; got && batch.size() < most;) {
-      if (auto s = ch.try_recv(bufs[batch.size()].data(), kBytes, &n, &got); !s) return s;
-      if (got) batch.push_back({bufs[batch.size()].data(), n});
-    }
-    if (auto s = ch.send_batch(batch.data(), batch.size()); !s) return s;
-  }
-}
-
-class Client {
- public:
-  explicit Client(ipc::Channel& ch) : ch_(ch), out_(kBytes), in_(kBytes) {
-    ipc::fill_pattern(out_.data(), kBytes);
-    sum_ = ipc::payload_checksum(out_.data(), kBytes);
-  }
-  ipc::Status send_request(std::uint64_t i) {
-    ipc::stamp(out_.data(), kBytes, i, sum_);
-    return ch_.send(out_.data(), kBytes);
-  }
-  // Requests first .. first + count - 1 in one send_batch.
-  ipc::Status send_requests(std::uint64_t first, std::size_t count) {
-    while (batch_out_.size() < count) batch_out_.push_back(out_);
-    batch_.clear();
-    for (std::size_t k = 0; k < count; ++k) {
-      ipc::stamp(batch_out_[k].data(), kBytes, first + k, sum_);
-      batch_.push_back({batch_out_[k].data(), kBytes});
-    }
-    return ch_.send_batch(batch_.data(), count);
-  }
-  // Receives and verifies response `i`, waiting for it.
-  ipc::Status receive(std::uint64_t i) {
-    std::size_t n = 0;
-    if (auto s = ch_.recv(in_.data(), in_.size(), &n); !s) return s;
-    return ipc::verify(in_.data(), n, kBytes, i);
-  }
-  // Receives and verifies response `first` (waiting for it) and those after it that are already
-  // in, at most `max` in all; *count says how many.
-  ipc::Status receive_some(std::uint64_t first, std::uint64_t max, std::uint64_t* count) {
-    *count = 0;
-    if (auto s = receive(first); !s) return s;
-    bool got = true;
-    for (*count = 1; *count < max; ++*count) {
-      if (auto s = try_receive(first + *count, &got); !s || !got) return s;
-    }
-    return {};
-  }
-  // Receives and verifies response `i` if it is there; *got says whether it was.
-  ipc::Status try_receive(std::uint64_t i, bool* got) {
-    std::size_t n = 0;
-    if (auto s = ch_.try_recv(in_.data(), in_.size(), &n, got); !s || !*got) return s;
-    return ipc::verify(in_.data(), n, kBytes, i);
-  }
-  ipc::Status control(unsigned char byte, void* answer, std::size_t size) {
-    if (auto s = ch_.send(&byte, 1); !s) return s;
-    std::size_t n = 0;
-    if (auto s = ch_.recv(answer, size, &n); !s) return s;
-    return n == size ? ipc::Status{} : ipc::Status{ipc::Errc::kCorrupt, "a short control answer"};
-  }
-
- private:
-  ipc::Channel& ch_;
-  std::vector<unsigned char> out_, in_;
-  std::uint64_t sum_ = 0;
-  std::vector<std::vector<unsigned char>> batch_out_;
-  std::vector<ipc::Message> batch_;
-};
 
 // Requests per second with kWindow in flight for `seconds`; *next is the next request number.
 ipc::Status saturation(Client& c, double seconds, std::uint64_t* next, double* rate) {
@@ -268,109 +168,6 @@ void BM_open_loop(benchmark::State& state, OpenLoopCase c) {
   report(state, c, sat, r, server_cpu);
 }
 
-// Requests in flight (BM_InFlight): K requests out at once, each answer followed by the next
-// request (a closed loop with a window of K); requests per second and the mean time a request
-// spends in flight (K / rate). K = 1 is the plain ping-pong. Batched (batch=B): each side takes
-// the answers (requests) that are in, waiting for the first, B at most, and sends as many in one
-// send_batch (serve_batched for the server), so K stay in flight with one send per B messages
-// at best instead of one per message. One benchmark iteration is one request either way.
-void BM_in_flight(benchmark::State& state, IpcCase c, int k, int b) {
-  const bool batched = b > 0;
-  const auto most = static_cast<std::uint64_t>(b);
-  auto server = [most](ipc::Channel& ch) { return most > 0 ? serve_batched(ch, most) : serve(ch); };
-  IpcSession session;
-  if (auto s = open_session(c, kBytes + 8, server, &session); !s) {
-    return state.SkipWithError(s.message().c_str());
-  }
-  Client client(*session.channel);
-  const auto window = static_cast<std::uint64_t>(k);
-  std::uint64_t sent = 1, received = 1, in_hand = 0;
-  ipc::Status status;
-  for (std::uint64_t n = 0; status && batched && sent <= window; sent += n) {
-    n = std::min(most, window + 1 - sent);
-    status = client.send_requests(sent, n);
-  }
-  while (status && sent <= window) status = client.send_request(sent++);
-  const std::int64_t t0 = now_ns();
-  for (auto _ : state) {
-    if (!status) continue;
-    if (!batched) {
-      status = client.receive(received++);
-      if (status) status = client.send_request(sent++);
-    } else if (in_hand == 0) {  // this request's answer and those in with it, then as many more
-      status = client.receive_some(received, most, &in_hand);
-      received += in_hand;
-      if (status) status = client.send_requests(sent, in_hand);
-      sent += in_hand;
-    }
-    in_hand -= in_hand > 0 ? 1 : 0;
-  }
-  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
-  while (status && received < sent) status = client.receive(received++);
-  std::int64_t server_cpu = 0;
-  if (status) status = client.control(kStop, &server_cpu, sizeof server_cpu);
-  ipc::Status peer = session.peer->join();
-  if (!status) return state.SkipWithError(status.message().c_str());
-  if (!peer) return state.SkipWithError(peer.message().c_str());
-  const double rate = static_cast<double>(state.iterations()) / seconds;
-  state.SetItemsProcessed(state.iterations());
-  if (rate > 0) state.counters["in_flight_ns"] = k / rate * 1e9;  // absent, never 0, if not
-  state.counters["server_cpus"] = static_cast<double>(server_cpu) * 1e-9 / seconds;
-}
-
-struct InFlightCase {
-  Mechanism mechanism;
-  std::optional<WaitPolicy> policy;
-  int k;
-  int batch;  // messages per send_batch at most; 0: one send per message
-};
-
-// Quick: one by one against batches of 8 for the pipe and the ring at K = 64 (the ping-pong,
-// K = 1, is in the IPC latency suite);
-// full: K = 1, 8, 64 over the pipe, the Unix stream and datagram sockets and the ring (spin_futex
-// and spin), and batches of 8 (K = 8, 64) and of 64 (K = 64) but for the spinning ring.
-std::vector<InFlightCase> in_flight_cases(Profile profile) {
-  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> v = {
-      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
-  if (profile == Profile::kFull) {
-    v.insert(v.end(), {{Mechanism::kUnixStream, std::nullopt},
-                       {Mechanism::kUnixDgram, std::nullopt},
-                       {Mechanism::kShmRing, WaitPolicy::kSpin}});
-  }
-  const std::vector<int> windows =
-      profile == Profile::kFull ? std::vector{1, 8, 64} : std::vector{64};
-  std::vector<InFlightCase> out;
-  for (auto [m, policy] : v) {
-    for (int k : windows) {
-      out.push_back({m, policy, k, 0});
-      if (policy == WaitPolicy::kSpin) continue;
-      for (int b : profile == Profile::kFull ? std::vector{8, 64} : std::vector{8}) {
-        if (k > 1 && b <= k) out.push_back({m, policy, k, b});
-      }
-    }
-  }
-  return out;
-}
-
-void register_in_flight(Profile profile) {
-  for (const InFlightCase& f : in_flight_cases(profile)) {
-    const IpcCase c{f.mechanism, f.policy, bench_endpoints().front(), ipc::Placement::kCrossCpu,
-                    kBytes};
-    std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(f.k)}};
-    if (f.batch > 0) params.emplace_back("batch", std::to_string(f.batch));
-    if (f.policy) params.emplace_back("policy", std::string(ipc::to_string(*f.policy)));
-    const std::string name =
-        grid_name("InFlight", ipc::to_string(f.mechanism), "process", c.placement, kBytes, params);
-    if (auto why = skip_reason(c); !why.empty()) {
-      note_skipped(name, why);
-      continue;
-    }
-    benchmark::RegisterBenchmark(name.c_str(), [c, f](benchmark::State& s) {
-      BM_in_flight(s, c, f.k, f.batch);
-    })->UseRealTime();
-  }
-}
-
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p) {
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out = {
       {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
@@ -386,7 +183,6 @@ std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p)
 
 void register_benchmarks(Profile profile) {
   declare_primary("OpenLoop", "p99_ns", false);
-  declare_primary("InFlight", "items_per_second", true);
   // Quick and smoke: processes (threads under ThreadSanitizer, which cannot follow a fork).
   const std::vector<ipc::Endpoint> endpoints =
       profile == Profile::kFull ? bench_endpoints() : std::vector{bench_endpoints().front()};
@@ -403,18 +199,12 @@ void register_benchmarks(Profile profile) {
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
         const std::string name = grid_name("OpenLoop", ipc::to_string(mechanism), ipc::to_string(e),
                                            c.ipc.placement, kBytes, params);
-        if (auto why = skip_reason(c.ipc); !why.empty()) {
-          note_skipped(name, why);
-          continue;
-        }
-        benchmark::RegisterBenchmark(name.c_str(), [c](benchmark::State& s) { BM_open_loop(s, c); })
-            ->Iterations(1)
-            ->UseManualTime()
-            ->Unit(benchmark::kMicrosecond);
+        auto run = [c](benchmark::State& s) { BM_open_loop(s, c); };
+        if (auto* b = register_or_skip(name, skip_reason(c.ipc), run))
+          b->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
       }
     }
   }
-  register_in_flight(profile);
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
 }
 

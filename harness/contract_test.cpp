@@ -1,6 +1,7 @@
 // The contract between the benchmark programs and the harness: every benchmark name that verify,
 // crosscheck and the charts rely on is one the programs of this build list. Rename a benchmark
 // without its users and this fails, instead of a claim going "inconclusive" or a chart vanishing.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "harness/crosscheck.hpp"
 #include "harness/host.hpp"
 #include "harness/profiles.hpp"
+#include "harness/report.hpp"
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
 #include "harness/subprocess.hpp"
@@ -159,6 +161,36 @@ TEST_F(Contract, EveryDeclaredPrimaryMetricVariesInTheCommittedRuns) {
     for (const auto& why : unjudgeable(*samples, declared))
       ADD_FAILURE() << entry.path() << ": " << why;
     ++runs;
+  }
+  EXPECT_GE(runs, 5u);
+}
+
+// Old runs read with today's suite ids (notes_bench was split, BM_InFlight moved): every suite of
+// every committed run is a program of this build, and its report is written with no generic
+// section for a suite that no longer exists.
+TEST_F(Contract, CommittedRunsReadWithTodaysSuitesAndReport) {
+  std::set<std::string> suites;
+  for (const auto& p : programs("ci")) suites.insert(grid::suite_of(p));
+  for (const auto& p : programs("full")) suites.insert(grid::suite_of(p));
+  std::size_t runs = 0;
+  for (const auto& entry : fs::directory_iterator(PTBENCH_TEST_RESULTS_DIR)) {
+    if (!fs::exists(entry.path() / "summary.csv")) continue;
+    auto rows = parse_summary_csv(read_text_file(entry.path() / "summary.csv").value_or(""));
+    ASSERT_TRUE(rows.ok()) << entry.path();
+    for (const auto& r : *rows)
+      EXPECT_TRUE(suites.count(r.suite)) << entry.path() << ": " << r.suite;
+    const fs::path dir =
+        fs::temp_directory_path() / fmt::format("ptbench-old-{}-{}", getpid(), runs++);
+    fs::create_directories(dir);
+    for (const char* f : {"summary.csv", "host.csv", "verify.csv"}) {
+      if (fs::exists(entry.path() / f)) fs::copy_file(entry.path() / f, dir / f);
+    }
+    auto written = write_report(dir);
+    const std::string md = read_text_file(dir / "report.md").value_or("");
+    fs::remove_all(dir);
+    ASSERT_TRUE(written.ok()) << entry.path() << ": " << written.error();
+    EXPECT_EQ(*written, "") << entry.path() << ": the charts";  // plot.py drew every chart
+    EXPECT_EQ(md.find("\n## notes\n"), std::string::npos) << entry.path();
   }
   EXPECT_GE(runs, 5u);
 }

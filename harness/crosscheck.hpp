@@ -16,10 +16,10 @@ namespace ptbench::harness {
 
 // One pair: a suite benchmark and the independent command that measures the same thing.
 struct CrosscheckPair {
-  std::string label;                   // what is measured, for a person
-  std::string program;                 // the benchmark program, e.g. floor_bench
-  std::string benchmark;               // the grid name
-  std::string metric;                  // real_time (ns), bytes_per_second or items_per_second
+  std::string label;      // what is measured, for a person
+  std::string program;    // the benchmark program, e.g. floor_bench
+  std::string benchmark;  // the grid name
+  std::string metric;  // real_time (ns), real_time+verify_ns, bytes_per_second or items_per_second
   std::vector<std::string> reference;  // the probe's argv; argv[0] is a path
   std::string reference_name;          // e.g. "cacheline_probe"
 };

@@ -368,6 +368,35 @@ bool has_suite(const std::vector<SummaryRow>& rows, const std::string& suite) {
                      [&](const SummaryRow& r) { return r.suite == suite; });
 }
 
+// Latency under load: the open loop.
+void report_open_loop(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir) {
+  if (has_suite(rows, "open_loop")) {
+    md << "\n## Latency under load (open loop)\n\nRequests sent on a fixed schedule at 10%, "
+          "50% and 90% of the rate the transport saturates at (16 in flight), each response "
+          "timed from when its request was due (no coordinated omission). The p50 response "
+          "time with its p99, then the CPUs the server used waiting for and answering requests "
+          "at that rate, with the requests the one-thread client could not send on time "
+          "(`late_sends`: where they are many, the generator, not the transport, set the rate; "
+          "compare `achieved_per_s` with `offered_per_s` in summary.csv).\n\n";
+    section_table(md, rows, "open_loop", "real_time", false, "p99_ns", "BM_OpenLoop/");
+    md << "\n";
+    section_table(md, rows, "open_loop", "server_cpus", false, "late_sends", "BM_OpenLoop/");
+    chart_link(md, dir, "open_loop", "response time against offered load, per transport");
+  }
+}
+
+// Requests in flight, one by one or in batches.
+void report_in_flight(std::ostream& md, const std::vector<SummaryRow>& rows) {
+  if (has_suite(rows, "in_flight")) {
+    md << "\n**Requests in flight** (`BM_InFlight`: K requests out at once, each answer "
+          "followed by the next; requests per second, and how long each spent in flight). "
+          "`batch=B`: each side takes what has arrived, B at most, and sends as many in one "
+          "call (`writev` on a stream, `sendmmsg` on datagram sockets, one wake-up in the ring); "
+          "`server_cpus` in summary.csv says what that saved the server:\n\n";
+    section_table(md, rows, "in_flight", "items_per_second", false, "in_flight_ns");
+  }
+}
+
 // The concurrency patterns: fan-in, and response time against offered load; the server models
 // with their decision table.
 void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir) {
@@ -392,24 +421,36 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
     section_table(md, rows, "pattern", "items_per_second", false, "consumer_cpus");
     chart_link(md, dir, "fan_in", "messages per second against producers, per transport");
   }
-  if (has_suite(rows, "open_loop")) {
-    md << "\n## Latency under load (open loop)\n\nRequests sent on a fixed schedule at 10%, "
-          "50% and 90% of the rate the transport saturates at (16 in flight), each response "
-          "timed from when its request was due (no coordinated omission). The p50 response "
-          "time with its p99, then the CPUs the server used waiting for and answering requests "
-          "at that rate, with the requests the one-thread client could not send on time "
-          "(`late_sends`: where they are many, the generator, not the transport, set the rate; "
-          "compare `achieved_per_s` with `offered_per_s` in summary.csv).\n\n";
-    section_table(md, rows, "open_loop", "real_time", false, "p99_ns", "BM_OpenLoop/");
-    md << "\n";
-    section_table(md, rows, "open_loop", "server_cpus", false, "late_sends", "BM_OpenLoop/");
-    md << "\n**Requests in flight** (`BM_InFlight`: K requests out at once, each answer "
-          "followed by the next; requests per second, and how long each spent in flight). "
-          "`batch=B`: each side takes what has arrived, B at most, and sends as many in one "
-          "call (`writev` on a stream, `sendmmsg` on datagram sockets, one wake-up in the ring); "
-          "`server_cpus` in summary.csv says what that saved the server:\n\n";
-    section_table(md, rows, "open_loop", "items_per_second", false, "in_flight_ns", "BM_InFlight/");
-    chart_link(md, dir, "open_loop", "response time against offered load, per transport");
+  report_open_loop(md, rows, dir);
+  report_in_flight(md, rows);
+}
+
+// The suites the sections above write by hand; every other suite of a run gets a generic
+// section (report_other_suites), so a new program reaches report.md with no change here.
+const std::set<std::string>& hand_written_suites() {
+  static const std::set<std::string> suites = {
+      "create",    "switch",     "ipc_latency", "ipc_throughput", "floor",   "server",
+      "pattern",   "open_loop",  "in_flight",   "cow_write",      "speedup", "zombie",
+      "footprint", "time_slice", "shared_data", "fiber"};
+  return suites;
+}
+
+// Per suite without a section of its own: its rows on their primary metric (each program
+// declares it), with their spread and ratio to the suite's baseline.
+void report_other_suites(std::ostream& md, const std::vector<SummaryRow>& rows) {
+  std::map<std::string, std::set<std::string>> metrics;  // suite -> its primary metrics
+  for (const auto& r : rows) {
+    if (!hand_written_suites().count(r.suite) && r.primary) metrics[r.suite].insert(r.metric);
+  }
+  for (const auto& [suite, names] : metrics) {
+    md << fmt::format(
+        "\n## {}\n\nEach row on the metric its program judges it by ({}); summary.csv has every "
+        "metric.\n\n",
+        suite, fmt::join(names, ", "));
+    for (const auto& metric : names) {
+      section_table(md, rows, suite, metric, false, "");
+      md << "\n";
+    }
   }
 }
 
@@ -437,6 +478,7 @@ Result<std::string> write_report(const fs::path& dir) {
   report_creation_and_switches(md, *rows, dir);
   report_ipc_and_floors(md, *rows, dir);
   report_patterns(md, *rows, dir);
+  report_other_suites(md, *rows);
   std::ofstream out(dir / "report.md");
   out << md.str();
   if (!out) return fail(fmt::format("cannot write {}", (dir / "report.md").string()));

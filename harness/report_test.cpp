@@ -30,6 +30,26 @@ class Report : public ::testing::Test {
   fs::path dir_;
 };
 
+// A suite no section was written for still reaches the report, on its primary metric: adding a
+// program needs no change in the harness.
+TEST_F(Report, ASuiteWithoutASectionOfItsOwnGetsAGenericOne) {
+  const auto summary = read_text_file(dir_ / "summary.csv").value_or("");
+  const auto first = summary.find('\n') + 1;
+  std::string row = summary.substr(first, summary.find('\n', first) - first + 1);
+  ASSERT_EQ(row.rfind("create,BM_Create/", 0), 0u) << row;
+  row.replace(0, std::string("create,BM_Create/").size(), "newthing,BM_Newthing/");
+  {
+    std::ofstream out(dir_ / "summary.csv", std::ios::app);
+    out << row;
+  }
+  auto written = write_report(dir_);
+  ASSERT_TRUE(written.ok()) << written.error();
+  const auto md = read_text_file(dir_ / "report.md").value_or("");
+  EXPECT_NE(md.find("\n## newthing\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("judges it by (real_time)"), std::string::npos);
+  EXPECT_EQ(md.find("\n## create\n"), std::string::npos);  // hand-written suites keep theirs
+}
+
 TEST_F(Report, HasTheHostEverySectionAndTheRatios) {
   auto written = write_report(dir_);
   ASSERT_TRUE(written.ok()) << written.error();

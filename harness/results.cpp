@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <ostream>
@@ -103,6 +104,19 @@ Sample failed_sample(const std::string& run_id, const std::string& suite, const 
           info.unit,
           info.direction,
           error};
+}
+
+std::string current_suite(const std::string& suite, const std::string& benchmark) {
+  if (suite != "notes" && suite != "open_loop") return suite;
+  const auto name = grid::parse(benchmark);
+  if (!name) return suite;
+  if (suite == "open_loop") return name->question == "InFlight" ? "in_flight" : suite;
+  std::string snake;  // CowWrite -> cow_write: the program's name without _bench
+  for (char c : name->question) {
+    if (std::isupper(static_cast<unsigned char>(c)) && !snake.empty()) snake += '_';
+    snake += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return snake;
 }
 
 void mark_primary(std::vector<Sample>& samples, const grid::Primary& primary) {
@@ -278,8 +292,8 @@ Result<std::vector<Sample>> parse_samples_csv(std::string_view text) {
     const auto& row = t.rows[r];
     Sample s;
     s.run_id = row[c_run];
-    s.suite = row[c_suite];
     s.benchmark = row[c_bench];
+    s.suite = current_suite(row[c_suite], s.benchmark);
     s.mechanism = row[c_mech];
     s.endpoint = row[c_end];
     s.placement = row[c_place];
@@ -366,8 +380,8 @@ SummaryRow summary_row(const CsvTable& t, const std::vector<std::string>& rec) {
   };
   auto num = [&](const char* name) { return cell_number(col(name)); };
   SummaryRow r;
-  r.suite = col("suite");
   r.benchmark = col("benchmark");
+  r.suite = current_suite(col("suite"), r.benchmark);
   r.mechanism = col("mechanism");
   r.endpoint = col("endpoint");
   r.placement = col("placement");

@@ -91,8 +91,14 @@ extern const std::vector<std::string> kSummaryColumns;
 
 void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
 
+// The suite id a row has today. Runs written before 2026-12-02 called the course notes' questions
+// one suite, "notes", and counted BM_InFlight in "open_loop"; each question is a program of its
+// own now (cow_write, speedup, zombie, footprint, time_slice, shared_data, fiber; in_flight), and
+// reading an old run gives its rows the new ids, so old runs compare and report with new ones.
+std::string current_suite(const std::string& suite, const std::string& benchmark);
+
 // Reads a samples.csv back; a failure says what and where. A file from before the primary column
-// existed gets the legacy rule (legacy_primary).
+// existed gets the legacy rule (legacy_primary); old suite ids are mapped (current_suite).
 Result<std::vector<Sample>> parse_samples_csv(std::string_view text);
 
 // summary.csv read back into typed rows (the inverse of write_summary_csv); an empty statistic

@@ -213,5 +213,19 @@ TEST(Results, HumanValues) {
   EXPECT_EQ(human_value(12, "1/s"), "12/s");
 }
 
+// Runs written before notes_bench was split read with today's suite ids.
+TEST(Results, OldSuiteIdsMapToTodaysPrograms) {
+  EXPECT_EQ(current_suite("notes", "BM_CowWrite/fork/process/unpinned/4096/pages=1024"),
+            "cow_write");
+  EXPECT_EQ(current_suite("notes", "BM_TimeSlice/cpu_bound/process/same-cpu/0/tasks=2"),
+            "time_slice");
+  EXPECT_EQ(current_suite("notes", "BM_Fiber/create/fiber/same-cpu/0"), "fiber");
+  EXPECT_EQ(current_suite("open_loop", "BM_InFlight/pipe/process/cross-cpu/64/in_flight=64"),
+            "in_flight");
+  EXPECT_EQ(current_suite("open_loop", "BM_OpenLoop/pipe/process/cross-cpu/64/load_pct=10"),
+            "open_loop");
+  EXPECT_EQ(current_suite("create", "BM_Create/fork/process/same-cpu/0/rss_mib=0"), "create");
+}
+
 }  // namespace
 }  // namespace ptbench::harness

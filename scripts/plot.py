@@ -137,6 +137,44 @@ def by_transport(rows, suite, metric, endpoint="process", placement="cross-cpu")
     return {k: sorted(v, key=lambda r: r["payload_bytes"]) for k, v in series.items()}
 
 
+def outside_legend(ax, **kw):
+    # Beside the plot, never over its data.
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, **kw)
+
+
+def single_x(series, x_of):
+    # True when every series has one point, all at one x: a line chart would be a stack of dots.
+    xs = {x_of(r) for pts in series.values() for r in pts}
+    return len(xs) == 1 and all(len(pts) == 1 for pts in series.values())
+
+
+def bars(plt, items, xlabel, title, run_dir, name, floor=None, log=True):
+    """Sorted horizontal bars with their p25-p75 interval; `floor` (label, value) as a line."""
+    items = sorted(items, key=lambda it: it[1])
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(items) + 1)))
+    y = range(len(items))
+    err = [[it[1] - it[2] for it in items], [it[3] - it[1] for it in items]]
+    ax.barh(list(y), [it[1] for it in items], xerr=err, color="tab:blue", capsize=2)
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([it[0] for it in items], fontsize=8)
+    if log:
+        ax.set_xscale("log")
+    if floor:
+        ax.axvline(floor[1], color="tab:red", linestyle="--")
+        xlabel += f" (dashed: {floor[0]})"
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    save(fig, run_dir, name)
+    plt.close(fig)
+
+
+def floor_value(rows, benchmark, metric="real_time"):
+    for r in rows:
+        if r["benchmark"] == benchmark and r["metric"] == metric and not math.isnan(r["median"]):
+            return r["median"]
+    return None
+
+
 def finish_size_chart(plt, fig, ax, ylabel, title, run_dir, name):
     # A value against message size, both axes log, one line per transport.
     ax.set_xscale("log")
@@ -144,7 +182,7 @@ def finish_size_chart(plt, fig, ax, ylabel, title, run_dir, name):
     ax.set_xlabel("message size (bytes)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=7, ncol=2)
+    outside_legend(ax)
     save(fig, run_dir, name)
     plt.close(fig)
 
@@ -155,6 +193,13 @@ def select_ipc_latency(rows):
 
 def ipc_latency(plt, data, rows, run_dir):
     series = by_transport(data, "ipc_latency", "real_time")
+    if single_x(series, lambda r: r["payload_bytes"]):
+        size = int(next(iter(series.values()))[0]["payload_bytes"])
+        items = [(n, p[0]["median"] / 1e3, p[0]["p25"] / 1e3, p[0]["p75"] / 1e3) for n, p in series.items()]
+        floor = floor_value(rows, "BM_Floor/cacheline/process/cross-cpu/64")
+        bars(plt, items, "µs per round trip (log; bars p25-p75)", f"IPC round trip of {size} B between processes on two CPUs", run_dir, "ipc_latency",
+             ("the cache-line round trip", floor / 1e3) if floor else None)
+        return
     p99 = {(r["benchmark"]): r["median"] for r in pick(rows, "ipc_latency", "p99_ns")}
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.set_prop_cycle(color=plt.cm.tab20.colors)
@@ -221,7 +266,9 @@ def ladder(plt, data, rows, run_dir):
 
 
 def select_speedup(rows):
-    return sorted((r for r in pick(rows, "notes", "real_time") if r["benchmark"].startswith("BM_Speedup/")), key=lambda r: int(r["params_map"].get("threads", "0")))
+    # By the question's name: runs before 2026-12-02 had it in the suite "notes", later ones in "speedup".
+    chosen = (r for r in rows if r["benchmark"].startswith("BM_Speedup/") and r["metric"] == "real_time" and not math.isnan(r["median"]))
+    return sorted(chosen, key=lambda r: int(r["params_map"].get("threads", "0")))
 
 
 def speedup(plt, data, rows, run_dir):
@@ -265,6 +312,11 @@ def server(plt, data, rows, run_dir):
     # Requests per second and p99 against the number of clients, one line per model (64 B).
     p99 = {r["benchmark"]: r["median"] for r in pick(rows, "server", "p99_ns")}
     series = series_by(data, "server", "items_per_second", "clients")
+    if single_x(series, lambda r: r["params_map"]["clients"]):
+        clients = next(iter(series.values()))[0]["params_map"]["clients"]
+        items = [(n, p[0]["median"], p[0]["p25"], p[0]["p75"]) for n, p in series.items()]
+        bars(plt, items, "requests per second (log; bars p25-p75)", f"Server models, {clients} clients, 64 B requests", run_dir, "server")
+        return
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name, pts in series.items():
         x = [float(r["params_map"]["clients"]) for r in pts]
@@ -279,13 +331,13 @@ def server(plt, data, rows, run_dir):
         ax.set_ylabel(ylabel)
     left.set_title("Server models: throughput (64 B requests)")
     right.set_title("Server models: p99")
-    left.legend(fontsize=7)
+    outside_legend(right)
     save(fig, run_dir, "server")
     plt.close(fig)
 
 
 def select_open_loop(rows):
-    return pick(rows, "open_loop", "real_time")
+    return [r for r in pick(rows, "open_loop", "real_time") if r["benchmark"].startswith("BM_OpenLoop/")]
 
 
 def open_loop(plt, data, rows, run_dir):
@@ -301,7 +353,7 @@ def open_loop(plt, data, rows, run_dir):
     ax.set_xlabel("offered load (% of the rate the transport saturates at)")
     ax.set_ylabel("response time p50 (µs; band up to p99)")
     ax.set_title("Latency under load (open loop, 64 B)")
-    ax.legend(fontsize=7)
+    outside_legend(ax)
     save(fig, run_dir, "open_loop")
     plt.close(fig)
 
@@ -319,7 +371,7 @@ def fan_in(plt, data, rows, run_dir):
     ax.set_xlabel("producers")
     ax.set_ylabel("messages per second into one consumer")
     ax.set_title("Fan-in (64 B)")
-    ax.legend(fontsize=7)
+    outside_legend(ax)
     save(fig, run_dir, "fan_in")
     plt.close(fig)
 
