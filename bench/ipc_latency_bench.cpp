@@ -164,15 +164,11 @@ void register_benchmarks(Profile profile) {
         for (std::size_t bytes : latency_sizes(profile)) {
           IpcCase c{mechanism, policy, e, p, bytes};
           const std::string name = ipc_name("IpcLatency", c);
-          if (auto why = skip_reason(c); !why.empty()) {
-            note_skipped(name, why);
-            continue;
-          }
-          benchmark::RegisterBenchmark(
-              name.c_str(),
-              [c, plant = planted_ns(name)](benchmark::State& s) { BM_round_trip(s, c, plant); })
-              ->UseManualTime()
-              ->Unit(benchmark::kMicrosecond);
+          auto run = [c, plant = planted_ns(name)](benchmark::State& s) {
+            BM_round_trip(s, c, plant);
+          };
+          if (auto* b = register_or_skip(name, skip_reason(c), run))
+            b->UseManualTime()->Unit(benchmark::kMicrosecond);
         }
       }
     }

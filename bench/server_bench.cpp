@@ -61,6 +61,8 @@ namespace {
 constexpr int kWorkers = 4;
 constexpr int kWorkRounds = 300;
 
+// The server models; each is one row of kModels (below), which says its name, whether its
+// workers are processes, how it serves and how many workers it has.
 enum class Model {
   kEpoll,
   kThreadPool,
@@ -70,37 +72,9 @@ enum class Model {
   kThreadPerRequest,
   kForkPerRequest,
   kPreforkShm,
-  kCoroutines
+  kCoroutines,
+  kLast = kCoroutines,
 };
-
-const char* model_name(Model m) {
-  switch (m) {
-    case Model::kEpoll:
-      return "epoll";
-    case Model::kThreadPool:
-      return "thread_pool";
-    case Model::kPrefork:
-      return "prefork";
-    case Model::kThreadPerConn:
-      return "thread_per_conn";
-    case Model::kForkPerConn:
-      return "fork_per_conn";
-    case Model::kThreadPerRequest:
-      return "thread_per_request";
-    case Model::kForkPerRequest:
-      return "fork_per_request";
-    case Model::kPreforkShm:
-      return "prefork_shm";
-    case Model::kCoroutines:
-      return "coroutines";
-  }
-  return "?";
-}
-
-bool uses_processes(Model m) {
-  return m == Model::kPrefork || m == Model::kPreforkShm || m == Model::kForkPerConn ||
-         m == Model::kForkPerRequest;
-}
 
 // Reads (or writes) exactly `n` bytes; false at end of file or on an error.
 bool transfer_all(int fd, unsigned char* p, std::size_t n, bool writing) {
@@ -417,20 +391,6 @@ void run_coroutines(const Server& s) {
   for (auto& t : loops) t.join();
 }
 
-ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open);
-
-// The server process: runs the model over its connection ends until every client has closed.
-ipc::Status run_server(Model m, const Server& s) {
-  // Open connections, counted down by whichever worker sees one close: in shared memory, for
-  // the prefork workers too.
-  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) return ipc::Status::from_errno("mmap", errno);
-  auto& open = *new (page) std::atomic<int>(static_cast<int>(s.fds.size()));
-  ipc::Status result = run_model(m, s, open);
-  munmap(page, 4096);
-  return result;
-}
-
 // epoll, thread_pool, prefork: one epoll set over every connection, served by one thread, or
 // shared (one-shot) by kWorkers threads or processes.
 void run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
@@ -451,33 +411,90 @@ void run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
   close(ep);
 }
 
-ipc::Status run_model(Model m, const Server& s, std::atomic<int>& open) {
-  switch (m) {
-    case Model::kEpoll:
-    case Model::kThreadPool:
-    case Model::kPrefork:
-      run_shared_epoll(m, s, open);
-      return {};
-    case Model::kThreadPerConn: {
-      std::vector<std::thread> ts;
-      for (int fd : s.fds) ts.emplace_back([fd, &s] { serve_connection(fd, s.bytes); });
-      for (auto& t : ts) t.join();
-      return {};
-    }
-    case Model::kForkPerConn:
-      reap(fork_workers(s.fds.size(), [&](std::size_t i) { serve_connection(s.fds[i], s.bytes); }));
-      return {};
-    case Model::kThreadPerRequest:
-    case Model::kForkPerRequest:
-      serve_per_request(s, m == Model::kForkPerRequest);
-      return {};
-    case Model::kPreforkShm:
-      return run_prefork_shm(s);
-    case Model::kCoroutines:
-      run_coroutines(s);
-      return {};
+ipc::Status run_thread_per_conn(const Server& s) {
+  std::vector<std::thread> ts;
+  for (int fd : s.fds) ts.emplace_back([fd, &s] { serve_connection(fd, s.bytes); });
+  for (auto& t : ts) t.join();
+  return {};
+}
+
+ipc::Status run_fork_per_conn(const Server& s) {
+  reap(fork_workers(s.fds.size(), [&](std::size_t i) { serve_connection(s.fds[i], s.bytes); }));
+  return {};
+}
+
+// One row per model: the one place a model is named and described.
+struct ModelInfo {
+  Model model;
+  const char* name;
+  bool processes;  // its workers are processes (the grid's endpoint)
+  ipc::Status (*run)(const Server& s, std::atomic<int>& open);
+  int (*workers)(int clients);  // threads or processes serving requests, for memory per worker
+};
+
+template <Model M>
+ipc::Status shared_epoll(const Server& s, std::atomic<int>& open) {
+  run_shared_epoll(M, s, open);
+  return {};
+}
+
+constexpr ModelInfo kModels[] = {
+    {Model::kEpoll, "epoll", false, shared_epoll<Model::kEpoll>, [](int) { return 1; }},
+    {Model::kThreadPool, "thread_pool", false, shared_epoll<Model::kThreadPool>,
+     [](int) { return kWorkers; }},
+    {Model::kPrefork, "prefork", true, shared_epoll<Model::kPrefork>, [](int) { return kWorkers; }},
+    {Model::kThreadPerConn, "thread_per_conn", false,
+     [](const Server& s, std::atomic<int>&) { return run_thread_per_conn(s); },
+     [](int clients) { return clients; }},
+    {Model::kForkPerConn, "fork_per_conn", true,
+     [](const Server& s, std::atomic<int>&) { return run_fork_per_conn(s); },
+     [](int clients) { return clients; }},
+    {Model::kThreadPerRequest, "thread_per_request", false,
+     [](const Server& s, std::atomic<int>&) {
+       serve_per_request(s, false);
+       return ipc::Status{};
+     },
+     [](int clients) { return clients; }},
+    {Model::kForkPerRequest, "fork_per_request", true,
+     [](const Server& s, std::atomic<int>&) {
+       serve_per_request(s, true);
+       return ipc::Status{};
+     },
+     [](int clients) { return clients; }},
+    {Model::kPreforkShm, "prefork_shm", true,
+     [](const Server& s, std::atomic<int>&) { return run_prefork_shm(s); },
+     [](int) { return kWorkers; }},
+    {Model::kCoroutines, "coroutines", false,
+     [](const Server& s, std::atomic<int>&) {
+       run_coroutines(s);
+       return ipc::Status{};
+     },
+     [](int) { return coroutine_threads(); }},
+};
+
+constexpr bool models_match_enum() {
+  if (std::size(kModels) != static_cast<std::size_t>(Model::kLast) + 1) return false;
+  for (std::size_t i = 0; i < std::size(kModels); ++i) {
+    if (static_cast<std::size_t>(kModels[i].model) != i) return false;
   }
-  return {ipc::Errc::kRefused, "unknown model"};
+  return true;
+}
+static_assert(models_match_enum(), "kModels needs one row per Model, in the enum's order");
+
+const ModelInfo& info(Model m) {
+  return kModels[static_cast<std::size_t>(m)];
+}
+
+// The server process: runs the model over its connection ends until every client has closed.
+ipc::Status run_server(Model m, const Server& s) {
+  // Open connections, counted down by whichever worker sees one close: in shared memory, for
+  // the prefork workers too.
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return ipc::Status::from_errno("mmap", errno);
+  auto& open = *new (page) std::atomic<int>(static_cast<int>(s.fds.size()));
+  ipc::Status result = info(m).run(s, open);
+  munmap(page, 4096);
+  return result;
 }
 
 // The server's memory: PSS of its process and of its children (the workers of the fork models).
@@ -503,7 +520,7 @@ constexpr const char* kServeEnv = "PTBENCH_SERVE";  // "<model> <bytes> <ready f
   Server s{{}, 0};
   in >> model >> s.bytes >> ready;
   for (int fd = 0; in >> fd;) s.fds.push_back(fd);
-  if (model < 0 || ready < 0 || s.fds.empty()) _exit(2);
+  if (model < 0 || model > static_cast<int>(Model::kLast) || ready < 0 || s.fds.empty()) _exit(2);
   const char byte = 1;
   if (write(ready, &byte, 1) != 1) _exit(1);
   close(ready);
@@ -611,23 +628,6 @@ ipc::Status connect(int n, std::vector<ipc::Fd>* mine, Server* server) {
   return {};
 }
 
-// The server's workers: threads or processes that serve requests (the connections' for the
-// per-connection and per-request models).
-int workers(const ServerCase& c) {
-  switch (c.model) {
-    case Model::kEpoll:
-      return 1;
-    case Model::kThreadPool:
-    case Model::kPrefork:
-    case Model::kPreforkShm:
-      return kWorkers;
-    case Model::kCoroutines:
-      return coroutine_threads();
-    default:
-      return c.clients;
-  }
-}
-
 void report(benchmark::State& state, const ServerCase& c, std::vector<ClientResult>& results,
             double seconds, double pss_kib) {
   std::size_t total = 0;
@@ -642,7 +642,7 @@ void report(benchmark::State& state, const ServerCase& c, std::vector<ClientResu
   state.SetItemsProcessed(static_cast<std::int64_t>(total));
   state.SetBytesProcessed(static_cast<std::int64_t>(total * c.bytes));
   state.counters["client_cpus"] = static_cast<double>(cpu) * 1e-9 / seconds;
-  state.counters["server_pss_kib_per_worker"] = pss_kib / workers(c);
+  state.counters["server_pss_kib_per_worker"] = pss_kib / info(c.model).workers(c.clients);
 }
 
 void BM_server(benchmark::State& state, ServerCase c) {
@@ -695,16 +695,15 @@ void register_benchmarks(Profile profile) {
                                              ? std::vector<std::size_t>{64, 16384}
                                              : std::vector<std::size_t>{64};
   const double seconds = profile == Profile::kFull ? 0.5 : 0.05;
-  for (Model m : {Model::kEpoll, Model::kThreadPool, Model::kPrefork, Model::kThreadPerConn,
-                  Model::kForkPerConn, Model::kThreadPerRequest, Model::kForkPerRequest,
-                  Model::kPreforkShm, Model::kCoroutines}) {
+  for (const ModelInfo& m : kModels) {
     for (std::size_t bytes : sizes) {
       for (int clients : client_counts(profile)) {
         const std::string name =
-            grid_name("Server", model_name(m), uses_processes(m) ? "process" : "thread",
+            grid_name("Server", m.name, m.processes ? "process" : "thread",
                       ipc::Placement::kUnpinned, bytes, {{"clients", std::to_string(clients)}});
-        benchmark::RegisterBenchmark(name.c_str(), [c = ServerCase{m, clients, bytes, seconds}](
-                                                       benchmark::State& s) { BM_server(s, c); })
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [c = ServerCase{m.model, clients, bytes, seconds}](
+                                         benchmark::State& s) { BM_server(s, c); })
             ->Iterations(1)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);

@@ -55,6 +55,18 @@ std::string skip_reason(const IpcCase& c);
 // Cases that were not registered, with their reasons; printed by --ptbench_list_skipped so the
 // report shows them instead of silently dropping them.
 void note_skipped(const std::string& name, const std::string& reason);
+
+// Registers `fn` as the benchmark `name`, or, when `why` says it cannot run here, lists it as
+// skipped with that reason and returns nullptr (configure the result only when it is not).
+template <typename Fn>
+benchmark::internal::Benchmark* register_or_skip(const std::string& name, const std::string& why,
+                                                 Fn&& fn) {
+  if (!why.empty()) {
+    note_skipped(name, why);
+    return nullptr;
+  }
+  return benchmark::RegisterBenchmark(name.c_str(), std::forward<Fn>(fn));
+}
 const std::vector<std::pair<std::string, std::string>>& skipped_benchmarks();
 
 struct IpcSession {
