@@ -248,6 +248,57 @@ TEST(Verify, TimeSlicesAreJudgedAgainstTheKernelsBaseSlice) {
   EXPECT_NE(c[11].note.en.find("debugfs not mounted"), std::string::npos) << c[11].note.en;
 }
 
+// Every claim that compares two sides must be able to fail: with the sides' values swapped (the
+// claimed-cheaper side now the dearer one, by the same factor), it does not hold.
+TEST(Verify, EveryComparisonFailsWhenItsSidesAreSwapped) {
+  struct Pair {
+    int claim;
+    std::string a, b, metric;
+  };
+  const std::vector<Pair> pairs = {
+      {1, "BM_Create/fork/process/same-cpu/0/rss_mib=0",
+       "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "real_time"},
+      {2, "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0",
+       "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=0", "net_switch_ns"},
+      {3, "BM_IpcLatency/pipe/process/cross-cpu/64", "BM_Floor/heap_handoff/thread/cross-cpu/64",
+       "real_time"},
+      {5, "BM_Create/fork/process/same-cpu/0/rss_mib=256",
+       "BM_Create/pthread/thread/same-cpu/0/rss_mib=256", "real_time"},
+      {7, "BM_CowWrite/fork/process/unpinned/4096/pages=1024",
+       "BM_CowWrite/thread/thread/unpinned/4096/pages=1024", "ns_per_page"},
+      {10, "BM_Footprint/fork/process/unpinned/0/workers=64",
+       "BM_Footprint/pthread/thread/unpinned/0/workers=64", "pss_kib_per_worker"},
+      {12, "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "BM_Fiber/create/fiber/same-cpu/0",
+       "real_time"},
+  };
+  for (const auto& p : pairs) {
+    auto s = textbook_host();
+    for (auto& x : s) {
+      if (x.metric != p.metric) continue;
+      if (x.benchmark == p.a) {
+        x.benchmark = p.b;
+      } else if (x.benchmark == p.b) {
+        x.benchmark = p.a;
+      }
+    }
+    const auto c = by_number(evaluate_claims(s, 0.01, textbook_facts()));
+    EXPECT_EQ(c.at(p.claim).verdict, ClaimVerdict::kDoesNotHold)
+        << "claim " << p.claim << ": " << verdict_text(c.at(p.claim).verdict) << " "
+        << c.at(p.claim).note.en;
+  }
+  // Claim 4: the pipe streaming faster than the ring at every size.
+  auto s = textbook_host();
+  for (auto& x : s) {
+    if (x.benchmark.find("BM_IpcThroughput/pipe/") == 0) {
+      x.benchmark = "BM_IpcThroughput/shm_ring" + x.benchmark.substr(21) + "/policy=spin_futex";
+    } else if (x.benchmark.find("BM_IpcThroughput/shm_ring/") == 0) {
+      x.benchmark =
+          "BM_IpcThroughput/pipe" + x.benchmark.substr(25, x.benchmark.find("/policy") - 25);
+    }
+  }
+  EXPECT_EQ(by_number(evaluate_claims(s))[4].verdict, ClaimVerdict::kDoesNotHold);
+}
+
 TEST(Verify, BulkDataThatHoldsAtSomeSizesOnlyHoldsInPart) {
   auto c = by_number(evaluate_claims(textbook_host({.pipe_64_rate = 2e9})));
   EXPECT_EQ(c[4].verdict, ClaimVerdict::kHoldsPartly);
