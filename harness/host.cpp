@@ -14,6 +14,7 @@
 
 #include "harness/csv.hpp"
 #include "ipc/placement.hpp"
+#include "ipc/topology.hpp"
 
 #ifndef PTBENCH_GIT_SHA
 #define PTBENCH_GIT_SHA "unknown"
@@ -175,6 +176,89 @@ Result<KeyValues> parse_host_csv(std::string_view text) {
   return kv;
 }
 
+namespace {
+
+// The process's cgroup directory for `controller` under `root`: cgroup v1 ("N:cpu,cpuacct:/p"
+// under sys/fs/cgroup/<the first controller's hierarchy>) or v2 ("0::/p" under sys/fs/cgroup).
+std::optional<fs::path> cgroup_dir(const fs::path& root, const std::string& controller) {
+  auto text = read_text_file(root / "proc/self/cgroup");
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
+  std::optional<fs::path> v2;
+  for (std::string line; std::getline(in, line);) {
+    const auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    const std::string list = line.substr(a + 1, b - a - 1);
+    const fs::path path = fs::path(line.substr(b + 1)).relative_path();
+    if (list.empty()) v2 = root / "sys/fs/cgroup" / path;
+    std::istringstream names(list);
+    for (std::string name; std::getline(names, name, ',');) {
+      if (name == controller) return root / "sys/fs/cgroup" / list / path;
+    }
+  }
+  return v2;
+}
+
+// The CPU quota as CPUs (v2 cpu.max "QUOTA PERIOD" or "max PERIOD"; v1 cpu.cfs_quota_us and
+// cpu.cfs_period_us, -1 for none), "none", or "unknown" when neither is readable.
+std::string cpu_quota(const fs::path& root) {
+  const auto dir = cgroup_dir(root, "cpu");
+  if (!dir) return "unknown";
+  std::string q;
+  double period = 0;
+  if (auto max = read_text_file(*dir / "cpu.max")) {
+    std::istringstream(*max) >> q >> period;
+  } else if (auto quota = read_text_file(*dir / "cpu.cfs_quota_us")) {
+    std::istringstream(*quota) >> q;
+    auto p = read_text_file(*dir / "cpu.cfs_period_us");
+    if (p) std::istringstream(*p) >> period;
+  }
+  if (q == "max" || q == "-1") return "none";
+  const auto quota = parse_number(q);
+  if (!quota || period <= 0) return "unknown";
+  return fmt::format("{:.2f} CPUs ({} us per {:.0f} us)", *quota / period, q, period);
+}
+
+// The CPU quota and the cpuset of the process's cgroup.
+void container_limits(const fs::path& root, KeyValues* kv) {
+  kv->emplace_back("cpu_quota", cpu_quota(root));
+  std::string cpuset = "unknown";
+  if (const auto dir = cgroup_dir(root, "cpuset")) {
+    for (const char* f : {"cpuset.cpus.effective", "cpuset.effective_cpus", "cpuset.cpus"}) {
+      if (auto v = read_text_file(*dir / f); v && !v->empty()) {
+        cpuset = first_line_or_unknown(*dir / f);
+        break;
+      }
+    }
+  }
+  kv->emplace_back("cgroup_cpuset", cpuset);
+}
+
+// The topology of the CPUs this process may use (hwloc), and what the first and the last of them
+// share: the level today's "cross-cpu" rows measure on this host.
+void topology(KeyValues* kv) {
+  ipc::Topology t;
+  const auto allowed = ipc::allowed_cpus();
+  if (auto s = ipc::load_topology(allowed, &t); !s) {
+    kv->emplace_back("topology", "unknown: " + s.message());
+    return;
+  }
+  kv->emplace_back("topology", t.summary());
+  kv->emplace_back("topology_synthetic", t.synthetic.empty() ? "unknown" : t.synthetic);
+  const auto level = ipc::level_between(t, allowed.front(), allowed.back());
+  kv->emplace_back("cross_cpu_level", allowed.size() < 2 ? "none (one CPU)"
+                                      : level            ? std::string(ipc::to_string(*level))
+                                                         : "unknown");
+}
+
+}  // namespace
+
+Result<std::string> topology_xml() {
+  ipc::Topology t;
+  if (auto s = ipc::load_topology(ipc::allowed_cpus(), &t); !s) return fail(s.message());
+  return t.xml;
+}
+
 KeyValues collect_host(const fs::path& root) {
   KeyValues kv;
   const auto cpuinfo = read_text_file(root / "proc/cpuinfo");
@@ -190,11 +274,13 @@ KeyValues collect_host(const fs::path& root) {
   kv.emplace_back("cpus_online", first_line_or_unknown(root / "sys/devices/system/cpu/online"));
   kv.emplace_back("cpus_allowed",
                   real_root ? ipc::format_cpu_list(ipc::allowed_cpus()) : std::string("unknown"));
+  if (real_root) topology(&kv);
   kv.emplace_back("virtualization", virtualization(root, cpuinfo));
   kv.emplace_back("mitigations", mitigations(root));
   kv.emplace_back("cpu_pcid", cpu_flag(cpuinfo, "pcid"));
   kv.emplace_back("pti", pti(root));
   base_slice(root, &kv);
+  container_limits(root, &kv);
   config_hz(root, first_line_or_unknown(root / "proc/sys/kernel/osrelease"), &kv);
   auto thp = read_text_file(root / "sys/kernel/mm/transparent_hugepage/enabled");
   kv.emplace_back("thp", thp ? bracketed_choice(*thp) : "unknown");

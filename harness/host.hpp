@@ -19,6 +19,9 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // Reads the host's files below `root` ("/" on a real host; a fake tree in tests).
 KeyValues collect_host(const std::filesystem::path& root = "/");
 
+// hwloc's XML of this machine (saved as topology.xml beside host.csv in every run).
+Result<std::string> topology_xml();
+
 // The first line of /proc/loadavg below `root`, as "1m 5m 15m", or "unknown".
 std::string read_load(const std::filesystem::path& root = "/");
 

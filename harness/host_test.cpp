@@ -24,6 +24,14 @@ TEST(Host, ReadsEveryFieldFromAFakeRoot) {
   EXPECT_EQ(m["governor"], "performance");
   EXPECT_EQ(m["mem_total"], "2048000 kB");
   EXPECT_EQ(read_load("testdata/fakehost"), "0.50 0.25 0.10");
+  // What the claims and the noise warnings read, each with where it came from.
+  EXPECT_EQ(m["cpu_pcid"], "no");
+  EXPECT_EQ(m["pti"], "no");
+  EXPECT_EQ(m["sched_base_slice_ns"], "3000000");
+  EXPECT_EQ(m["sched_base_slice_source"], "/sys/kernel/debug/sched/base_slice_ns");
+  EXPECT_EQ(m["config_hz"], "unknown");
+  EXPECT_EQ(m["cpu_quota"], "0.50 CPUs (50000 us per 100000 us)");  // cgroup v2 cpu.max
+  EXPECT_EQ(m["cgroup_cpuset"], "0");
   // Toolchain facts come from the build, not the root.
   EXPECT_FALSE(m["compiler"].empty());
   EXPECT_FALSE(m["build_type"].empty());
@@ -31,8 +39,10 @@ TEST(Host, ReadsEveryFieldFromAFakeRoot) {
 
 TEST(Host, MissingFilesGiveUnknownNotAGuess) {
   auto m = as_map(collect_host("testdata/no-such-root"));
-  for (const char* key : {"hostname", "kernel", "cpu_model", "cpus_online", "cpus_allowed",
-                          "virtualization", "mitigations", "thp", "governor", "mem_total"}) {
+  for (const char* key :
+       {"hostname", "kernel", "cpu_model", "cpus_online", "cpus_allowed", "virtualization",
+        "mitigations", "thp", "governor", "mem_total", "cpu_pcid", "pti", "sched_base_slice_ns",
+        "config_hz", "cpu_quota", "cgroup_cpuset"}) {
     EXPECT_EQ(m[key], "unknown") << key;
   }
   EXPECT_EQ(read_load("testdata/no-such-root"), "unknown");

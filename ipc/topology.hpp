@@ -1,0 +1,77 @@
+// The machine as placement sees it: each CPU this process may use, with the core, the last-level
+// cache domain, the NUMA node and the package it belongs to (from hwloc), and the rule that picks
+// two CPUs for each level of sharing. Loaded from the running machine, an hwloc XML file or a
+// synthetic description, so the rule can be tested on machines we do not have.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ipc/status.hpp"
+
+namespace ptbench::ipc {
+
+// One processing unit (a hardware thread): its OS index and the ids of what it belongs to; ids
+// compare equal exactly when two CPUs share the object (-1: the topology has no such object).
+struct TopoCpu {
+  int os = -1;
+  int core = -1;
+  int llc = -1;      // the last-level cache (the deepest data cache above the PU)
+  int numa = -1;     // the first NUMA node local to it
+  int package = -1;  // the socket
+};
+
+struct Topology {
+  std::vector<TopoCpu> cpus;  // ascending OS index
+  std::string source;         // "this machine", "synthetic: ...", "xml: FILE"
+  std::string synthetic;      // hwloc's synthetic description of the whole machine, if any
+  std::string xml;            // hwloc's XML of the whole machine (saved with a run)
+
+  const TopoCpu* find(int os) const;
+  // "1 package, 1 NUMA node, 2 LLC domains, 2 cores, 2 CPUs (no SMT)": what these CPUs span.
+  std::string summary() const;
+};
+
+// The machine this process runs on; `allowed` (OS indexes, e.g. allowed_cpus()) keeps those only.
+Status load_topology(const std::vector<int>& allowed, Topology* out);
+// A synthetic machine ("pack:2 node:1 l3:2 core:8 pu:2", hwloc's syntax), all of it allowed.
+Status load_synthetic_topology(const std::string& description, Topology* out);
+// A machine saved as hwloc XML.
+Status load_xml_topology(const std::string& path, Topology* out);
+
+// The same topology with only the CPUs in `allowed` (a cpuset or a cgroup smaller than the
+// machine).
+Topology restrict_topology(const Topology& t, const std::vector<int>& allowed);
+
+// What the two ends of a measurement share, from the most to the least.
+enum class Level {
+  kSameCpu,       // one CPU: every hand-off is a context switch
+  kSmt,           // two hardware threads of one core
+  kSameCache,     // two cores sharing the last-level cache
+  kCrossCache,    // two cores of one package in different last-level cache domains
+  kCrossNuma,     // two NUMA nodes of one package (sub-NUMA clusters)
+  kCrossPackage,  // two packages (sockets)
+};
+
+std::string_view to_string(Level l);
+std::optional<Level> parse_level(std::string_view s);
+const std::vector<Level>& all_levels();
+
+// Two CPUs for a level, by one rule: the first end is the lowest allowed CPU; the second is the
+// lowest allowed CPU that shares with it exactly what the level says (the same core for smt, a
+// different core of the same LLC for same-cache, the same package and another LLC for
+// cross-cache, the same package and another NUMA node for cross-numa, another package for
+// cross-package). `error` says why this host has none ("no SMT siblings here").
+struct LevelPair {
+  int first = -1, second = -1;
+  std::string error;
+};
+LevelPair pick_pair(const Topology& t, Level l);
+
+// The level two CPUs share (the closest one): what "cross-cpu" means between them on this host.
+std::optional<Level> level_between(const Topology& t, int a, int b);
+
+}  // namespace ptbench::ipc

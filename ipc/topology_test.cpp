@@ -1,0 +1,133 @@
+// Placement by topology on machines we do not have: hwloc builds them from synthetic descriptions
+// (PUs numbered depth-first), and each level's pair is checked, or the reason it is missing.
+#include "ipc/topology.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ipc/placement.hpp"
+#include "ipc/status_testing.hpp"
+
+namespace ptbench::ipc {
+namespace {
+
+Topology synthetic(const std::string& description) {
+  Topology t;
+  const Status s = load_synthetic_topology(description, &t);
+  EXPECT_TRUE(IsOk(s)) << s.message();
+  return t;
+}
+
+void expect_pair(const Topology& t, Level l, int a, int b) {
+  const LevelPair p = pick_pair(t, l);
+  EXPECT_TRUE(p.error.empty()) << to_string(l) << ": " << p.error;
+  EXPECT_EQ(p.first, a) << to_string(l);
+  EXPECT_EQ(p.second, b) << to_string(l);
+}
+
+void expect_missing(const Topology& t, Level l, const std::string& why) {
+  const LevelPair p = pick_pair(t, l);
+  EXPECT_EQ(p.second, -1) << to_string(l);
+  EXPECT_NE(p.error.find(why), std::string::npos) << to_string(l) << ": " << p.error;
+}
+
+// The development VM's shape: two vCPUs, one core each, one last-level cache.
+TEST(Topology, TwoCoresOneCache) {
+  const Topology t = synthetic("pack:1 l3:1 core:2 pu:1");
+  ASSERT_EQ(t.cpus.size(), 2u);
+  expect_pair(t, Level::kSameCpu, 0, 0);
+  expect_missing(t, Level::kSmt, "no SMT siblings");
+  expect_pair(t, Level::kSameCache, 0, 1);
+  expect_missing(t, Level::kCrossCache, "one last-level cache domain per package");
+  expect_missing(t, Level::kCrossNuma, "one NUMA node");
+  expect_missing(t, Level::kCrossPackage, "one package");
+  EXPECT_EQ(level_between(t, 0, 1), Level::kSameCache);
+  EXPECT_EQ(t.summary(), "1 package, 1 NUMA node, 1 LLC domain, 2 cores, 2 CPUs (no SMT)");
+}
+
+// A two-socket server with SMT-2: 2 packages x 8 cores x 2 threads.
+TEST(Topology, TwoPackageSmtServer) {
+  const Topology t = synthetic("pack:2 node:1 l3:1 core:8 pu:2");
+  ASSERT_EQ(t.cpus.size(), 32u);
+  expect_pair(t, Level::kSmt, 0, 1);
+  expect_pair(t, Level::kSameCache, 0, 2);
+  expect_missing(t, Level::kCrossCache, "one last-level cache domain per package");
+  expect_missing(t, Level::kCrossNuma, "one NUMA node per package");
+  expect_pair(t, Level::kCrossPackage, 0, 16);
+  // Today's "cross-cpu" (the first and the last allowed CPU) is a hand-off across sockets here.
+  EXPECT_EQ(level_between(t, 0, 31), Level::kCrossPackage);
+  EXPECT_EQ(t.summary(), "2 packages, 2 NUMA nodes, 2 LLC domains, 16 cores, 32 CPUs");
+}
+
+// An AMD-style socket: four core complexes, each with its own L3.
+TEST(Topology, OneSocketManyLastLevelCaches) {
+  const Topology t = synthetic("pack:1 node:1 l3:4 core:8 pu:2");
+  ASSERT_EQ(t.cpus.size(), 64u);
+  expect_pair(t, Level::kSmt, 0, 1);
+  expect_pair(t, Level::kSameCache, 0, 2);
+  expect_pair(t, Level::kCrossCache, 0, 16);
+  expect_missing(t, Level::kCrossNuma, "one NUMA node per package");
+  expect_missing(t, Level::kCrossPackage, "one package");
+  EXPECT_EQ(level_between(t, 0, 63), Level::kCrossCache);
+}
+
+// Sub-NUMA clusters: two NUMA nodes per package, each with its own L3.
+TEST(Topology, SubNumaClusters) {
+  const Topology t = synthetic("pack:2 node:2 l3:1 core:4 pu:2");
+  ASSERT_EQ(t.cpus.size(), 32u);
+  expect_pair(t, Level::kSameCache, 0, 2);
+  expect_pair(t, Level::kCrossNuma, 0, 8);
+  expect_pair(t, Level::kCrossPackage, 0, 16);
+}
+
+// A cgroup cpuset smaller than the machine: the rule works within it, and says what is missing.
+TEST(Topology, ACpusetSmallerThanTheMachine) {
+  const Topology all = synthetic("pack:2 node:1 l3:1 core:8 pu:2");
+  const Topology t = restrict_topology(all, {3, 5, 17});
+  ASSERT_EQ(t.cpus.size(), 3u);
+  expect_pair(t, Level::kSameCpu, 3, 3);
+  expect_missing(t, Level::kSmt, "no SMT siblings");  // 2, 3's sibling, is not allowed
+  expect_pair(t, Level::kSameCache, 3, 5);
+  expect_pair(t, Level::kCrossPackage, 3, 17);
+  const Topology one = restrict_topology(all, {4});
+  expect_missing(one, Level::kSameCache, "one CPU only");
+  EXPECT_EQ(level_between(one, 4, 5), std::nullopt);  // 5 is not in it
+}
+
+TEST(Topology, XmlRoundTripsAndBadInputIsRefused) {
+  const Topology t = synthetic("pack:2 node:1 l3:2 core:2 pu:2");
+  ASSERT_FALSE(t.xml.empty());
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ptbench-topo-" + std::to_string(getpid()) + ".xml");
+  std::ofstream(path) << t.xml;
+  Topology back;
+  ASSERT_TRUE(IsOk(load_xml_topology(path.string(), &back)));
+  std::filesystem::remove(path);
+  ASSERT_EQ(back.cpus.size(), t.cpus.size());
+  for (std::size_t i = 0; i < t.cpus.size(); ++i) {
+    EXPECT_EQ(level_between(back, back.cpus[0].os, back.cpus[i].os),
+              level_between(t, t.cpus[0].os, t.cpus[i].os));
+  }
+  Topology bad;
+  EXPECT_EQ(load_synthetic_topology("pack:two", &bad).code(), Errc::kRefused);
+  EXPECT_FALSE(IsOk(load_xml_topology("/nonexistent/ptbench.xml", &bad)));
+}
+
+TEST(Topology, ThisMachineHasEveryAllowedCpu) {
+  Topology t;
+  ASSERT_TRUE(IsOk(load_topology(allowed_cpus(), &t)));
+  EXPECT_EQ(t.cpus.size(), allowed_cpus().size());
+  expect_pair(t, Level::kSameCpu, allowed_cpus().front(), allowed_cpus().front());
+  EXPECT_FALSE(t.summary().empty());
+}
+
+TEST(Topology, LevelNamesRoundTrip) {
+  for (Level l : all_levels()) EXPECT_EQ(parse_level(to_string(l)), l);
+  EXPECT_FALSE(parse_level("cross-cpu").has_value());
+}
+
+}  // namespace
+}  // namespace ptbench::ipc
