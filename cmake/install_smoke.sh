@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ctest: `cmake --install` of this build into a temporary prefix gives a ptbench that lists and
-# runs a filtered benchmark from another directory, writing into that directory's results/runs.
+# runs a filtered benchmark from another directory, writing into that directory's results/runs
+# and recording the run in its results/history.sqlite.
 set -euo pipefail
 build_dir=$1
 prefix=$(mktemp -d)
@@ -13,4 +14,8 @@ cd "$work"
 run=$(ls -d "$work"/results/runs/*/)
 test -s "$run/summary.csv"
 grep -q 'BM_Floor/clock_read' "$run/summary.csv"
+# The run is in the history the run recorded it in, once.
+test -s "$work/results/history.sqlite"
+"$prefix/bin/ptbench" history list | grep -q ' quick '
+"$prefix/bin/ptbench" history import "$run" | grep -q 'imported 0 run(s), 1 already there'
 echo "installed ptbench listed and ran from $work"

@@ -8,6 +8,7 @@
 #include "harness/compare.hpp"
 #include "harness/crosscheck.hpp"
 #include "harness/csv.hpp"
+#include "harness/history.hpp"
 #include "harness/host.hpp"
 #include "harness/paths.hpp"
 #include "harness/profiles.hpp"
@@ -56,6 +57,11 @@ struct Cli {
   std::string verify_from, report_dir, lang = "en";
   bool dry_run = false;
   CrosscheckOptions xopt;
+  std::string history_action, history_metric;
+  std::vector<std::string> history_args;
+  std::filesystem::path history_db;
+  bool history_csv = false;
+  CLI::App* history = nullptr;
   CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *ab_cmd = nullptr,
            *verify = nullptr, *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
 };
@@ -250,6 +256,19 @@ void add_tools(CLI::App& app, Cli& c) {
       "directories and SysV queues whose creating process is gone (never another program's)");
   c.clean->add_flag("--dry-run,-n", c.dry_run, "only list what would be removed");
   app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
+  c.history = app.add_subcommand(
+      "history",
+      "The run history (SQLite, results/history.sqlite by default; ptbench run records every "
+      "run): import DIR... | list | trend BENCHMARK [--metric M] | changes (change points per "
+      "series of run medians, split where the kernel changed)");
+  c.history->add_option("action", c.history_action, "import, list, trend or changes")
+      ->required()
+      ->check(CLI::IsMember({"import", "list", "trend", "changes"}));
+  c.history->add_option("args", c.history_args, "run directories (import) or a benchmark (trend)");
+  c.history->add_option("--db", c.history_db,
+                        "the database (default: $PTBENCH_DB or results/history.sqlite)");
+  c.history->add_option("--metric", c.history_metric, "trend: the metric (default real_time)");
+  c.history->add_flag("--csv", c.history_csv, "CSV instead of a table");
 }
 
 int list_command(const RunOptions& opt) {
@@ -282,6 +301,7 @@ int dispatch(Cli& c) {
   RunOptions& opt = c.run_opt;
   opt.programs = profile_programs(opt.profile, split_list(PTBENCH_BENCH_PROGRAMS),
                                   split_list(PTBENCH_VALIDATION_PROGRAMS));
+  opt.history_db = default_history_db();  // run and verify record what they measured
   if (*c.run) {
     if (c.run->count("--repetitions")) opt.repetitions = c.repetitions;
     if (c.run->count("--min-time")) opt.min_time = c.min_time;
@@ -300,6 +320,11 @@ int dispatch(Cli& c) {
     return verify_command(opt, c.verify_from, c.lang, std::cout, std::cerr);
   }
   if (*c.compare) return compare_from_cli(c);
+  if (*c.history) {
+    return history_command(c.history_action, c.history_args,
+                           c.history_db.empty() ? default_history_db() : c.history_db,
+                           c.history_metric, c.history_csv, std::cout, std::cerr);
+  }
   if (*c.ab_cmd) return ab_from_cli(c);
   write_host_csv(std::cout, collect_host());
   return kExitOk;

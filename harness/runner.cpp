@@ -20,6 +20,7 @@
 #include "bench/support/grid.hpp"
 #include "harness/csv.hpp"
 #include "harness/gbench_json.hpp"
+#include "harness/history.hpp"
 #include "harness/host.hpp"
 #include "harness/profiles.hpp"
 #include "harness/report.hpp"
@@ -282,6 +283,7 @@ class Run {
   bool run_rounds();
   // Writes samples.csv, summary.csv, host.csv and the report; the exit code.
   int finish(bool completed, std::ostream& out);
+  void record_in_history();
 
  private:
   std::optional<double> floor_probe(const std::string& stem);
@@ -325,6 +327,12 @@ Result<void> Run::prepare() {
     }
     return std::string("unknown");
   };
+  if (const std::string quota = host_value("cpu_quota"); quota != "none" && quota != "unknown") {
+    err_ << "ptbench: warning: this process runs under a CPU quota of " << quota
+         << " (cgroup cpu.max): when it is used up the kernel stops every task until the next "
+            "period, which distorts switch and latency figures; run outside the quota to measure "
+            "the machine\n";
+  }
   got_.run_id =
       fmt::format("{}_{}_{}", utc_stamp(started_, "%Y%m%dT%H%M%SZ"),
                   safe_for_path(host_value("hostname")), safe_for_path(host_value("git_sha")));
@@ -498,10 +506,20 @@ bool Run::write_csv_files(const std::vector<SummaryRow>& summary, const KeyValue
   write_samples_csv(samples_csv, got_.samples);
   write_summary_csv(summary_csv, summary);
   write_host_csv(host_csv, meta);
+  if (auto xml = topology_xml()) std::ofstream(dir_ / "topology.xml") << *xml;
   samples_csv.close();
   summary_csv.close();
   host_csv.close();
   return samples_csv && summary_csv && host_csv;
+}
+
+// Adds the run to the history database when one is named; a failure warns (the run is complete
+// in its directory either way; `ptbench history import` can add it later).
+void Run::record_in_history() {
+  if (opt_.history_db.empty()) return;
+  auto db = HistoryDb::open(opt_.history_db);
+  auto added = db ? (*db)->import_run(dir_) : Result<bool>(fail(db.error()));
+  if (!added) err_ << "ptbench: warning: not recorded in the history: " << added.error() << '\n';
 }
 
 int Run::finish(bool completed, std::ostream& out) {
@@ -524,6 +542,7 @@ int Run::finish(bool completed, std::ostream& out) {
   }
   out << fmt::format("\nrun directory: {} (report.md, summary.csv, samples.csv, host.csv)\n",
                      dir_.string());
+  record_in_history();
   if (!completed) {
     err_ << "ptbench: interrupted; what completed is in the run directory\n";
     return kExitInterrupted;

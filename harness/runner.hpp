@@ -29,6 +29,7 @@ struct RunOptions {
   std::vector<std::string> programs;  // program names in bench_dir
   std::optional<unsigned> seed;       // the interleaving order; default: random, recorded
   double timeout_s = 600;             // a batch's deadline: this plus 15 s per benchmark in it
+  std::filesystem::path history_db;   // the run history to record the run in; empty: none
 };
 
 // A benchmark as one program lists it.

@@ -1,0 +1,97 @@
+// `ptbench history`: every run kept in one SQLite database (results/history.sqlite by default),
+// read back as series per host, profile, benchmark and metric, with change points found in them.
+// A series is broken, never given a change point, where the kernel changes; a host is keyed by
+// facts that survive a reboot (CPU model, CPU count, memory, kernel major.minor), not its name.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/host.hpp"
+#include "harness/result.hpp"
+
+namespace ptbench::harness {
+
+// The database `ptbench run` records into unless --db or PTBENCH_DB says otherwise:
+// results/history.sqlite beside results/runs.
+std::filesystem::path default_history_db();
+
+// The key of a host: a hash of its CPU model, CPU count, memory (whole GiB) and kernel
+// major.minor; and a label a person reads.
+std::string host_key(const KeyValues& host);
+std::string host_label(const KeyValues& host);
+
+struct HistoryRun {
+  std::string run_id, host_label, git_sha, profile, kernel, started_utc;
+  std::size_t rows = 0;  // summary rows
+};
+
+struct HistoryPoint {
+  std::string run_id, git_sha, kernel, started_utc;
+  double median = 0, ci_low = 0, ci_high = 0;
+  std::size_t n = 0;
+};
+
+class HistoryDb {
+ public:
+  // Opens (creating it and its tables on first use) the database at `path`. A file that is not
+  // a database, or one written by a newer ptbench (a higher schema version), is an error.
+  static Result<std::unique_ptr<HistoryDb>> open(const std::filesystem::path& path);
+  ~HistoryDb();
+  HistoryDb(const HistoryDb&) = delete;
+  HistoryDb& operator=(const HistoryDb&) = delete;
+
+  // Imports a run directory (host.csv, samples.csv, summary.csv) in one transaction: true when
+  // imported, false when the run was there already (importing twice changes nothing).
+  Result<bool> import_run(const std::filesystem::path& dir);
+  Result<std::vector<HistoryRun>> runs();
+  // One series: the run medians of `benchmark`'s `metric` on one host key and profile, oldest
+  // first (empty host or profile: the newest run's).
+  Result<std::vector<HistoryPoint>> trend(const std::string& benchmark, const std::string& metric,
+                                          std::string host = "", std::string profile = "");
+  // Every series of primary metrics with at least `min_points` runs: (host, profile, benchmark,
+  // metric).
+  struct Series {
+    std::string host, profile, benchmark, metric, direction;
+  };
+  Result<std::vector<Series>> series(std::size_t min_points);
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  struct Impl;
+  explicit HistoryDb(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Change points in a series of run medians, deterministically: binary segmentation, each split
+// where a step fits the series best (least squares on the logs), kept when the runs before and
+// after it differ (two-sided Mann-Whitney, p < alpha, at least `min_segment` runs each side) and
+// their medians by at least `min_change`. A change with fewer than `confirm_runs` runs after it is
+// "pending".
+struct ChangeOptions {
+  std::size_t min_segment = 3;
+  double alpha = 0.001;
+  double min_change = 0.05;
+  std::size_t confirm_runs = 5;
+};
+struct ChangePoint {
+  std::size_t index = 0;  // the first run after the change
+  double before = 0, after = 0;
+  double change = 0;  // after / before - 1
+  double p = 1;
+  bool pending = false;
+};
+std::vector<ChangePoint> change_points(const std::vector<double>& medians,
+                                       const ChangeOptions& opt = {});
+
+// The command: `ptbench history import DIR... | list | trend BENCHMARK [--metric M] | changes`.
+int history_command(const std::string& action, const std::vector<std::string>& args,
+                    const std::filesystem::path& db, const std::string& metric, bool csv,
+                    std::ostream& out, std::ostream& err);
+
+}  // namespace ptbench::harness
