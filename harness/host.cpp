@@ -108,10 +108,13 @@ void base_slice(const fs::path& root, KeyValues* kv) {
   const fs::path file = root / "sys/kernel/debug/sched/base_slice_ns";
   const std::string v = first_line_or_unknown(file);
   kv->emplace_back("sched_base_slice_ns", v);
+  std::error_code ec;
   kv->emplace_back("sched_base_slice_source",
-                   v != "unknown" ? "/sys/kernel/debug/sched/base_slice_ns"
-                                  : "not readable (debugfs not mounted: mount -t debugfs none "
-                                    "/sys/kernel/debug)");
+                   v != "unknown"         ? "/sys/kernel/debug/sched/base_slice_ns"
+                   : fs::exists(file, ec) ? "not readable (debugfs denies it: kernel lockdown "
+                                            "or a sandbox)"
+                                          : "not readable (debugfs not mounted: mount -t "
+                                            "debugfs none /sys/kernel/debug)");
 }
 
 // CONFIG_HZ (the timer tick) from the kernel's configuration, and where it was read.
