@@ -9,6 +9,7 @@
 #include "bench/support/grid.hpp"
 #include "harness/csv.hpp"
 #include "harness/stats.hpp"
+#include "ipc/placement.hpp"
 
 namespace ptbench::harness::claims {
 
@@ -607,31 +608,13 @@ ClaimResult memory_isolation(const Index& idx, double alpha) {
   return c;
 }
 
-// The CPUs in a list such as "0-3,8"; 0 for anything else.
-int count_cpus(const std::string& list) {
-  int n = 0;
-  std::istringstream in(list);
-  for (std::string part; std::getline(in, part, ',');) {
-    int lo = 0, hi = 0;
-    char dash = 0;
-    std::istringstream range(part);
-    if (!(range >> lo)) return 0;
-    if (range >> dash >> hi) {
-      if (dash != '-' || hi < lo) return 0;
-      n += hi - lo + 1;
-    } else {
-      n += 1;
-    }
-  }
-  return n;
-}
-
 // The CPUs the speed-up ran on: as the benchmark counted them, else host.csv's allowed set; 0 when
 // neither says.
 int run_cpus(const Index& idx) {
   const double cpus = idx.median(speedup(1), "cpus");
   if (!std::isnan(cpus)) return static_cast<int>(cpus);
-  return count_cpus(idx.host("cpus_allowed"));
+  const auto allowed = ipc::parse_cpu_list(idx.host("cpus_allowed"));
+  return allowed ? static_cast<int>(allowed->size()) : 0;
 }
 
 ClaimResult more_threads(const Index& idx, double alpha) {

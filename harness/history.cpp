@@ -18,6 +18,7 @@
 #include "harness/paths.hpp"
 #include "harness/results.hpp"
 #include "harness/stats.hpp"
+#include "ipc/placement.hpp"
 
 namespace ptbench::harness {
 
@@ -52,15 +53,8 @@ long mem_gib(const std::string& mem_total) {
 }
 
 std::size_t cpu_count(const std::string& list) {
-  std::size_t n = 0;
-  std::istringstream in(list);
-  for (std::string part; std::getline(in, part, ',');) {
-    const auto dash = part.find('-');
-    const auto lo = parse_number(part.substr(0, dash));
-    const auto hi = dash == std::string::npos ? lo : parse_number(part.substr(dash + 1));
-    if (lo && hi && *hi >= *lo) n += static_cast<std::size_t>(*hi - *lo) + 1;
-  }
-  return n;
+  const auto cpus = ipc::parse_cpu_list(list);
+  return cpus ? cpus->size() : 0;
 }
 
 // FNV-1a, 64 bits, as 16 hex digits: stable across runs and builds.

@@ -76,24 +76,29 @@ std::string exact_filter(const std::string& s) {
 
 namespace {
 
+// What a listing program prints (stdout and stderr), or why it failed (with what it printed).
+Result<std::string> output_of(const std::vector<std::string>& argv) {
+  char tmpl[] = "/tmp/ptbench-list-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  if (fd < 0) return fail("cannot create a temporary file in /tmp");
+  close(fd);
+  auto result = run_process(argv, tmpl, std::chrono::seconds(60), &g_interrupted);
+  auto text = read_text_file(tmpl);
+  unlink(tmpl);
+  if (!result.ok() || !text) return fail(result.describe() + "\n" + text.value_or(""));
+  return *text;
+}
+
 // Appends what `program` lists for the profile: what runs, or (skipped) the tab-separated name
 // and reason of what cannot run here.
 Result<void> list_program(const RunOptions& opt, const std::string& program, bool skipped,
                           std::vector<Listed>* all) {
   const fs::path path = opt.bench_dir / program;
-  char tmpl[] = "/tmp/ptbench-list-XXXXXX";
-  const int fd = mkstemp(tmpl);
-  if (fd < 0) return fail("cannot create a temporary file in /tmp");
-  close(fd);
-  auto result = run_process({path.string(), "--ptbench_profile=" + bench_profile(opt.profile),
-                             skipped ? "--ptbench_list_skipped" : "--benchmark_list_tests=true"},
-                            tmpl, std::chrono::seconds(60), &g_interrupted);
-  auto text = read_text_file(tmpl);
-  unlink(tmpl);
-  if (!result.ok() || !text) {
-    return fail(fmt::format("listing the benchmarks of {} failed: {}\n{}", path.string(),
-                            result.describe(), text.value_or("")));
-  }
+  auto text = output_of({path.string(), "--ptbench_profile=" + bench_profile(opt.profile),
+                         skipped ? "--ptbench_list_skipped" : "--benchmark_list_tests=true"});
+  if (!text)
+    return fail(
+        fmt::format("listing the benchmarks of {} failed: {}", path.string(), text.error()));
   std::istringstream in(*text);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -113,16 +118,9 @@ Result<void> list_program(const RunOptions& opt, const std::string& program, boo
 // What `program` declares, question -> primary metric; empty when it declares nothing (a program
 // built before the declarations refuses the flag).
 std::map<std::string, grid::Primary> list_primaries(const fs::path& program) {
-  char tmpl[] = "/tmp/ptbench-primary-XXXXXX";
-  const int fd = mkstemp(tmpl);
-  if (fd < 0) return {};
-  close(fd);
-  auto result = run_process({program.string(), grid::kListPrimaryFlag}, tmpl,
-                            std::chrono::seconds(60), &g_interrupted);
-  auto text = read_text_file(tmpl);
-  unlink(tmpl);
+  auto text = output_of({program.string(), grid::kListPrimaryFlag});
   std::map<std::string, grid::Primary> out;
-  if (!result.ok() || !text) return out;
+  if (!text) return out;
   std::istringstream in(*text);
   for (std::string line; std::getline(in, line);) {
     std::istringstream fields(line);

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace ptbench::ipc {
@@ -48,6 +50,30 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
     i = j + 1;
   }
   return out;
+}
+
+std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
+  std::vector<int> cpus;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto end = std::min(text.find(',', start), text.size());
+    const std::string_view part = text.substr(start, end - start);
+    const auto dash = part.find('-');
+    int lo = 0, hi = 0;
+    const auto read = [](std::string_view s, int* v) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+      return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+    };
+    if (!read(part.substr(0, dash), &lo)) return std::nullopt;
+    hi = lo;
+    if (dash != std::string_view::npos && !read(part.substr(dash + 1), &hi)) return std::nullopt;
+    if (hi < lo) return std::nullopt;
+    for (int c = lo; c <= hi; ++c) cpus.push_back(c);
+    start = end + 1;
+  }
+  std::sort(cpus.begin(), cpus.end());
+  return cpus;
 }
 
 PlacementResult cpus_for(Placement p, const std::vector<int>& allowed) {

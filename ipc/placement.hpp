@@ -22,6 +22,8 @@ std::vector<int> allowed_cpus();
 
 // "0-3,6" style list, the way the kernel prints cpu lists.
 std::string format_cpu_list(const std::vector<int>& cpus);
+// The CPUs of such a list, ascending; nullopt for anything that is not one.
+std::optional<std::vector<int>> parse_cpu_list(std::string_view text);
 
 // The CPUs for the two ends of a placement: {a, b}; -1 means "do not pin". Returns an error
 // message instead when the placement needs more CPUs than are allowed.

@@ -59,5 +59,15 @@ TEST(Placement, PinningAThreadTakesEffect) {
   t.join();
 }
 
+TEST(Placement, CpuListsParseBackAndBadOnesAreRefused) {
+  EXPECT_EQ(parse_cpu_list("0-3,6\n"), (std::vector<int>{0, 1, 2, 3, 6}));
+  EXPECT_EQ(parse_cpu_list("5"), (std::vector<int>{5}));
+  const std::vector<int> some = {0, 1, 4, 7, 8, 9};
+  EXPECT_EQ(parse_cpu_list(format_cpu_list(some)), some);
+  for (const char* bad : {"", "unknown", "3-1", "0-", ",", "1,,2", "0-3x"}) {
+    EXPECT_FALSE(parse_cpu_list(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ptbench::ipc
