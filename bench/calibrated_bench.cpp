@@ -56,7 +56,7 @@ void BM_calibrated(benchmark::State& state, std::int64_t ns) {
 void register_benchmarks(Profile) {
   declare_primary("Calibrated", "real_time", false);
   const std::int64_t ns = calibrated_ns();
-  benchmark::RegisterBenchmark(
+  add_benchmark(
       grid_name("Calibrated", "spin_syscall", "thread", ipc::Placement::kUnpinned, 0).c_str(),
       [ns](benchmark::State& s) { BM_calibrated(s, ns); })
       ->UseRealTime()

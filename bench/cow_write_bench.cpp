@@ -131,11 +131,10 @@ void register_benchmarks(Profile profile) {
   const bool smoke = profile == Profile::kSmoke;
   const std::size_t pages = smoke ? 16 : 1024;
   for (bool child : {true, false}) {
-    benchmark::RegisterBenchmark(
-        grid_name("CowWrite", child ? "fork" : "thread", child ? "process" : "thread",
-                  Placement::kUnpinned, kPage, {{"pages", std::to_string(pages)}})
-            .c_str(),
-        [child, pages](benchmark::State& s) { BM_cow_write(s, child, pages); })
+    add_benchmark(grid_name("CowWrite", child ? "fork" : "thread", child ? "process" : "thread",
+                            Placement::kUnpinned, kPage, {{"pages", std::to_string(pages)}})
+                      .c_str(),
+                  [child, pages](benchmark::State& s) { BM_cow_write(s, child, pages); })
         ->UseManualTime();
   }
 }

@@ -252,8 +252,7 @@ Params rss(std::size_t mib) {
 benchmark::internal::Benchmark* add(const std::string& name,
                                     std::function<void(benchmark::State&)> fn,
                                     bool manual_time = false) {
-  auto* b =
-      benchmark::RegisterBenchmark(name.c_str(), std::move(fn))->Unit(benchmark::kMicrosecond);
+  auto* b = add_benchmark(name, std::move(fn))->Unit(benchmark::kMicrosecond);
   return manual_time ? b->UseManualTime() : b->UseRealTime();
 }
 

@@ -53,10 +53,10 @@ void BM_fiber_switch(benchmark::State& state) {
 
 void register_benchmarks(Profile) {
   declare_primary("Fiber", "real_time", false);
-  benchmark::RegisterBenchmark(
-      grid_name("Fiber", "create", "fiber", Placement::kSameCpu, 0).c_str(), BM_fiber_create);
-  benchmark::RegisterBenchmark(
-      grid_name("Fiber", "switch", "fiber", Placement::kSameCpu, 0).c_str(), BM_fiber_switch);
+  add_benchmark(grid_name("Fiber", "create", "fiber", Placement::kSameCpu, 0).c_str(),
+                BM_fiber_create);
+  add_benchmark(grid_name("Fiber", "switch", "fiber", Placement::kSameCpu, 0).c_str(),
+                BM_fiber_switch);
 }
 
 }  // namespace ptbench::bench

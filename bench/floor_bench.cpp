@@ -191,14 +191,13 @@ void register_benchmarks(Profile profile) {
       note_skipped(name, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
       continue;
     }
-    benchmark::RegisterBenchmark(name.c_str(), [e](benchmark::State& s) { BM_cacheline(s, e); })
+    add_benchmark(name, [e](benchmark::State& s) { BM_cacheline(s, e); })
         ->UseManualTime()
         ->Unit(benchmark::kNanosecond);
   }
   for (std::size_t bytes : sizes) {
-    benchmark::RegisterBenchmark(
-        grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes).c_str(),
-        [bytes](benchmark::State& s) { BM_memcpy(s, bytes); })
+    add_benchmark(grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes).c_str(),
+                  [bytes](benchmark::State& s) { BM_memcpy(s, bytes); })
         ->UseRealTime();  // as the IPC rates it is compared with
     const std::string handoff =
         grid_name("Floor", "heap_handoff", "thread", Placement::kCrossCpu, bytes);
@@ -206,16 +205,14 @@ void register_benchmarks(Profile profile) {
       note_skipped(handoff, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
       continue;
     }
-    benchmark::RegisterBenchmark(handoff.c_str(),
-                                 [bytes](benchmark::State& s) { BM_heap_handoff(s, bytes); })
+    add_benchmark(handoff, [bytes](benchmark::State& s) { BM_heap_handoff(s, bytes); })
         ->UseManualTime()
         ->Unit(benchmark::kNanosecond);
   }
-  benchmark::RegisterBenchmark(
-      grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0).c_str(),
-      BM_null_syscall);
-  benchmark::RegisterBenchmark(
-      grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0).c_str(), BM_clock_read);
+  add_benchmark(grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0).c_str(),
+                BM_null_syscall);
+  add_benchmark(grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0).c_str(),
+                BM_clock_read);
 }
 
 }  // namespace ptbench::bench

@@ -200,7 +200,7 @@ void register_benchmarks(Profile profile) {
   const bool smoke = profile == Profile::kSmoke;
   for (int n : smoke ? std::vector{1, 2} : std::vector{1, 8, 64}) {
     for (bool processes : {true, false}) {
-      benchmark::RegisterBenchmark(
+      add_benchmark(
           grid_name("Footprint", processes ? "fork" : "pthread", processes ? "process" : "thread",
                     Placement::kUnpinned, 0, {{"workers", std::to_string(n)}})
               .c_str(),

@@ -398,8 +398,7 @@ void register_fan_out(Profile profile) {
           const std::string name = grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), pl,
                                              kBytes, {{"consumers", std::to_string(n)}});
           if (!placeable(name, pl)) continue;
-          benchmark::RegisterBenchmark(name.c_str(), [c = FanOutCase{m, e, n, pl}](
-                                                         benchmark::State& s) {
+          add_benchmark(name, [c = FanOutCase{m, e, n, pl}](benchmark::State& s) {
             BM_fan_out(s, c);
           })->UseRealTime();
         }
@@ -427,8 +426,7 @@ void register_pipeline(Profile profile) {
           const std::string name =
               grid_name("Pipeline", ipc::to_string(m), ipc::to_string(e), pl, kBytes, params);
           if (!placeable(name, pl)) continue;
-          benchmark::RegisterBenchmark(name.c_str(), [c = PipelineCase{m, policy, e, n, pl}](
-                                                         benchmark::State& s) {
+          add_benchmark(name, [c = PipelineCase{m, policy, e, n, pl}](benchmark::State& s) {
             BM_pipeline(s, c);
           })->UseRealTime();
         }
@@ -453,8 +451,8 @@ void register_benchmarks(Profile profile) {
           const std::string name =
               grid_name("FanIn", ipc::to_string(mechanism), ipc::to_string(e), pl, kBytes, params);
           if (!placeable(name, pl)) continue;
-          benchmark::RegisterBenchmark(name.c_str(), [c = FanInCase{mechanism, policy, e, n, pl}](
-                                                         benchmark::State& s) { BM_fan_in(s, c); })
+          add_benchmark(name, [c = FanInCase{mechanism, policy, e, n, pl}](
+                                  benchmark::State& s) { BM_fan_in(s, c); })
               ->UseRealTime()
               ->Unit(benchmark::kNanosecond);
         }

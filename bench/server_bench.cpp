@@ -701,9 +701,8 @@ void register_benchmarks(Profile profile) {
         const std::string name =
             grid_name("Server", m.name, m.processes ? "process" : "thread",
                       ipc::Placement::kUnpinned, bytes, {{"clients", std::to_string(clients)}});
-        benchmark::RegisterBenchmark(name.c_str(),
-                                     [c = ServerCase{m.model, clients, bytes, seconds}](
-                                         benchmark::State& s) { BM_server(s, c); })
+        add_benchmark(name, [c = ServerCase{m.model, clients, bytes, seconds}](
+                                benchmark::State& s) { BM_server(s, c); })
             ->Iterations(1)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);

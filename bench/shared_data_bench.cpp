@@ -115,7 +115,7 @@ void register_benchmarks(Profile profile) {
   for (std::size_t kib : smoke ? std::vector<std::size_t>{16} : std::vector<std::size_t>{1024}) {
     for (bool processes : {true, false}) {
       for (bool shared : {true, false}) {
-        benchmark::RegisterBenchmark(
+        add_benchmark(
             grid_name("SharedData", "pipe", processes ? "process" : "thread", Placement::kSameCpu,
                       0, {{"data", shared ? "shared" : "private"}, {"ws_kib", std::to_string(kib)}})
                 .c_str(),

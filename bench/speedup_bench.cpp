@@ -84,10 +84,10 @@ void register_benchmarks(Profile profile) {
   declare_primary("Speedup", "real_time", false);
   const bool smoke = profile == Profile::kSmoke;
   for (int n : smoke ? std::vector{1, 2} : std::vector{1, 2, 4, 8, 16, 64}) {
-    benchmark::RegisterBenchmark(grid_name("Speedup", "xorshift", "thread", Placement::kUnpinned, 0,
-                                           {{"threads", std::to_string(n)}})
-                                     .c_str(),
-                                 [n](benchmark::State& s) { BM_speedup(s, n); })
+    add_benchmark(grid_name("Speedup", "xorshift", "thread", Placement::kUnpinned, 0,
+                            {{"threads", std::to_string(n)}})
+                      .c_str(),
+                  [n](benchmark::State& s) { BM_speedup(s, n); })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }

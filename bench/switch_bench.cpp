@@ -277,7 +277,7 @@ void register_benchmarks(Profile profile) {
         if (profile == Profile::kQuick && ws != 0 && p != ipc::HandoffKind::kPipe) continue;
         const std::vector<std::pair<std::string, std::string>> one = {
             {"tasks", "1"}, {"ws_kib", std::to_string(ws)}};
-        benchmark::RegisterBenchmark(
+        add_benchmark(
             grid_name("Switch", ipc::to_string(p), ipc::to_string(e), Placement::kSameCpu, 0, one)
                 .c_str(),
             [c = SwitchCase{p, e, Placement::kSameCpu, ws}](benchmark::State& s) {
@@ -299,9 +299,8 @@ void register_benchmarks(Profile profile) {
             note_skipped(name, "sched_yield hands over the CPU only when both tasks share one CPU");
             continue;
           }
-          benchmark::RegisterBenchmark(name.c_str(),
-                                       [c = SwitchCase{p, e, pl, ws}, plant = planted_ns(name)](
-                                           benchmark::State& s) { BM_handoff(s, c, plant); })
+          add_benchmark(name, [c = SwitchCase{p, e, pl, ws}, plant = planted_ns(name)](
+                                  benchmark::State& s) { BM_handoff(s, c, plant); })
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond);
         }
@@ -317,8 +316,7 @@ void register_benchmarks(Profile profile) {
           note_skipped(name, err);
           continue;
         }
-        benchmark::RegisterBenchmark(name.c_str(),
-                                     [e, pl, n](benchmark::State& s) { BM_ring(s, e, pl, n); })
+        add_benchmark(name, [e, pl, n](benchmark::State& s) { BM_ring(s, e, pl, n); })
             ->UseManualTime()
             ->Unit(benchmark::kMicrosecond);
       }

@@ -152,13 +152,12 @@ void register_benchmarks(Profile profile) {
                                 : profile == Profile::kFull ? 600'000'000
                                                             : 300'000'000;
   for (bool processes : {true, false}) {
-    benchmark::RegisterBenchmark(
-        grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread", Placement::kSameCpu,
-                  0, {{"tasks", "2"}})
-            .c_str(),
-        [processes, cpu = cpus.front(), duration](benchmark::State& s) {
-          BM_time_slice(s, processes, cpu, duration);
-        })
+    add_benchmark(grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread",
+                            Placement::kSameCpu, 0, {{"tasks", "2"}})
+                      .c_str(),
+                  [processes, cpu = cpus.front(), duration](benchmark::State& s) {
+                    BM_time_slice(s, processes, cpu, duration);
+                  })
         ->UseManualTime()
         ->Iterations(1)
         ->Unit(benchmark::kMicrosecond);

@@ -101,7 +101,7 @@ void BM_zombie(benchmark::State& state, bool killed) {
 void register_benchmarks(Profile) {
   declare_primary("Zombie", "real_time", false);
   for (bool killed : {false, true}) {
-    benchmark::RegisterBenchmark(
+    add_benchmark(
         grid_name("Zombie", killed ? "killed" : "exit", "process", Placement::kUnpinned, 0).c_str(),
         [killed](benchmark::State& s) { BM_zombie(s, killed); })
         ->UseManualTime();

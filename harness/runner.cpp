@@ -15,6 +15,7 @@
 #include <ostream>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "bench/support/grid.hpp"
@@ -224,8 +225,24 @@ std::string exactly_one_of(const std::vector<std::string>& names, std::string_vi
 
 std::string batch_filter(const std::vector<const Listed*>& benches) {
   std::vector<std::string> names;
-  for (const auto* b : benches) names.push_back(b->name);
-  return exactly_one_of(names);
+  for (const auto* b : benches) names.push_back(b->grid);
+  return exactly_one_of(names, kTimeSuffix);
+}
+
+void learn_iterations(const GbenchFile& parsed, IterationPlan* plan) {
+  for (const auto& run : parsed.runs) {
+    if (!run.error && run.iterations >= 1) plan->try_emplace(run.grid.benchmark, run.iterations);
+  }
+}
+
+std::string iteration_plan_text(const std::vector<const Listed*>& benches,
+                                const IterationPlan& plan) {
+  std::string out;
+  for (const auto* b : benches) {
+    if (auto it = plan.find(b->grid); it != plan.end())
+      out += fmt::format("{}\t{:.0f}\n", b->grid, it->second);
+  }
+  return out;
 }
 
 void RunCollector::take_context(const GbenchFile& parsed, const Listed& any) {
@@ -309,6 +326,8 @@ class Run {
   std::string load_before_;
   std::optional<double> floor_before_;
   RunCollector got_;
+  IterationPlan plan_;
+  std::set<std::string> plannable_;  // programs whose output says they take a plan
   std::chrono::steady_clock::time_point t0_;
   std::size_t done_ = 0;  // benchmarks x repetitions finished, for the estimate
 };
@@ -367,15 +386,28 @@ Result<GbenchFile> Run::run_batch(const std::string& program,
   const fs::path json = dir_ / "raw" / (stem + ".json");
   const auto timeout = std::chrono::milliseconds(
       static_cast<long>((opt_.timeout_s + 15.0 * static_cast<double>(benches.size())) * 1000));
-  *result = run_process(
-      {(opt_.bench_dir / program).string(), "--ptbench_profile=" + bench_profile(opt_.profile),
-       "--benchmark_filter=" + batch_filter(benches), "--benchmark_repetitions=1",
-       "--benchmark_enable_random_interleaving=true",
-       fmt::format("--benchmark_min_time={}", min_time_), "--benchmark_out=" + json.string(),
-       "--benchmark_out_format=json"},
-      dir_ / "raw" / (stem + ".log"), timeout, &g_interrupted);
+  std::vector<std::string> argv = {(opt_.bench_dir / program).string(),
+                                   "--ptbench_profile=" + bench_profile(opt_.profile),
+                                   "--benchmark_filter=" + batch_filter(benches),
+                                   "--benchmark_repetitions=1",
+                                   "--benchmark_enable_random_interleaving=true",
+                                   fmt::format("--benchmark_min_time={}", min_time_),
+                                   "--benchmark_out=" + json.string(),
+                                   "--benchmark_out_format=json"};
+  if (const std::string plan = iteration_plan_text(benches, plan_);
+      plannable_.count(program) && !plan.empty()) {
+    const fs::path file = dir_ / "raw" / (stem + ".iterations");
+    std::ofstream(file) << plan;
+    argv.push_back(std::string(grid::kIterationPlanFlag) + file.string());
+  }
+  *result = run_process(argv, dir_ / "raw" / (stem + ".log"), timeout, &g_interrupted);
   auto text = read_text_file(json);
-  return text ? parse_gbench_json(*text) : fail("no JSON output");
+  auto parsed = text ? parse_gbench_json(*text) : fail("no JSON output");
+  if (parsed && parsed->context.count(grid::kContextIterationPlan)) {
+    plannable_.insert(program);
+    learn_iterations(*parsed, &plan_);
+  }
+  return parsed;
 }
 
 void Run::record_failure(const Listed& b, int rep, const std::string& why) {
@@ -470,6 +502,8 @@ KeyValues Run::metadata(bool completed) {
   add("profile", opt_.profile);
   add("repetitions", std::to_string(reps_));
   add("min_time_s", fmt::format("{}", min_time_));
+  // Rows of these programs ran their first round's iteration count in later rounds.
+  add("iteration_plan", fmt::format("{}", fmt::join(plannable_, " ")));
   add("interleave_seed", std::to_string(seed_));
   add("filter", opt_.filter);
   const std::string lib =

@@ -76,8 +76,18 @@ inline constexpr std::string_view kTimeSuffix = "(/iterations:[0-9]+)?(/(manual|
 // (a regex, e.g. Google Benchmark's time suffix).
 std::string exactly_one_of(const std::vector<std::string>& names, std::string_view suffix = "");
 
-// A --benchmark_filter that matches exactly these benchmarks.
+// A --benchmark_filter that matches exactly these benchmarks, with or without a planned
+// iteration count in their names.
 std::string batch_filter(const std::vector<const Listed*>& benches);
+
+// Iteration counts by grid name: what Google Benchmark's ramp settled on in a program's first
+// round, handed to its later rounds so that each runs a row in one call (bench_support.hpp).
+using IterationPlan = std::map<std::string, double>;
+// Takes each row's count from a round's output, keeping any count already planned.
+void learn_iterations(const GbenchFile& parsed, IterationPlan* plan);
+// The plan file's text for `benches` ("<grid name>\t<count>" lines), empty when none is planned.
+std::string iteration_plan_text(const std::vector<const Listed*>& benches,
+                                const IterationPlan& plan);
 
 // What a run has collected: samples, the context each suite declared, failures.
 struct RunCollector {

@@ -165,6 +165,40 @@ TEST(BatchFilter, MatchesExactlyTheBatch) {
   EXPECT_FALSE(std::regex_search("BM_A/x/thread/unpinned/0/real_time/more", re));
 }
 
+// A later round runs the rows with their planned counts: Google Benchmark then names them
+// ".../iterations:N/...", and the batch's filter must still take them (and only them).
+TEST(BatchFilter, TakesPlannedIterationCounts) {
+  const auto listed = three_listed();
+  const std::regex re(batch_filter({&listed[0], &listed[2]}));
+  EXPECT_TRUE(std::regex_search("BM_A/x/thread/unpinned/0/iterations:1234/real_time", re));
+  EXPECT_TRUE(std::regex_search("BM_B/z/process/same-cpu/8/iterations:7", re));
+  EXPECT_FALSE(std::regex_search("BM_A/y/thread/unpinned/0/iterations:7", re));
+}
+
+// The plan takes the first count a row ran with and names only the batch's planned rows.
+TEST(IterationPlan, KeepsTheFirstRoundsCountForTheBatch) {
+  const auto listed = three_listed();
+  GbenchFile first, second;
+  for (auto [file, n] : {std::pair{&first, 1000.0}, std::pair{&second, 5.0}}) {
+    GbenchRun run;
+    run.grid = *parse_grid_name(listed[0].name);
+    run.iterations = n;
+    file->runs.push_back(run);
+  }
+  GbenchRun failed;
+  failed.grid = *parse_grid_name(listed[2].name);
+  failed.iterations = 3;
+  failed.error = true;
+  first.runs.push_back(failed);
+  IterationPlan plan;
+  learn_iterations(first, &plan);
+  learn_iterations(second, &plan);
+  EXPECT_EQ(plan, (IterationPlan{{"BM_A/x/thread/unpinned/0", 1000.0}}));
+  EXPECT_EQ(iteration_plan_text({&listed[0], &listed[1], &listed[2]}, plan),
+            "BM_A/x/thread/unpinned/0\t1000\n");
+  EXPECT_EQ(iteration_plan_text({&listed[1]}, plan), "");
+}
+
 // One grid name, with whatever Google Benchmark appends to it, and nothing that only starts so.
 TEST(ExactlyOneOf, TakesTheTimeAndIterationSuffixes) {
   const std::regex re(

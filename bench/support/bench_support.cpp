@@ -17,7 +17,40 @@ std::map<std::string, grid::Primary>& primaries() {
   static std::map<std::string, grid::Primary> map;
   return map;
 }
+
+std::map<std::string, benchmark::IterationCount>& plan() {
+  static std::map<std::string, benchmark::IterationCount> map;
+  return map;
+}
 }  // namespace
+
+bool load_iteration_plan(const std::string& path, std::string* why) {
+  std::ifstream f(path);
+  if (!f) {
+    *why = "cannot read the iteration plan " + path;
+    return false;
+  }
+  int number = 0;
+  for (std::string line; std::getline(f, line);) {
+    ++number;
+    if (line.empty()) continue;
+    const auto tab = line.find('\t');
+    char* end = nullptr;
+    const long long n =
+        tab == std::string::npos ? 0 : std::strtoll(line.c_str() + tab + 1, &end, 10);
+    if (n <= 0 || end == nullptr || *end != '\0') {
+      *why = path + " line " + std::to_string(number) + ": expected <name><tab><iterations>";
+      return false;
+    }
+    plan()[line.substr(0, tab)] = n;
+  }
+  return true;
+}
+
+benchmark::IterationCount planned_iterations(const std::string& name) {
+  const auto it = plan().find(name);
+  return it == plan().end() ? 0 : it->second;
+}
 
 void declare_primary(std::string_view question, std::string_view metric, bool higher_is_better) {
   primaries()[std::string(question)] = {

@@ -26,6 +26,26 @@ enum class Profile { kSmoke, kQuick, kFull };
 // Each benchmark program defines this; the shared main calls it with the chosen profile.
 void register_benchmarks(Profile profile);
 
+// The iteration plan: `ptbench run` measures each row once with Google Benchmark's ramp (1, 10,
+// 100... iterations, each step a separate call with its own set-up: a peer forked, a ballast
+// faulted in) and passes the count the ramp settled on to later rounds
+// (--ptbench_iterations=FILE, lines "<registered name>\t<iterations>"), so they run it in one
+// call. The budget scales with what this host measured; every round runs the same count.
+// Loads the file; false with `why` when it cannot be read or a line is not "name\tcount".
+bool load_iteration_plan(const std::string& path, std::string* why);
+// The planned count for `name`, or 0 when the plan does not name it (the ramp decides).
+benchmark::IterationCount planned_iterations(const std::string& name);
+
+// Registers `fn` as the benchmark `name` with its planned iteration count, if any. Every
+// program registers through this (a test greps for direct RegisterBenchmark calls); a count
+// set on the result afterwards (->Iterations(1)) overrides the plan.
+template <typename Fn>
+benchmark::internal::Benchmark* add_benchmark(const std::string& name, Fn&& fn) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), std::forward<Fn>(fn));
+  if (const auto n = planned_iterations(name); n > 0) b->Iterations(n);
+  return b;
+}
+
 // BM_<Question>/<mechanism>/<endpoint>/<placement>/<bytes>[/key=value...]: the grid that code,
 // CSV and charts share. Params use '=' so they never clash with Google Benchmark's "key:value".
 std::string grid_name(std::string_view question, std::string_view mechanism,

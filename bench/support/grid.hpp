@@ -19,6 +19,10 @@ inline constexpr const char* kContextBaseline =
     "ptbench_baseline_mechanism";                                  // the suite's baseline
 inline constexpr const char* kContextFloor = "ptbench_floor";      // "<name template>:<metric>"
 inline constexpr const char* kContextProfile = "ptbench_profile";  // smoke, quick or full
+// Present when the program takes an iteration plan (kIterationPlanFlag=FILE); a build from
+// before the plan lacks it, and the harness then lets Google Benchmark ramp in every round.
+inline constexpr const char* kContextIterationPlan = "ptbench_iteration_plan";
+inline constexpr std::string_view kIterationPlanFlag = "--ptbench_iterations=";
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 

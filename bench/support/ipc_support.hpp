@@ -65,7 +65,7 @@ benchmark::internal::Benchmark* register_or_skip(const std::string& name, const 
     note_skipped(name, why);
     return nullptr;
   }
-  return benchmark::RegisterBenchmark(name.c_str(), std::forward<Fn>(fn));
+  return add_benchmark(name, std::forward<Fn>(fn));
 }
 const std::vector<std::pair<std::string, std::string>>& skipped_benchmarks();
 

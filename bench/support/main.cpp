@@ -19,8 +19,16 @@ int main(int argc, char** argv) {
   bool list_skipped = false, list_primary = false;
   std::vector<char*> rest;
   constexpr std::string_view kFlag = "--ptbench_profile=";
+  constexpr std::string_view kPlan = ptbench::grid::kIterationPlanFlag;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg.substr(0, kPlan.size()) == kPlan) {
+      if (std::string why; !ptbench::bench::load_iteration_plan(argv[i] + kPlan.size(), &why)) {
+        std::fprintf(stderr, "%s: %s\n", argv[0], why.c_str());
+        return 2;
+      }
+      continue;
+    }
     if (arg == "--ptbench_list_skipped") {
       list_skipped = true;
       continue;
@@ -65,6 +73,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   benchmark::AddCustomContext(ptbench::grid::kContextProfile, std::string(profile_name));
+  benchmark::AddCustomContext(ptbench::grid::kContextIterationPlan, "1");
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);
   benchmark::Initialize(&rest_argc, rest.data());
