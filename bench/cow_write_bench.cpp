@@ -128,8 +128,9 @@ void BM_cow_write(benchmark::State& state, bool in_child, std::size_t pages) {
 
 void register_benchmarks(Profile profile) {
   declare_primary("CowWrite", "real_time", false);
-  const bool smoke = profile == Profile::kSmoke;
-  const std::size_t pages = smoke ? 16 : 1024;
+  // Pages the writer touches, per profile.
+  static const PerProfile<std::size_t> kPages = {.smoke = 16, .quick = 1024, .full = 1024};
+  const std::size_t pages = kPages[profile];
   for (bool child : {true, false}) {
     add_benchmark(grid_name("CowWrite", child ? "fork" : "thread", child ? "process" : "thread",
                             Placement::kUnpinned, kPage, {{"pages", std::to_string(pages)}})

@@ -256,16 +256,30 @@ benchmark::internal::Benchmark* add(const std::string& name,
   return manual_time ? b->UseManualTime() : b->UseRealTime();
 }
 
-// The headline creations, from the minimal parent. The quick profile sweeps the ballast on one
-// CPU only (the stable mode) and to 64 MiB (it has to stay within 90 s); cross-cpu and unpinned
-// run at rss 0. The full profile sweeps 0, 64, 256 and 1024 MiB everywhere.
+// What each profile measures: the ballast sweep (MiB resident in the parent), and whether it
+// runs at every placement or on one CPU only (the stable mode; cross-cpu and unpinned then run
+// at rss 0). Quick stops at 64 MiB on one CPU: it has to stay within 90 s.
+struct Budget {
+  std::vector<std::size_t> ballast_mib;
+  bool ballast_everywhere;
+};
+
+const Budget& budget(Profile profile) {
+  static const PerProfile<Budget> table = {
+      .smoke = {{0, 64}, false},
+      .quick = {{0, 64}, false},
+      .full = {{0, 64, 256, 1024}, true},
+  };
+  return table[profile];
+}
+
+// The headline creations, from the minimal parent, over the profile's ballast sweep.
 void register_minimal(Profile profile) {
-  std::vector<std::size_t> sweep = {0, 64};
-  if (profile == Profile::kFull) sweep.insert(sweep.end(), {256, 1024});
+  const Budget& b = budget(profile);
   for (std::string mech : {"pthread", "fork", "vfork"}) {
-    for (std::size_t mib : sweep) {
+    for (std::size_t mib : b.ballast_mib) {
       for (const auto& [placement, cpus] : create_placements(mech == "pthread")) {
-        if (placement != Placement::kSameCpu && mib != 0 && profile != Profile::kFull) continue;
+        if (placement != Placement::kSameCpu && mib != 0 && !b.ballast_everywhere) continue;
         add(
             grid_name("Create", mech, mech == "pthread" ? "thread" : "process", placement, 0,
                       rss(mib)),

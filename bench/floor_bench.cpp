@@ -182,7 +182,7 @@ void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
 
 void register_benchmarks(Profile profile) {
   declare_primary("Floor", "real_time", false);
-  const auto sizes = ipc_sizes(profile);
+  const auto& sizes = ipc_budget(profile).sizes;
   const bool two_cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty();
   for (Endpoint e : bench_endpoints()) {
     const std::string name =

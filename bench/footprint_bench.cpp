@@ -197,8 +197,10 @@ void BM_footprint(benchmark::State& state, bool processes, int n) {
 
 void register_benchmarks(Profile profile) {
   declare_primary("Footprint", "pss_kib_per_worker", false);
-  const bool smoke = profile == Profile::kSmoke;
-  for (int n : smoke ? std::vector{1, 2} : std::vector{1, 8, 64}) {
+  // Workers per row, per profile.
+  static const PerProfile<std::vector<int>> kWorkers = {
+      .smoke = {1, 2}, .quick = {1, 8, 64}, .full = {1, 8, 64}};
+  for (int n : kWorkers[profile]) {
     for (bool processes : {true, false}) {
       add_benchmark(
           grid_name("Footprint", processes ? "fork" : "pthread", processes ? "process" : "thread",

@@ -81,26 +81,37 @@ struct InFlightCase {
   int batch;  // messages per send_batch at most; 0: one send per message
 };
 
-// Quick: one by one against batches of 8 for the pipe and the ring at K = 64 (the ping-pong,
-// K = 1, is in the IPC latency suite);
-// full: K = 1, 8, 64 over the pipe, the Unix stream and datagram sockets and the ring (spin_futex
-// and spin), and batches of 8 (K = 8, 64) and of 64 (K = 64) but for the spinning ring.
+// What each profile measures. Quick: one by one against batches of 8 for the pipe and the ring
+// at K = 64 (the ping-pong, K = 1, is in the IPC latency suite); full: K = 1, 8, 64 over the
+// pipe, the Unix stream and datagram sockets and the ring (spin_futex and spin), and batches of
+// 8 (K = 8, 64) and of 64 (K = 64) but for the spinning ring.
+struct Budget {
+  std::vector<Variant> variants;
+  std::vector<int> windows;  // messages in flight
+  std::vector<int> batches;  // messages per send_batch, beside one send per message
+};
+
+const Budget& budget(Profile profile) {
+  const auto two = pipe_and_ring();
+  const auto five = pipe_and_ring({{Mechanism::kUnixStream, std::nullopt},
+                                   {Mechanism::kUnixDgram, std::nullopt},
+                                   {Mechanism::kShmRing, WaitPolicy::kSpin}});
+  static const PerProfile<Budget> table = {
+      .smoke = {two, {64}, {8}},
+      .quick = {two, {64}, {8}},
+      .full = {five, {1, 8, 64}, {8, 64}},
+  };
+  return table[profile];
+}
+
 std::vector<InFlightCase> in_flight_cases(Profile profile) {
-  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> v = {
-      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
-  if (profile == Profile::kFull) {
-    v.insert(v.end(), {{Mechanism::kUnixStream, std::nullopt},
-                       {Mechanism::kUnixDgram, std::nullopt},
-                       {Mechanism::kShmRing, WaitPolicy::kSpin}});
-  }
-  const std::vector<int> windows =
-      profile == Profile::kFull ? std::vector{1, 8, 64} : std::vector{64};
+  const Budget& plan = budget(profile);
   std::vector<InFlightCase> out;
-  for (auto [m, policy] : v) {
-    for (int k : windows) {
+  for (auto [m, policy] : plan.variants) {
+    for (int k : plan.windows) {
       out.push_back({m, policy, k, 0});
       if (policy == WaitPolicy::kSpin) continue;
-      for (int b : profile == Profile::kFull ? std::vector{8, 64} : std::vector{8}) {
+      for (int b : plan.batches) {
         if (k > 1 && b <= k) out.push_back({m, policy, k, b});
       }
     }

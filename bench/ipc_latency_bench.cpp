@@ -91,6 +91,7 @@ ipc::Status verify_cost_ns(const unsigned char* msg, std::size_t bytes, std::uin
 
 // `plant`: nanoseconds PTBENCH_PLANT adds to each round trip (0 unless validating the gate).
 void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
+  // Set-up: the channel and the echoing peer.
   IpcSession session;
   if (auto s = open_session(
           c, std::max(c.bytes, sizeof(ThreadUsage)),
@@ -99,6 +100,8 @@ void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
       !s) {
     return state.SkipWithError(s.message().c_str());
   }
+  // Timed: a stamped message out, its echo back, every byte of the echo checked (in place for
+  // the zero-copy ring).
   auto& ch = *session.channel;
   std::vector<unsigned char> out(c.bytes), in(c.bytes);
   ipc::fill_pattern(out.data(), out.size());
@@ -122,12 +125,14 @@ void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
   };
   ipc::Status status;
   for (WarmUp w(200); status && w.more();) status = checked_round_trip();
+  // The check's own cost, timed on a good message, to take off the round trip.
   if (zc != nullptr) {  // the reply was checked in place: time the check on a copy of it
     std::memcpy(in.data(), out.data(), c.bytes);
     ipc::stamp(in.data(), c.bytes, seq, sum);
   }
   double verify_ns = 0;
   if (status) status = verify_cost_ns(in.data(), c.bytes, seq, &verify_ns);
+  // Measured: the peer marks where its counters start, then the batch-timed round trips.
   unsigned char mark = 0;
   if (status) status = exchange(ch, kMark, &mark, 1);
   const ThreadUsage mine0 = ThreadUsage::now();
@@ -136,6 +141,7 @@ void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
     status = measure_latency(
         state, [&] { return ++ops, checked_round_trip(); }, verify_ns);
   }
+  // The peer stopped, its counters back, joined.
   const ThreadUsage mine = ThreadUsage::now() - mine0;
   ThreadUsage peer_usage;
   if (status) status = exchange(ch, kStop, &peer_usage, sizeof peer_usage);
@@ -146,22 +152,15 @@ void BM_round_trip(benchmark::State& state, IpcCase c, std::int64_t plant) {
   if (!peer) return state.SkipWithError(peer.message().c_str());
 }
 
-// The quick profile times round trips of 64 B only (64 KiB round trips are in the full profile;
-// the quick one streams 64 KiB in the throughput suite): it has to stay within 90 s.
-std::vector<std::size_t> latency_sizes(Profile profile) {
-  if (profile == Profile::kQuick) return {64};
-  return ipc_sizes(profile);
-}
-
 }  // namespace
 
 void register_benchmarks(Profile profile) {
   declare_primary("IpcLatency", "real_time", false);
   for (auto [mechanism, policy] : ipc_variants(profile)) {
     for (ipc::Endpoint e : ipc_endpoints(profile, mechanism)) {
-      for (ipc::Placement p : ipc_placements(profile)) {
+      for (ipc::Placement p : ipc_budget(profile).placements) {
         if (!measured_on_one_cpu(profile, p, mechanism)) continue;
-        for (std::size_t bytes : latency_sizes(profile)) {
+        for (std::size_t bytes : ipc_budget(profile).latency_sizes) {
           IpcCase c{mechanism, policy, e, p, bytes};
           const std::string name = ipc_name("IpcLatency", c);
           auto run = [c, plant = planted_ns(name)](benchmark::State& s) {

@@ -131,14 +131,11 @@ void BM_stream(benchmark::State& state, IpcCase c, std::int64_t plant) {
 
 void register_benchmarks(Profile profile) {
   declare_primary("IpcThroughput", "bytes_per_second", true);
-  std::vector<ipc::Placement> placements = {ipc::Placement::kCrossCpu};
-  if (profile == Profile::kFull) placements = ipc_placements(profile);
-  std::vector<std::size_t> sizes = ipc_sizes(profile);
-  if (profile == Profile::kFull) sizes.erase(sizes.begin());  // 64 B and up
+  const IpcBudget& budget = ipc_budget(profile);
   for (auto [mechanism, policy] : ipc_variants(profile)) {
     for (ipc::Endpoint e : ipc_endpoints(profile, mechanism)) {
-      for (ipc::Placement p : placements) {
-        for (std::size_t bytes : sizes) {
+      for (ipc::Placement p : budget.stream_placements) {
+        for (std::size_t bytes : budget.stream_sizes) {
           IpcCase c{mechanism, policy, e, p, bytes};
           const std::string name = ipc_name("IpcThroughput", c);
           auto run = [c, plant = planted_ns(name)](benchmark::State& s) { BM_stream(s, c, plant); };

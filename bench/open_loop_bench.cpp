@@ -42,12 +42,6 @@ struct Durations {
   double saturation_s, open_s;
 };
 
-Durations durations(Profile p) {
-  if (p == Profile::kFull) return {0.3, 1.0};
-  if (p == Profile::kQuick) return {0.05, 0.1};  // quick stays under 90 s with every suite
-  return {0.02, 0.05};
-}
-
 // Requests per second with kWindow in flight for `seconds`; *next is the next request number.
 ipc::Status saturation(Client& c, double seconds, std::uint64_t* next, double* rate) {
   std::uint64_t sent = *next, received = *next;
@@ -168,32 +162,41 @@ void BM_open_loop(benchmark::State& state, OpenLoopCase c) {
   report(state, c, sat, r, server_cpu);
 }
 
-std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants(Profile p) {
-  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out = {
-      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
-  if (p == Profile::kFull) {
-    out.insert(out.end(), {{Mechanism::kUnixStream, std::nullopt},
-                           {Mechanism::kShmRing, WaitPolicy::kFutex},
-                           {Mechanism::kShmRing, WaitPolicy::kSpin}});
-  }
-  return out;
+// What each profile measures. Quick and smoke run processes only (threads under
+// ThreadSanitizer, which cannot follow a fork); quick asks the two ends of the load range and
+// keeps its windows short (it has to stay within 90 s with every suite).
+struct Budget {
+  std::vector<Variant> variants;
+  bool every_endpoint;
+  std::vector<int> loads;  // percent of the saturation rate
+  Durations durations;
+};
+
+const Budget& budget(Profile profile) {
+  const auto two = pipe_and_ring();
+  const auto five = pipe_and_ring({{Mechanism::kUnixStream, std::nullopt},
+                                   {Mechanism::kShmRing, WaitPolicy::kFutex},
+                                   {Mechanism::kShmRing, WaitPolicy::kSpin}});
+  static const PerProfile<Budget> table = {
+      .smoke = {two, false, {10, 50, 90}, {0.02, 0.05}},
+      .quick = {two, false, {10, 90}, {0.05, 0.1}},
+      .full = {five, true, {10, 50, 90}, {0.3, 1.0}},
+  };
+  return table[profile];
 }
 
 }  // namespace
 
 void register_benchmarks(Profile profile) {
   declare_primary("OpenLoop", "p99_ns", false);
-  // Quick and smoke: processes (threads under ThreadSanitizer, which cannot follow a fork).
+  const Budget& plan = budget(profile);
   const std::vector<ipc::Endpoint> endpoints =
-      profile == Profile::kFull ? bench_endpoints() : std::vector{bench_endpoints().front()};
-  for (auto [mechanism, policy] : variants(profile)) {
+      plan.every_endpoint ? bench_endpoints() : std::vector{bench_endpoints().front()};
+  for (auto [mechanism, policy] : plan.variants) {
     for (ipc::Endpoint e : endpoints) {
-      // Quick asks the two ends of the load range (it has to stay within 90 s).
-      const std::vector<int> loads =
-          profile == Profile::kQuick ? std::vector{10, 90} : std::vector{10, 50, 90};
-      for (int load : loads) {
+      for (int load : plan.loads) {
         OpenLoopCase c{
-            {mechanism, policy, e, ipc::Placement::kCrossCpu, kBytes}, load, durations(profile)};
+            {mechanism, policy, e, ipc::Placement::kCrossCpu, kBytes}, load, plan.durations};
         std::vector<std::pair<std::string, std::string>> params = {
             {"load_pct", std::to_string(load)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));

@@ -195,11 +195,42 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   report_sides(state, seconds, consumer_cpu, board, c.producers, "consumer_cpus", "producer_cpus");
 }
 
-// Unpinned always; the full profile also asks, for processes at one size of the pattern (`asked`:
+// What each profile measures.
+struct Budget {
+  std::vector<int> fan_counts;  // producers of a fan-in, consumers of a fan-out
+  std::vector<int> stages;      // of a pipeline
+  bool seqpacket;               // sequenced packets, which behave as datagrams here
+  bool threads_beyond_fan_in;   // fan-outs and pipelines between threads too
+  bool placed;                  // same-cpu and cross-cpu beside unpinned (placements_for)
+  std::vector<WaitPolicy> fan_in_policies;  // of the transports with wait policies
+  std::vector<Variant> pipelines;
+};
+
+const Budget& budget(Profile profile) {
+  const auto pipelines = pipe_and_ring();
+  const auto every_pipeline = pipe_and_ring({{Mechanism::kUnixStream, std::nullopt},
+                                             {Mechanism::kPosixMq, std::nullopt},
+                                             {Mechanism::kShmRing, WaitPolicy::kFutex}});
+  // More tasks than CPUs: a pure spin would burn the time slices the others need.
+  static const PerProfile<Budget> table = {
+      .smoke = {{2}, {3}, false, true, false, {WaitPolicy::kSpinFutex}, pipelines},
+      .quick = {{4}, {3}, false, false, false, {WaitPolicy::kSpinFutex}, pipelines},
+      .full = {{2, 4, 8, 16},
+               {2, 3, 4},
+               true,
+               true,
+               true,
+               {WaitPolicy::kSpinFutex, WaitPolicy::kFutex},
+               every_pipeline},
+  };
+  return table[profile];
+}
+
+// Unpinned always; a placed budget also asks, for processes at one size of the pattern (`asked`:
 // 4 on the many side of a fan, 3 stages of a pipeline), same-cpu (all on one CPU) and cross-cpu
 // (the one side on the first CPU, the many on the second; a pipeline's links all cross).
-std::vector<ipc::Placement> placements_for(Profile p, Endpoint e, bool asked) {
-  if (p != Profile::kFull || e != Endpoint::kProcess || !asked) return {ipc::Placement::kUnpinned};
+std::vector<ipc::Placement> placements_for(const Budget& b, Endpoint e, bool asked) {
+  if (!b.placed || e != Endpoint::kProcess || !asked) return {ipc::Placement::kUnpinned};
   return {ipc::Placement::kUnpinned, ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
 }
 
@@ -210,27 +241,18 @@ bool placeable(const std::string& name, ipc::Placement pl) {
   return why.empty();
 }
 
-// Every transport with room for several writers (the transport table says which); quick leaves
-// sequenced packets, which behave as datagrams here, to the full profile.
-std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> fan_in_variants(Profile p) {
-  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
+// Every transport with room for several writers (the transport table says which).
+std::vector<Variant> fan_in_variants(const Budget& b) {
+  std::vector<Variant> out;
   for (Mechanism m : ipc::mechanisms_with(ipc::kManyWriters)) {
-    if (p != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
+    if (!b.seqpacket && m == Mechanism::kUnixSeqpacket) continue;
     if (!ipc::info(m).has(ipc::kWaitPolicies)) {
       out.emplace_back(m, std::nullopt);
       continue;
     }
-    // More tasks than CPUs: a pure spin would burn the time slices the others need.
-    out.emplace_back(m, WaitPolicy::kSpinFutex);
-    if (p == Profile::kFull) out.emplace_back(m, WaitPolicy::kFutex);
+    for (WaitPolicy p : b.fan_in_policies) out.emplace_back(m, p);
   }
   return out;
-}
-
-std::vector<int> producer_counts(Profile p) {
-  if (p == Profile::kFull) return {2, 4, 8, 16};
-  if (p == Profile::kQuick) return {4};
-  return {2};
 }
 
 // Fan-out: one producer (this thread) deals messages to N consumers, each taking whole messages
@@ -385,16 +407,13 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
   report_sides(state, seconds, producer_cpu, board, c.stages - 1, "producer_cpus", "stage_cpus");
 }
 
-void register_fan_out(Profile profile) {
-  const std::vector<int> counts = profile == Profile::kFull    ? std::vector{2, 4, 8, 16}
-                                  : profile == Profile::kQuick ? std::vector{4}
-                                                               : std::vector{2};
+void register_fan_out(const Budget& b) {
   for (Mechanism m : ipc::mechanisms_with(ipc::kManyReaders)) {
-    if (profile != Profile::kFull && m == Mechanism::kUnixSeqpacket) continue;
+    if (!b.seqpacket && m == Mechanism::kUnixSeqpacket) continue;
     for (Endpoint e : bench_endpoints()) {
-      if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
-      for (int n : counts) {
-        for (ipc::Placement pl : placements_for(profile, e, n == 4)) {
+      if (!b.threads_beyond_fan_in && e == Endpoint::kThread) continue;
+      for (int n : b.fan_counts) {
+        for (ipc::Placement pl : placements_for(b, e, n == 4)) {
           const std::string name = grid_name("FanOut", ipc::to_string(m), ipc::to_string(e), pl,
                                              kBytes, {{"consumers", std::to_string(n)}});
           if (!placeable(name, pl)) continue;
@@ -407,22 +426,14 @@ void register_fan_out(Profile profile) {
   }
 }
 
-void register_pipeline(Profile profile) {
-  const std::vector<int> stages = profile == Profile::kFull ? std::vector{2, 3, 4} : std::vector{3};
-  std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> variants = {
-      {Mechanism::kPipe, std::nullopt}, {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
-  if (profile == Profile::kFull) {
-    variants.insert(variants.end(), {{Mechanism::kUnixStream, std::nullopt},
-                                     {Mechanism::kPosixMq, std::nullopt},
-                                     {Mechanism::kShmRing, WaitPolicy::kFutex}});
-  }
-  for (auto [m, policy] : variants) {
+void register_pipeline(const Budget& b) {
+  for (auto [m, policy] : b.pipelines) {
     for (Endpoint e : bench_endpoints()) {
-      if (profile == Profile::kQuick && e == Endpoint::kThread) continue;
-      for (int n : stages) {
+      if (!b.threads_beyond_fan_in && e == Endpoint::kThread) continue;
+      for (int n : b.stages) {
         std::vector<std::pair<std::string, std::string>> params = {{"stages", std::to_string(n)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        for (ipc::Placement pl : placements_for(profile, e, n == 3)) {
+        for (ipc::Placement pl : placements_for(b, e, n == 3)) {
           const std::string name =
               grid_name("Pipeline", ipc::to_string(m), ipc::to_string(e), pl, kBytes, params);
           if (!placeable(name, pl)) continue;
@@ -441,13 +452,14 @@ void register_benchmarks(Profile profile) {
   declare_primary("FanIn", "items_per_second", true);
   declare_primary("FanOut", "items_per_second", true);
   declare_primary("Pipeline", "items_per_second", true);
-  for (auto [mechanism, policy] : fan_in_variants(profile)) {
+  const Budget& b = budget(profile);
+  for (auto [mechanism, policy] : fan_in_variants(b)) {
     for (Endpoint e : bench_endpoints()) {
-      for (int n : producer_counts(profile)) {
+      for (int n : b.fan_counts) {
         std::vector<std::pair<std::string, std::string>> params = {
             {"producers", std::to_string(n)}};
         if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        for (ipc::Placement pl : placements_for(profile, e, n == 4)) {
+        for (ipc::Placement pl : placements_for(b, e, n == 4)) {
           const std::string name =
               grid_name("FanIn", ipc::to_string(mechanism), ipc::to_string(e), pl, kBytes, params);
           if (!placeable(name, pl)) continue;
@@ -459,8 +471,8 @@ void register_benchmarks(Profile profile) {
       }
     }
   }
-  register_fan_out(profile);
-  register_pipeline(profile);
+  register_fan_out(b);
+  register_pipeline(b);
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
 }
 

@@ -210,8 +210,13 @@ std::vector<pid_t> fork_workers(std::size_t n, Body body) {
   return kids;
 }
 
-void reap(const std::vector<pid_t>& kids) {
-  for (pid_t k : kids) waitpid(k, nullptr, 0);
+// Reaps every worker (killing one still running after the deadline); the first failure.
+ipc::Status reap(const std::vector<pid_t>& kids, ipc::Status status = {}) {
+  for (pid_t k : kids) {
+    if (!status) kill(k, SIGKILL);
+    if (ipc::Status r = ipc::reap_child(k, "a server worker"); status && !r) status = r;
+  }
+  return status;
 }
 
 // prefork_shm: the request as it travels through the queue, after its connection's number.
@@ -278,15 +283,7 @@ ipc::Status run_prefork_shm(const Server& s) {
   std::unique_ptr<ipc::Channel> out;
   ipc::Status status = queue->open(ipc::Side::kA, &out);
   if (status) status = dispatch(s, *out, static_cast<int>(kids.size()));
-  for (pid_t k : kids) {
-    if (!status) kill(k, SIGKILL);
-    int ws = 0;
-    waitpid(k, &ws, 0);
-    if (status && !(WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
-      status = {ipc::Errc::kPeerClosed, "a prefork_shm worker failed"};
-    }
-  }
-  return status;
+  return reap(kids, status);
 }
 
 // coroutines: a coroutine that starts at once and frees itself when it ends; the epoll loop
@@ -393,10 +390,11 @@ void run_coroutines(const Server& s) {
 
 // epoll, thread_pool, prefork: one epoll set over every connection, served by one thread, or
 // shared (one-shot) by kWorkers threads or processes.
-void run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
+ipc::Status run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
   const int ep = epoll_create1(0);
   const bool oneshot = m != Model::kEpoll;
   for (int fd : s.fds) add_to_epoll(ep, fd, EPOLLIN | (oneshot ? EPOLLONESHOT : 0u));
+  ipc::Status status;
   if (m == Model::kEpoll) {
     serve_epoll(ep, s.bytes, false, &open);
   } else if (m == Model::kThreadPool) {
@@ -406,9 +404,11 @@ void run_shared_epoll(Model m, const Server& s, std::atomic<int>& open) {
     }
     for (auto& t : pool) t.join();
   } else {
-    reap(fork_workers(kWorkers, [&](std::size_t) { serve_epoll(ep, s.bytes, true, &open); }));
+    status =
+        reap(fork_workers(kWorkers, [&](std::size_t) { serve_epoll(ep, s.bytes, true, &open); }));
   }
   close(ep);
+  return status;
 }
 
 ipc::Status run_thread_per_conn(const Server& s) {
@@ -419,8 +419,8 @@ ipc::Status run_thread_per_conn(const Server& s) {
 }
 
 ipc::Status run_fork_per_conn(const Server& s) {
-  reap(fork_workers(s.fds.size(), [&](std::size_t i) { serve_connection(s.fds[i], s.bytes); }));
-  return {};
+  return reap(
+      fork_workers(s.fds.size(), [&](std::size_t i) { serve_connection(s.fds[i], s.bytes); }));
 }
 
 // One row per model: the one place a model is named and described.
@@ -434,8 +434,7 @@ struct ModelInfo {
 
 template <Model M>
 ipc::Status shared_epoll(const Server& s, std::atomic<int>& open) {
-  run_shared_epoll(M, s, open);
-  return {};
+  return run_shared_epoll(M, s, open);
 }
 
 constexpr ModelInfo kModels[] = {
@@ -564,23 +563,7 @@ ipc::Status start_server(Model m, const Server& s, pid_t* pid) {
 // Waits for the server to end (it does once every client has closed its connection), killing it
 // after the deadline; an error unless it exited 0.
 ipc::Status finish_server(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + ipc::kDefaultTimeout;
-  int ws = 0;
-  while (waitpid(pid, &ws, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &ws, 0);
-      return {ipc::Errc::kTimeout, "the server process did not end and was killed"};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) return {};
-  if (WIFSIGNALED(ws)) {
-    return {ipc::Errc::kPeerClosed,
-            fmt::format("the server process was killed by signal {}", WTERMSIG(ws))};
-  }
-  return {ipc::Errc::kPeerClosed,
-          fmt::format("the server process failed (exit {})", WEXITSTATUS(ws))};
+  return ipc::reap_child(pid, "the server process");
 }
 
 struct ServerCase {
@@ -680,10 +663,20 @@ void BM_server(benchmark::State& state, ServerCase c) {
   report(state, c, results, seconds, pss);
 }
 
-std::vector<int> client_counts(Profile p) {
-  if (p == Profile::kFull) return {1, 4, 16, 64, 256};
-  if (p == Profile::kQuick) return {16};
-  return {2};
+// What each profile measures: clients, request sizes, and the window each row is timed over.
+struct Budget {
+  std::vector<int> clients;
+  std::vector<std::size_t> sizes;
+  double seconds;
+};
+
+const Budget& budget(Profile profile) {
+  static const PerProfile<Budget> table = {
+      .smoke = {{2}, {64}, 0.05},
+      .quick = {{16}, {64}, 0.05},
+      .full = {{1, 4, 16, 64, 256}, {64, 16384}, 0.5},
+  };
+  return table[profile];
 }
 
 }  // namespace
@@ -691,17 +684,14 @@ std::vector<int> client_counts(Profile p) {
 void register_benchmarks(Profile profile) {
   declare_primary("Server", "items_per_second", true);
   if (const char* spec = getenv(kServeEnv)) serve_from_environment(spec);
-  const std::vector<std::size_t> sizes = profile == Profile::kFull
-                                             ? std::vector<std::size_t>{64, 16384}
-                                             : std::vector<std::size_t>{64};
-  const double seconds = profile == Profile::kFull ? 0.5 : 0.05;
+  const Budget& b = budget(profile);
   for (const ModelInfo& m : kModels) {
-    for (std::size_t bytes : sizes) {
-      for (int clients : client_counts(profile)) {
+    for (std::size_t bytes : b.sizes) {
+      for (int clients : b.clients) {
         const std::string name =
             grid_name("Server", m.name, m.processes ? "process" : "thread",
                       ipc::Placement::kUnpinned, bytes, {{"clients", std::to_string(clients)}});
-        add_benchmark(name, [c = ServerCase{m.model, clients, bytes, seconds}](
+        add_benchmark(name, [c = ServerCase{m.model, clients, bytes, b.seconds}](
                                 benchmark::State& s) { BM_server(s, c); })
             ->Iterations(1)
             ->UseManualTime()

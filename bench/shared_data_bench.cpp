@@ -111,8 +111,10 @@ void BM_shared_data(benchmark::State& state, bool processes, bool shared, std::s
 
 void register_benchmarks(Profile profile) {
   declare_primary("SharedData", "real_time", false);
-  const bool smoke = profile == Profile::kSmoke;
-  for (std::size_t kib : smoke ? std::vector<std::size_t>{16} : std::vector<std::size_t>{1024}) {
+  // KiB of data shared, per profile.
+  static const PerProfile<std::vector<std::size_t>> kKib = {
+      .smoke = {16}, .quick = {1024}, .full = {1024}};
+  for (std::size_t kib : kKib[profile]) {
     for (bool processes : {true, false}) {
       for (bool shared : {true, false}) {
         add_benchmark(

@@ -82,8 +82,10 @@ void BM_speedup(benchmark::State& state, int threads) {
 
 void register_benchmarks(Profile profile) {
   declare_primary("Speedup", "real_time", false);
-  const bool smoke = profile == Profile::kSmoke;
-  for (int n : smoke ? std::vector{1, 2} : std::vector{1, 2, 4, 8, 16, 64}) {
+  // Workers per row, per profile.
+  static const PerProfile<std::vector<int>> kWorkers = {
+      .smoke = {1, 2}, .quick = {1, 2, 4, 8, 16, 64}, .full = {1, 2, 4, 8, 16, 64}};
+  for (int n : kWorkers[profile]) {
     add_benchmark(grid_name("Speedup", "xorshift", "thread", Placement::kUnpinned, 0,
                             {{"threads", std::to_string(n)}})
                       .c_str(),

@@ -102,8 +102,57 @@ Status own_cost_ns(const SwitchCase& c, int rounds, double* out) {
   return s;
 }
 
+// The peer's side of a hand-off: wait, touch its working set, signal back, until told to stop.
+// Its own switches over the measured rounds go back through `counts`.
+Status serve_handoffs(ipc::Handoff& in, ipc::Handoff& out, PeerCounts* counts, std::size_t ws_kib,
+                      const std::function<void()>& ready) {
+  WorkingSet theirs(ws_kib);
+  ready();
+  Switches start{};
+  bool measuring = false;
+  for (;;) {
+    if (auto st = in.wait(); !st) return st;
+    if (counts->stop.load()) break;
+    if (!measuring && counts->measuring.load()) {
+      measuring = true;
+      start = thread_switches();
+    }
+    theirs.touch();
+    if (measuring) ++counts->rounds;
+    if (auto st = out.signal(); !st) return st;
+  }
+  const auto end = thread_switches();
+  counts->voluntary = end.voluntary - start.voluntary;
+  counts->involuntary = end.involuntary - start.involuntary;
+  return {};
+}
+
+// Switches per round trip, counted on each task over every measured round trip (both passes),
+// and what each switch costs: gross, and net of the calls' own cost.
+void report_switches(benchmark::State& state, const Switches& mine, std::int64_t ops,
+                     const PeerCounts& peer, double rtt, double own) {
+  const double rounds = static_cast<double>(std::max<std::int64_t>(1, ops));
+  const double peer_rounds = static_cast<double>(std::max(1L, peer.rounds));
+  const double voluntary = static_cast<double>(mine.voluntary) / rounds +
+                           static_cast<double>(peer.voluntary) / peer_rounds;
+  const double involuntary = static_cast<double>(mine.involuntary) / rounds +
+                             static_cast<double>(peer.involuntary) / peer_rounds;
+  const double switches = voluntary + involuntary;
+  state.counters["vcsw_per_rt"] = voluntary;
+  state.counters["ivcsw_per_rt"] = involuntary;
+  state.counters["own_cost_ns"] = own;
+  if (switches >= 0.5) state.counters["per_switch_ns"] = rtt / switches;
+  // Net: what the switches add over the calls themselves; meaningful only when the round trip
+  // clearly exceeds the calls' own cost and switches really happened.
+  // A value not measured is absent (net_meaningful = 0 says why), never a 0 in the statistics.
+  const bool meaningful = switches >= 0.5 && rtt > 1.1 * own;
+  if (meaningful) state.counters["net_switch_ns"] = (rtt - own) / switches;
+  state.counters["net_meaningful"] = meaningful ? 1 : 0;
+}
+
 // `plant`: nanoseconds PTBENCH_PLANT adds to each round trip (0 unless validating the gate).
 void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
+  // Set-up: the calls' own cost, the two hand-offs, the counters shared with the peer.
   auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
   ipc::ScopedPin pin(cpus.cpus.first);
   double own = 0;
@@ -115,32 +164,17 @@ void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
   if (s) s = shared.create();
   if (!s) return state.SkipWithError(s.message().c_str());
   PeerCounts* counts = shared.get();
-  const std::size_t ws = c.ws_kib;
-  auto body = [&, counts, ws](const std::function<void()>& ready) -> Status {
-    WorkingSet theirs(ws);
-    ready();
-    Switches start{};
-    bool measuring = false;
-    for (;;) {
-      if (auto st = to_peer->wait(); !st) return st;
-      if (counts->stop.load()) break;
-      if (!measuring && counts->measuring.load()) {
-        measuring = true;
-        start = thread_switches();
-      }
-      theirs.touch();
-      if (measuring) ++counts->rounds;
-      if (auto st = to_us->signal(); !st) return st;
-    }
-    const auto end = thread_switches();
-    counts->voluntary = end.voluntary - start.voluntary;
-    counts->involuntary = end.involuntary - start.involuntary;
-    return {};
-  };
+  // The peer, on its CPU.
   std::unique_ptr<ipc::Peer> peer;
-  s = ipc::Peer::start(c.endpoint, cpus.cpus.second, body, &peer);
+  s = ipc::Peer::start(
+      c.endpoint, cpus.cpus.second,
+      [&, counts, ws = c.ws_kib](const std::function<void()>& ready) {
+        return serve_handoffs(*to_peer, *to_us, counts, ws, ready);
+      },
+      &peer);
   if (s) s = peer->wait_ready();
   if (!s) return state.SkipWithError(s.message().c_str());
+  // Timed: our working set touched, a signal, and the wait for the answer.
   WorkingSet mine(c.ws_kib);
   auto round_trip = [&]() -> Status {
     plant_spin(plant);
@@ -158,28 +192,13 @@ void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
     s = measure_latency(
         state, [&] { return ++ops, round_trip(); }, 0, &rtt);
   const auto end = thread_switches();
+  // The peer stopped and joined, then the counters.
   counts->stop.store(1);
   (void)to_peer->signal();
   Status joined = peer->join();
   if (!s || !joined) return state.SkipWithError((!s ? s : joined).message().c_str());
-  // Switches over every measured round trip (both passes), counted on each task.
-  const double rounds = static_cast<double>(std::max<std::int64_t>(1, ops));
-  const double peer_rounds = static_cast<double>(std::max(1L, counts->rounds));
-  const double voluntary = static_cast<double>(end.voluntary - start.voluntary) / rounds +
-                           static_cast<double>(counts->voluntary) / peer_rounds;
-  const double involuntary = static_cast<double>(end.involuntary - start.involuntary) / rounds +
-                             static_cast<double>(counts->involuntary) / peer_rounds;
-  const double switches = voluntary + involuntary;
-  state.counters["vcsw_per_rt"] = voluntary;
-  state.counters["ivcsw_per_rt"] = involuntary;
-  state.counters["own_cost_ns"] = own;
-  if (switches >= 0.5) state.counters["per_switch_ns"] = rtt / switches;
-  // Net: what the switches add over the calls themselves; meaningful only when the round trip
-  // clearly exceeds the calls' own cost and switches really happened.
-  // A value not measured is absent (net_meaningful = 0 says why), never a 0 in the statistics.
-  const bool meaningful = switches >= 0.5 && rtt > 1.1 * own;
-  if (meaningful) state.counters["net_switch_ns"] = (rtt - own) / switches;
-  state.counters["net_meaningful"] = meaningful ? 1 : 0;
+  report_switches(state, {end.voluntary - start.voluntary, end.involuntary - start.involuntary},
+                  ops, *counts, rtt, own);
 }
 
 // The same calls inside one task: the mechanism's cost without any switch.
@@ -245,36 +264,57 @@ void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks
   if (!s) state.SkipWithError(s.message().c_str());
 }
 
+// What each profile measures.
+struct Budget {
+  std::vector<ipc::HandoffKind> primitives;
+  std::vector<std::size_t> working_sets;  // KiB touched between hand-offs
+  std::vector<Placement> placements;      // of the two-task hand-off
+  std::vector<int> ring_sizes;
+  std::vector<Placement> ring_placements;
+  bool working_sets_of_every_primitive;  // false: the pipe's only
+  bool working_sets_at_every_placement;  // false: on one CPU only (time: issue 14)
+};
+
+const Budget& budget(Profile profile) {
+  using H = ipc::HandoffKind;
+  const std::vector<H> all = {H::kPipe,      H::kFutex,   H::kEventfd,
+                              H::kSemaphore, H::kCondvar, H::kYield};
+  static const PerProfile<Budget> table = {
+      .smoke = {all,
+                {16},
+                {Placement::kSameCpu, Placement::kCrossCpu},
+                {4},
+                {Placement::kSameCpu},
+                true,
+                true},
+      .quick = {{H::kPipe, H::kFutex, H::kCondvar},
+                {0, 256},
+                {Placement::kSameCpu, Placement::kCrossCpu},
+                {2, 8},
+                {Placement::kSameCpu},
+                false,
+                false},
+      .full = {all,
+               {0, 16, 256, 4096},
+               {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned},
+               {2, 4, 8, 16},
+               {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned},
+               true,
+               true},
+  };
+  return table[profile];
+}
+
 }  // namespace
 
 void register_benchmarks(Profile profile) {
   declare_primary("Switch", "real_time", false);
-  std::vector<ipc::HandoffKind> primitives = {ipc::HandoffKind::kPipe, ipc::HandoffKind::kFutex,
-                                              ipc::HandoffKind::kCondvar};
-  std::vector<std::size_t> working_sets = {0, 256};
-  std::vector<Placement> placements = {Placement::kSameCpu, Placement::kCrossCpu};
-  std::vector<int> ring_sizes = {2, 8};
-  if (profile == Profile::kSmoke) {
-    working_sets = {16};
-    ring_sizes = {4};
-    primitives = {ipc::HandoffKind::kPipe,    ipc::HandoffKind::kFutex,
-                  ipc::HandoffKind::kEventfd, ipc::HandoffKind::kSemaphore,
-                  ipc::HandoffKind::kCondvar, ipc::HandoffKind::kYield};
-  }
-  if (profile == Profile::kFull) {
-    primitives = {ipc::HandoffKind::kPipe,    ipc::HandoffKind::kFutex,
-                  ipc::HandoffKind::kEventfd, ipc::HandoffKind::kSemaphore,
-                  ipc::HandoffKind::kCondvar, ipc::HandoffKind::kYield};
-    working_sets = {0, 16, 256, 4096};
-    placements.push_back(Placement::kUnpinned);
-    ring_sizes = {2, 4, 8, 16};
-  }
+  const Budget& b = budget(profile);
   const auto allowed = ipc::allowed_cpus();
-  for (ipc::HandoffKind p : primitives) {
+  for (ipc::HandoffKind p : b.primitives) {
     for (Endpoint e : bench_endpoints()) {
-      for (std::size_t ws : working_sets) {
-        // Quick asks the working-set question of the pipe only (the full profile of all).
-        if (profile == Profile::kQuick && ws != 0 && p != ipc::HandoffKind::kPipe) continue;
+      for (std::size_t ws : b.working_sets) {
+        if (!b.working_sets_of_every_primitive && ws != 0 && p != ipc::HandoffKind::kPipe) continue;
         const std::vector<std::pair<std::string, std::string>> one = {
             {"tasks", "1"}, {"ws_kib", std::to_string(ws)}};
         add_benchmark(
@@ -284,9 +324,8 @@ void register_benchmarks(Profile profile) {
               BM_in_task(s, c);
             })
             ->UseRealTime();
-        for (Placement pl : placements) {
-          // The quick profile asks the working-set question on one CPU only (time: issue 14).
-          if (profile == Profile::kQuick && ws != 0 && pl != Placement::kSameCpu) continue;
+        for (Placement pl : b.placements) {
+          if (!b.working_sets_at_every_placement && ws != 0 && pl != Placement::kSameCpu) continue;
           const std::vector<std::pair<std::string, std::string>> two = {
               {"tasks", "2"}, {"ws_kib", std::to_string(ws)}};
           const std::string name =
@@ -308,8 +347,8 @@ void register_benchmarks(Profile profile) {
     }
   }
   for (Endpoint e : bench_endpoints()) {
-    for (Placement pl : profile == Profile::kFull ? placements : std::vector{Placement::kSameCpu}) {
-      for (int n : ring_sizes) {
+    for (Placement pl : b.ring_placements) {
+      for (int n : b.ring_sizes) {
         const std::string name = grid_name("Switch", "pipe_ring", ipc::to_string(e), pl, 0,
                                            {{"tasks", std::to_string(n)}, {"ws_kib", "0"}});
         if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {

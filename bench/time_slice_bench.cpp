@@ -145,12 +145,12 @@ void BM_time_slice(benchmark::State& state, bool processes, int cpu, std::int64_
 
 void register_benchmarks(Profile profile) {
   declare_primary("TimeSlice", "real_time", false);
-  const bool smoke = profile == Profile::kSmoke;
   const auto cpus = ipc::allowed_cpus();
-  // Full: ~150 slices of ~4 ms; quick ~75, enough for the median slice (90 s for all of quick).
-  const std::int64_t duration = smoke                       ? 50'000'000
-                                : profile == Profile::kFull ? 600'000'000
-                                                            : 300'000'000;
+  // How long the two tasks share the CPU, per profile. Full: ~150 slices of ~4 ms; quick ~75,
+  // enough for the median slice (90 s for all of quick).
+  static const PerProfile<std::int64_t> kDurationNs = {
+      .smoke = 50'000'000, .quick = 300'000'000, .full = 600'000'000};
+  const std::int64_t duration = kDurationNs[profile];
   for (bool processes : {true, false}) {
     add_benchmark(grid_name("TimeSlice", "cpu_bound", processes ? "process" : "thread",
                             Placement::kSameCpu, 0, {{"tasks", "2"}})

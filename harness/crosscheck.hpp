@@ -16,12 +16,20 @@ namespace ptbench::harness {
 
 // One pair: a suite benchmark and the independent command that measures the same thing.
 struct CrosscheckPair {
-  std::string label;      // what is measured, for a person
-  std::string program;    // the benchmark program, e.g. floor_bench
-  std::string benchmark;  // the grid name
-  std::string metric;  // real_time (ns), real_time+verify_ns, bytes_per_second or items_per_second
+  std::string label;                   // what is measured, for a person
+  std::string program;                 // the benchmark program, e.g. floor_bench
+  std::string benchmark;               // the grid name
+  std::string metric;                  // real_time (ns), bytes_per_second or items_per_second
   std::vector<std::string> reference;  // the probe's argv; argv[0] is a path
   std::string reference_name;          // e.g. "cacheline_probe"
+  // A counter added to the metric, or "": "verify_ns" where the probe checks every message
+  // inside its clock and the suite takes its own check's cost off its real time, so that both
+  // time the same work.
+  std::string plus_counter = {};
+  // What is compared, as the CSV names it: "real_time", or "real_time+verify_ns".
+  std::string measured() const {
+    return plus_counter.empty() ? metric : metric + "+" + plus_counter;
+  }
 };
 
 struct CrosscheckOptions {

@@ -425,15 +425,34 @@ void report_patterns(std::ostream& md, const std::vector<SummaryRow>& rows, cons
   report_in_flight(md, rows);
 }
 
-// The suites the sections above write by hand; every other suite of a run gets a generic
-// section (report_other_suites), so a new program reaches report.md with no change here.
+// The hand-written sections, in report order, each beside the suites it writes; every other
+// suite of a run gets a generic section (report_other_suites), so a new program reaches
+// report.md with no change here.
+struct Section {
+  void (*write)(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir);
+  std::vector<std::string> suites;
+};
+
+const std::vector<Section>& sections() {
+  static const std::vector<Section> table = {
+      {report_notes,
+       {"cow_write", "speedup", "zombie", "footprint", "time_slice", "shared_data", "fiber"}},
+      {report_creation_and_switches, {"create", "switch"}},
+      {report_ipc_and_floors, {"ipc_latency", "ipc_throughput", "floor"}},
+      {report_patterns, {"server", "pattern", "open_loop", "in_flight"}},
+  };
+  return table;
+}
+
 const std::set<std::string>& hand_written_suites() {
-  static const std::set<std::string> suites = {
-      "create",    "switch",     "ipc_latency", "ipc_throughput", "floor",   "server",
-      "pattern",   "open_loop",  "in_flight",   "cow_write",      "speedup", "zombie",
-      "footprint", "time_slice", "shared_data", "fiber"};
+  static const std::set<std::string> suites = [] {
+    std::set<std::string> out;
+    for (const auto& s : sections()) out.insert(s.suites.begin(), s.suites.end());
+    return out;
+  }();
   return suites;
 }
+
 
 // Per suite without a section of its own: its rows on their primary metric (each program
 // declares it), with their spread and ratio to the suite's baseline.
@@ -474,10 +493,7 @@ Result<std::string> write_report(const fs::path& dir) {
   std::ostringstream md;
   report_head(md, h, chart_note);
   report_claims(md, dir);
-  report_notes(md, *rows, dir);
-  report_creation_and_switches(md, *rows, dir);
-  report_ipc_and_floors(md, *rows, dir);
-  report_patterns(md, *rows, dir);
+  for (const auto& section : sections()) section.write(md, *rows, dir);
   report_other_suites(md, *rows);
   std::ofstream out(dir / "report.md");
   out << md.str();

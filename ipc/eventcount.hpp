@@ -25,13 +25,12 @@ struct EventCount {
   std::atomic<std::uint32_t> waiters{0};
 };
 
-// spin_futex spins this long before it sleeps: about what sleeping and being woken costs
-// (a futex hop between cores is ~11 us on the development VM: half the futex policy's round
-// trip), so spinning never costs more than twice the best choice made in hindsight. Much
-// shorter is worse than either pure policy: once one end sleeps, its wake-up outlasts the other
-// end's spin, which then sleeps too, and every hop after pays a wake-up (measured A/B on that VM:
-// a 2.4 us budget gave a 22-33 us round trip at 64 KiB, 20 us gave 4-10 us, as did 50 us). On
-// one CPU it spins not at all: the peer cannot run while we spin.
+// spin_futex spins this long before it sleeps: about what sleeping and being woken costs (a
+// futex hop between cores), so spinning never costs more than twice the best choice made in
+// hindsight. Much shorter is worse than either pure policy: once one end sleeps, its wake-up
+// outlasts the other end's spin, which then sleeps too, and every hop after pays a wake-up (the
+// A/B that chose 20 us is in docs/findings/2026-11-25.md). On one CPU it spins not at all: the
+// peer cannot run while we spin.
 constexpr std::chrono::nanoseconds kSpinBeforeSleep = std::chrono::microseconds(20);
 // Polls before a spinning wait arms its deadline and reads the clock: a few microseconds of
 // pauses, far longer than a running peer on another CPU takes to answer.

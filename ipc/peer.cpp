@@ -37,6 +37,29 @@ int wait_fd(int fd, std::chrono::milliseconds timeout) {
   }
 }
 
+// Waits for `pid` (on `pidfd` when there is one, else by polling) up to `timeout`, kills it
+// after that, and reaps it into `status`; true when it had to be killed.
+bool wait_or_kill(pid_t pid, int pidfd, std::chrono::milliseconds timeout, int* status) {
+  bool killed = false;
+  if (pidfd >= 0) {
+    killed = wait_fd(pidfd, timeout) == 0;
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (waitpid(pid, status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        killed = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!killed) return false;  // reaped above
+  }
+  if (killed) kill(pid, SIGKILL);
+  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+  }
+  return killed;
+}
+
 Status run_body(const Peer::Body& body, int cpu, int ready_fd) {
   if (auto err = pin_current_thread(cpu); !err.empty()) return {Errc::kSystem, err};
   bool signalled = false;
@@ -157,15 +180,8 @@ Status Peer::join(std::chrono::milliseconds timeout) {
     }
     return result();
   }
-  bool killed = false;
-  if (pidfd_ >= 0 && wait_fd(pidfd_, timeout) == 0) {
-    kill(pid_, SIGKILL);
-    killed = true;
-  }
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (killed) {
+  if (wait_or_kill(pid_, pidfd_, timeout, &status)) {
     return {Errc::kTimeout,
             fmt::format("the peer process did not finish within {} ms and was killed",
                         timeout.count())};
@@ -192,6 +208,23 @@ Peer::~Peer() {
   close(ready_fd_);
   shared_->~Shared();
   munmap(shared_, sizeof(Shared));
+}
+
+Status reap_child(pid_t pid, std::string_view what, std::chrono::milliseconds timeout) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int status = 0;
+  const bool killed = wait_or_kill(pid, pidfd, timeout, &status);
+  if (pidfd >= 0) close(pidfd);
+  if (killed) {
+    return {Errc::kTimeout,
+            fmt::format("{} did not end within {} ms and was killed", what, timeout.count())};
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  if (WIFSIGNALED(status)) {
+    return {Errc::kPeerClosed, fmt::format("{} was killed by signal {} ({})", what,
+                                           WTERMSIG(status), strsignal(WTERMSIG(status)))};
+  }
+  return {Errc::kPeerClosed, fmt::format("{} failed (exit {})", what, WEXITSTATUS(status))};
 }
 
 Status start_channel_peer(Transport& transport, Endpoint endpoint, int peer_cpu,

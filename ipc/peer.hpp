@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "ipc/channel.hpp"
@@ -55,6 +56,12 @@ class Peer {
   std::thread thread_;
   bool joined_ = false;
 };
+
+// Waits up to `timeout` for the child `pid` to end, kills it after the deadline, and reaps it:
+// an error unless it exited 0, naming it as `what` ("the server process"). Every forked child
+// that is not a Peer is reaped through this, so none outlives a deadline or is left a zombie.
+Status reap_child(pid_t pid, std::string_view what,
+                  std::chrono::milliseconds timeout = kDefaultTimeout);
 
 // Opens side A of `transport` here and side B in a peer (process or thread, pinned to
 // `peer_cpu`) that runs `work` on its end; returns once both ends are open.

@@ -94,6 +94,36 @@ TEST(PeerProcess, AStuckChildIsKilledAndReapedAtTheDeadline) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+// A plain forked child: its exit code, its signal, or the deadline, and never a zombie after.
+TEST(ReapChild, SaysHowTheChildEndedAndLeavesNoZombie) {
+#ifdef __SANITIZE_THREAD__
+  GTEST_SKIP() << "no fork under TSan";
+#endif
+  auto child = [](auto body) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      body();
+      _exit(0);
+    }
+    return pid;
+  };
+  EXPECT_TRUE(IsOk(reap_child(child([] {}), "the child")));
+  Status failed = reap_child(child([] { _exit(3); }), "the worker");
+  EXPECT_EQ(failed.code(), Errc::kPeerClosed);
+  EXPECT_EQ(failed.message(), "the worker failed (exit 3)");
+  Status signalled = reap_child(child([] { raise(SIGKILL); }), "the worker");
+  EXPECT_NE(signalled.message().find("killed by signal 9"), std::string::npos)
+      << signalled.message();
+  const pid_t stuck = child([] { pause(); });
+  const auto t0 = std::chrono::steady_clock::now();
+  Status late = reap_child(stuck, "the server process", 200ms);
+  EXPECT_EQ(late.code(), Errc::kTimeout);
+  EXPECT_EQ(late.message(), "the server process did not end within 200 ms and was killed");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_EQ(waitpid(stuck, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
 TEST(PeerProcess, ACrashingChildIsReportedWithItsSignal) {
 #ifdef __SANITIZE_THREAD__
   GTEST_SKIP() << "no fork under TSan";

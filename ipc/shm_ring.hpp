@@ -7,10 +7,8 @@
 // again. The producer writes the message, then the header, then the trailer; the consumer
 // watches the header AND the trailer and takes the message when both show its number, so the
 // second line of a two-line slot is asked for while the first is, not after it has arrived.
-// Measured A/B on the development VM against the variable-size ring it replaced (which watched
-// a header only): a 64-byte ping-pong between processes 0-10% faster over six interleaved pairs
-// (median about 5%), between threads no different; in a stripped-down C model, watching both
-// ends took 1.2-1.4x the cache-line floor where watching the trailer alone took 1.6-1.8x.
+// (Watching both was measured faster than watching the header or the trailer alone: the A/B is
+// in docs/findings/2026-11-25.md.)
 // Header and trailer only ever hold sequence numbers, never payload, so a stale lap can never
 // look ready and nothing has to be cleared ahead of the producer.
 //

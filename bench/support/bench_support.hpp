@@ -26,6 +26,16 @@ enum class Profile { kSmoke, kQuick, kFull };
 // Each benchmark program defines this; the shared main calls it with the chosen profile.
 void register_benchmarks(Profile profile);
 
+// A program's budget, one entry per profile: what each profile measures written as one table
+// (a `Budget` struct per program), not as conditionals spread through its registration.
+template <typename Budget>
+struct PerProfile {
+  Budget smoke, quick, full;
+  const Budget& operator[](Profile p) const {
+    return p == Profile::kSmoke ? smoke : p == Profile::kQuick ? quick : full;
+  }
+};
+
 // The iteration plan: `ptbench run` measures each row once with Google Benchmark's ramp (1, 10,
 // 100... iterations, each step a separate call with its own set-up: a peer forked, a ballast
 // faulted in) and passes the count the ramp settled on to later rounds

@@ -1,5 +1,5 @@
 // Helpers of the programs that fork plain children (the course notes' questions): a child that
-// dies with its parent, and a reap that says whether it ended well.
+// dies with its parent, and a reap with a deadline that says whether it ended well.
 #pragma once
 
 #include <sys/prctl.h>
@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <csignal>
+
+#include "ipc/peer.hpp"
 
 namespace ptbench::bench {
 
@@ -25,13 +27,10 @@ pid_t fork_child(Body&& body) {
   _exit(0);
 }
 
-// waitpid that retries on EINTR; true when the child exited with status 0.
+// Reaps the child (killed after ipc's default deadline if it is still running); true when it
+// exited with status 0.
 inline bool reap_ok(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return false;
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return ipc::reap_child(pid, "the child").is_ok();
 }
 
 }  // namespace ptbench::bench

@@ -12,44 +12,67 @@ namespace ptbench::bench {
 using ipc::Mechanism;
 using ipc::WaitPolicy;
 
+const IpcBudget& ipc_budget(Profile p) {
+  using P = ipc::Placement;
+  using W = WaitPolicy;
+  constexpr std::size_t k64K = 64 * 1024;
+  static const PerProfile<IpcBudget> table = {
+      .smoke = {{64},
+                {64},
+                {64},
+                {P::kSameCpu, P::kCrossCpu},
+                {P::kCrossCpu},
+                {W::kSpin, W::kSpinFutex},
+                {W::kSpin},
+                {},
+                true,
+                false},
+      // Round trips of 64 B only (64 KiB is streamed): quick has to stay within 90 s.
+      .quick = {{64, k64K},
+                {64},
+                {64, k64K},
+                {P::kSameCpu, P::kCrossCpu},
+                {P::kCrossCpu},
+                {W::kSpin, W::kSpinFutex},
+                {W::kSpin},
+                {},
+                false,
+                false},
+      .full = {{8, 64, 4096, k64K, 1 << 20},
+               {8, 64, 4096, k64K, 1 << 20},
+               {64, 4096, k64K, 1 << 20},
+               {P::kSameCpu, P::kCrossCpu, P::kUnpinned},
+               {P::kSameCpu, P::kCrossCpu, P::kUnpinned},
+               {W::kSpin, W::kYield, W::kFutex, W::kSpinFutex},
+               {W::kSpin, W::kSpinFutex},
+               {W::kSpin, W::kSpinFutex},
+               true,
+               true},
+  };
+  return table[p];
+}
+
 std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> ipc_variants(Profile p) {
+  const IpcBudget& b = ipc_budget(p);
   std::vector<std::pair<Mechanism, std::optional<WaitPolicy>>> out;
   for (Mechanism m : ipc::all_mechanisms()) {
     if (!ipc::info(m).has(ipc::kWaitPolicies)) {
       out.emplace_back(m, std::nullopt);
       continue;
     }
-    // The zero-copy ring asks how far in-place use gets below the copying ring, and the
-    // multi-producer queue (made for fan-in) what it costs between two: spin shows it best,
-    // spin_futex beside it in the full profile; quick leaves the queue to the pattern suite.
-    std::vector<WaitPolicy> policies = {WaitPolicy::kSpin, WaitPolicy::kSpinFutex};
-    if (m == Mechanism::kShmRing && p == Profile::kFull)
-      policies = {WaitPolicy::kSpin, WaitPolicy::kYield, WaitPolicy::kFutex,
-                  WaitPolicy::kSpinFutex};
-    if (m != Mechanism::kShmRing && p != Profile::kFull) policies = {WaitPolicy::kSpin};
-    if (m == Mechanism::kShmMpsc && p != Profile::kFull) policies.clear();
+    const auto& policies = m == Mechanism::kShmRing   ? b.ring_policies
+                           : m == Mechanism::kShmMpsc ? b.mpsc_policies
+                                                      : b.other_policies;
     for (WaitPolicy w : policies) out.emplace_back(m, w);
   }
   return out;
 }
 
-std::vector<std::size_t> ipc_sizes(Profile p) {
-  switch (p) {
-    case Profile::kSmoke:
-      return {64};
-    case Profile::kQuick:
-      return {64, 64 * 1024};
-    case Profile::kFull:
-      return {8, 64, 4096, 64 * 1024, 1 << 20};
-  }
-  return {};
-}
-
-std::vector<ipc::Placement> ipc_placements(Profile p) {
-  if (p == Profile::kFull) {
-    return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu, ipc::Placement::kUnpinned};
-  }
-  return {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
+std::vector<Variant> pipe_and_ring(const std::vector<Variant>& more) {
+  std::vector<Variant> out = {{Mechanism::kPipe, std::nullopt},
+                              {Mechanism::kShmRing, WaitPolicy::kSpinFutex}};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
 }
 
 std::vector<ipc::Endpoint> bench_endpoints() {
@@ -61,14 +84,14 @@ std::vector<ipc::Endpoint> bench_endpoints() {
 }
 
 std::vector<ipc::Endpoint> ipc_endpoints(Profile p, Mechanism m) {
-  const bool both = p != Profile::kQuick || m == Mechanism::kPipe || m == Mechanism::kShmRing ||
-                    m == Mechanism::kShmRingZc;
+  const bool both = ipc_budget(p).every_endpoint || m == Mechanism::kPipe ||
+                    m == Mechanism::kShmRing || m == Mechanism::kShmRingZc;
   if (both) return bench_endpoints();
   return {ipc::Endpoint::kProcess};
 }
 
 bool measured_on_one_cpu(Profile profile, ipc::Placement p, Mechanism m) {
-  if (profile == Profile::kFull || p != ipc::Placement::kSameCpu) return true;
+  if (ipc_budget(profile).every_on_one_cpu || p != ipc::Placement::kSameCpu) return true;
   return m == Mechanism::kPipe || m == Mechanism::kShmRing || m == Mechanism::kShmMutex;
 }
 

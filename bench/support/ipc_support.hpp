@@ -23,12 +23,24 @@ struct IpcCase {
   std::size_t bytes;
 };
 
-// Message sizes: 8 B, 64 B, 4 KiB, 64 KiB, and 1 MiB in the full profile; the quick profile
-// keeps 64 B and 64 KiB, the smoke profile 64 B.
-std::vector<std::size_t> ipc_sizes(Profile p);
-
-// Placements: the quick and smoke profiles leave out unpinned.
-std::vector<ipc::Placement> ipc_placements(Profile p);
+// What each profile measures of the two-party IPC questions (round trips, streams, and the
+// floors held against them): one table in ipc_support.cpp.
+struct IpcBudget {
+  std::vector<std::size_t> sizes;          // the floors' sizes: 8 B to 1 MiB in the full profile
+  std::vector<std::size_t> latency_sizes;  // round trips
+  std::vector<std::size_t> stream_sizes;   // streams
+  std::vector<ipc::Placement> placements;  // round trips
+  std::vector<ipc::Placement> stream_placements;
+  // The zero-copy ring asks how far in-place use gets below the copying ring, and the
+  // multi-producer queue (made for fan-in) what it costs between two: spin shows it best,
+  // spin_futex beside it in the full profile; quick leaves the queue to the pattern suite.
+  std::vector<ipc::WaitPolicy> ring_policies;   // shm_ring
+  std::vector<ipc::WaitPolicy> other_policies;  // the other transports with wait policies
+  std::vector<ipc::WaitPolicy> mpsc_policies;   // shm_mpsc
+  bool every_endpoint;    // false: threads only for the pipe and the rings (ipc_endpoints)
+  bool every_on_one_cpu;  // false: same-cpu only for the pipe, the ring and shm_mutex
+};
+const IpcBudget& ipc_budget(Profile p);
 
 // Whether the profile measures `m` at placement `p`: the quick profile keeps one CPU for the
 // pipe, the ring and the mutex mailbox (the context-switch suite asks the one-CPU question).
@@ -42,6 +54,13 @@ std::vector<ipc::Endpoint> bench_endpoints();
 // process with thread only for the pipe and the ring (it has to stay within 90 s; the full
 // profile has every transport both ways).
 std::vector<ipc::Endpoint> ipc_endpoints(Profile p, ipc::Mechanism m);
+
+// A transport, with its wait policy when it has them.
+using Variant = std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>;
+
+// The pipe and the ring sleeping after a spin (spin_futex): the two transports every pattern
+// measures, in every profile; then `more`.
+std::vector<Variant> pipe_and_ring(const std::vector<Variant>& more = {});
 
 // Every transport, the shm ring once per wait policy of the profile.
 std::vector<std::pair<ipc::Mechanism, std::optional<ipc::WaitPolicy>>> ipc_variants(Profile p);
