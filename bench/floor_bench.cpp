@@ -3,7 +3,11 @@
 // a cache line bouncing between two CPUs (threads, and processes over a shared page; the spin
 // pauses between loads), memcpy bandwidth per size in one core (real time, like the rates it
 // bounds), a null system call, a clock read, and two threads handing a message through ordinary
-// heap memory, each buffer on cache lines of its own (what threads get without any IPC). Round
+// heap memory, each buffer on cache lines of its own (what threads get without any IPC), and
+// the streaming floor between two CPUs (one writes buffers, the other copies them out,
+// pipelined: what bounds a stream across CPUs, where memcpy bounds one inside a core). Beside
+// them the core-to-core matrix (BM_CoreToCore): the cache-line round trip on each pair of CPUs
+// (a sample per topology level on large machines), named by the level the two CPUs share. Round
 // trips are batch means with the clock read outside the batch; percentiles come from a second
 // pass, with the clock's own cost reported beside them (timer_overhead_ns).
 #include <sys/mman.h>
@@ -13,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <new>
 #include <vector>
@@ -20,6 +25,7 @@
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/latency.hpp"
 #include "ipc/cpu_relax.hpp"
+#include "ipc/topology.hpp"
 
 namespace ptbench::bench {
 namespace {
@@ -70,12 +76,11 @@ bool spin_until(Pred pred) {
 // Timed: one round trip of a cache line between two CPUs: we store an odd number, the peer
 // answers with the next even one. Each side spins; nothing else is touched. Between processes
 // the line sits in a shared page, between threads in ordinary memory.
-void BM_cacheline(benchmark::State& state, Endpoint endpoint) {
-  auto cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus());
+void BM_cacheline(benchmark::State& state, Endpoint endpoint, ipc::CpuPair cpus) {
   void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) return state.SkipWithError("mmap failed");
   auto* line = new (page) Line();
-  ipc::ScopedPin pin(cpus.cpus.first);
+  ipc::ScopedPin pin(cpus.first);
   std::unique_ptr<ipc::Peer> peer;
   auto body = [line](const std::function<void()>& ready) -> ipc::Status {
     ready();
@@ -89,7 +94,7 @@ void BM_cacheline(benchmark::State& state, Endpoint endpoint) {
       line->value.store(v + 1, std::memory_order_release);
     }
   };
-  if (auto s = ipc::Peer::start(endpoint, cpus.cpus.second, body, &peer);
+  if (auto s = ipc::Peer::start(endpoint, cpus.second, body, &peer);
       !s || !(s = peer->wait_ready())) {
     munmap(page, 4096);
     return state.SkipWithError(s.message().c_str());
@@ -119,6 +124,83 @@ void BM_memcpy(benchmark::State& state, std::size_t bytes) {
     benchmark::DoNotOptimize(dst.data());
     benchmark::ClobberMemory();
   }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+}
+
+// The least a stream between two CPUs can cost: slots of `bytes` in ordinary memory, about
+// 256 KiB of them (at least 4, as a ring holds); this thread writes each (a copy from its own
+// buffer, its sequence number in the first 8 bytes) and publishes it, the peer on the other CPU
+// copies it out, checks the number and frees it. Each side reads the other's counter only when
+// the copy it keeps says it must wait (the writer when the slots are full, the reader when it
+// has caught up), so the counters cost a line transfer per batch, not per message. No API, no
+// deadline, no wait policy: a cross-CPU stream is held against this, not against memcpy inside
+// one core.
+struct StreamSlots {
+  explicit StreamSlots(std::size_t bytes)
+      : count(std::max<std::uint64_t>(4, (256 * 1024) / std::max<std::size_t>(bytes, 64))) {
+    for (std::uint64_t i = 0; i < count; ++i) slot.emplace_back(bytes, 0);
+  }
+  unsigned char* at(std::uint64_t seq) { return slot[seq % count].data(); }
+  std::uint64_t count;
+  std::vector<PaddedBuffer> slot;
+  Line published, released;  // sequence numbers: the last written, the last copied out
+};
+
+ipc::Status read_stream(StreamSlots& ring, std::size_t bytes, const std::function<void()>& ready) {
+  PaddedBuffer mine(bytes, 0);
+  ready();
+  std::uint64_t seen = 0;  // the writer's counter, as last read
+  for (std::uint64_t seq = 1;; ++seq) {
+    if (seq > seen && !spin_until([&] {
+          return (seen = ring.published.value.load(std::memory_order_acquire)) >= seq;
+        })) {
+      return {ipc::Errc::kTimeout, "stream reader: nothing arrived within the deadline"};
+    }
+    if (seen == kStopValue) return {};
+    std::memcpy(mine.data(), ring.at(seq), bytes);
+    std::uint64_t got = 0;
+    std::memcpy(&got, mine.data(), std::min(bytes, sizeof got));
+    if (bytes >= sizeof got && got != seq)
+      return {ipc::Errc::kCorrupt, "stream reader: a slot out of order"};
+    ring.released.value.store(seq, std::memory_order_release);
+  }
+}
+
+void BM_stream_floor(benchmark::State& state, std::size_t bytes, ipc::CpuPair cpus) {
+  StreamSlots ring(bytes);
+  PaddedBuffer src(bytes, 5);
+  ipc::ScopedPin pin(cpus.first);
+  std::unique_ptr<ipc::Peer> peer;
+  if (auto s = ipc::Peer::start(
+          Endpoint::kThread, cpus.second,
+          [&](const std::function<void()>& ready) { return read_stream(ring, bytes, ready); },
+          &peer);
+      !s || !(s = peer->wait_ready())) {
+    return state.SkipWithError(s.message().c_str());
+  }
+  ipc::Status result;
+  std::uint64_t seq = 0, freed = 0;  // freed: the reader's counter, as last read
+  for (auto _ : state) {
+    ++seq;
+    if (seq > freed + ring.count && !spin_until([&] {
+          return (freed = ring.released.value.load(std::memory_order_acquire)) + ring.count >= seq;
+        })) {
+      result = {ipc::Errc::kTimeout, "stream reader did not free a slot"};
+      break;
+    }
+    unsigned char* slot = ring.at(seq);
+    std::memcpy(slot, src.data(), bytes);
+    std::memcpy(slot, &seq, std::min(bytes, sizeof seq));
+    ring.published.value.store(seq, std::memory_order_release);
+  }
+  // The reader's last copies, outside the clock (a few of thousands).
+  if (result &&
+      !spin_until([&] { return ring.released.value.load(std::memory_order_acquire) >= seq; })) {
+    result = {ipc::Errc::kTimeout, "stream reader did not finish"};
+  }
+  ring.published.value.store(kStopValue, std::memory_order_release);
+  if (auto s = peer->join(); result) result = s;
+  if (!result) return state.SkipWithError(result.message().c_str());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
 }
 
@@ -178,41 +260,78 @@ void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
   if (!result) state.SkipWithError(result.message().c_str());
 }
 
+// Pairs per topology level of the core-to-core matrix: every pair of a 2-CPU VM, a bounded
+// sample of each level on a large machine (ipc::matrix_pairs states the rule).
+constexpr PerProfile<std::size_t> kMatrixPairsPerLevel = {.smoke = 1, .quick = 4, .full = 16};
+
+// The core-to-core matrix: the cache-line round trip between threads on each pair of CPUs,
+// named by the level the two share (BM_CoreToCore/cacheline/thread/<level>/64/a=A/b=B).
+void register_matrix(Profile profile, const std::vector<int>& allowed) {
+  ipc::Topology topo;
+  if (auto s = ipc::load_topology(allowed, &topo); !s) {
+    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "cross-cpu", 64),
+                 "hwloc could not read the topology: " + s.message());
+    return;
+  }
+  const auto pairs = ipc::matrix_pairs(topo, kMatrixPairsPerLevel[profile]);
+  if (pairs.empty()) {
+    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "cross-cpu", 64),
+                 "one CPU only: no pair of CPUs to measure");
+  }
+  for (const auto& p : pairs) {
+    const std::string name =
+        grid::format("CoreToCore", "cacheline", "thread", ipc::to_string(p.level), 64,
+                     {{"a", std::to_string(p.first)}, {"b", std::to_string(p.second)}});
+    add_benchmark(name, [cpus = ipc::CpuPair{p.first, p.second}](
+                            benchmark::State& s) { BM_cacheline(s, Endpoint::kThread, cpus); })
+        ->UseManualTime()
+        ->Unit(benchmark::kNanosecond);
+  }
+}
+
 }  // namespace
 
 void register_benchmarks(Profile profile) {
   declare_primary("Floor", "real_time", false);
+  declare_primary("CoreToCore", "real_time", false);
   const auto& sizes = ipc_budget(profile).sizes;
-  const bool two_cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty();
+  const auto allowed = ipc::allowed_cpus();
+  const auto cross = ipc::cpus_for(Placement::kCrossCpu, allowed);
+  const bool two_cpus = cross.error.empty();
   for (Endpoint e : bench_endpoints()) {
     const std::string name =
         grid_name("Floor", "cacheline", ipc::to_string(e), Placement::kCrossCpu, 64);
     if (!two_cpus) {
-      note_skipped(name, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
+      note_skipped(name, cross.error);
       continue;
     }
-    add_benchmark(name, [e](benchmark::State& s) { BM_cacheline(s, e); })
+    add_benchmark(name, [e, cpus = cross.cpus](benchmark::State& s) { BM_cacheline(s, e, cpus); })
         ->UseManualTime()
         ->Unit(benchmark::kNanosecond);
   }
   for (std::size_t bytes : sizes) {
-    add_benchmark(grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes).c_str(),
+    add_benchmark(grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes),
                   [bytes](benchmark::State& s) { BM_memcpy(s, bytes); })
         ->UseRealTime();  // as the IPC rates it is compared with
     const std::string handoff =
         grid_name("Floor", "heap_handoff", "thread", Placement::kCrossCpu, bytes);
+    const std::string stream = grid_name("Floor", "stream", "thread", Placement::kCrossCpu, bytes);
     if (!two_cpus) {
-      note_skipped(handoff, ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error);
+      note_skipped(handoff, cross.error);
+      note_skipped(stream, cross.error);
       continue;
     }
     add_benchmark(handoff, [bytes](benchmark::State& s) { BM_heap_handoff(s, bytes); })
         ->UseManualTime()
         ->Unit(benchmark::kNanosecond);
+    add_benchmark(stream, [bytes, cpus = cross.cpus](benchmark::State& s) {
+      BM_stream_floor(s, bytes, cpus);
+    })->UseRealTime();
   }
-  add_benchmark(grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0).c_str(),
+  add_benchmark(grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0),
                 BM_null_syscall);
-  add_benchmark(grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0).c_str(),
-                BM_clock_read);
+  add_benchmark(grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0), BM_clock_read);
+  register_matrix(profile, allowed);
 }
 
 }  // namespace ptbench::bench

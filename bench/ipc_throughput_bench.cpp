@@ -146,7 +146,10 @@ void register_benchmarks(Profile profile) {
     }
   }
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
+  // The floor: between two CPUs the streaming floor across them, elsewhere (one CPU, unpinned)
+  // memcpy inside one core; the first that the run has.
   benchmark::AddCustomContext(grid::kContextFloor,
+                              "BM_Floor/stream/thread/{placement}/{bytes}|"
                               "BM_Floor/memcpy/thread/unpinned/{bytes}:bytes_per_second");
 }
 

@@ -19,8 +19,10 @@
 #include "harness/report_notes.hpp"
 #include "harness/results.hpp"
 #include "harness/runner.hpp"
+#include "harness/stats.hpp"
 #include "harness/subprocess.hpp"
 #include "harness/verify.hpp"
+#include "ipc/topology.hpp"
 
 namespace ptbench::harness {
 
@@ -267,13 +269,16 @@ void report_head(std::ostream& md, const HostMap& h, const std::string& chart_no
       "- **Host:** {}, CPUs online {}, allowed {}; {}; kernel {}; THP {}; governor {} "
       "(mitigations and more in host.csv)\n"
       "- **Build:** {} {}; Google Benchmark {} ({} library build)\n"
+      "- **Placement:** {}; `cross-cpu` rows ran on two CPUs that share `{}` here, `same-cpu` "
+      "rows on one\n"
       "- **Run:** profile {}, {} repetitions of at least {} s each, one process per program and "
       "repetition round, in a random interleaved order (seed {}); load {} before, {} after; "
       "completed: {}\n\n",
       hv("cpu_model"), hv("cpus_online"), hv("cpus_allowed"), hv("virtualization"), hv("kernel"),
       hv("thp"), hv("governor"), hv("compiler"), hv("build_type"), hv("google_benchmark_version"),
-      hv("google_benchmark_library_build"), hv("profile"), hv("repetitions"), hv("min_time_s"),
-      hv("interleave_seed"), hv("load_before"), hv("load_after"), hv("completed"));
+      hv("google_benchmark_library_build"), hv("topology"), hv("cross_cpu_level"), hv("profile"),
+      hv("repetitions"), hv("min_time_s"), hv("interleave_seed"), hv("load_before"),
+      hv("load_after"), hv("completed"));
   md << "Each repetition gives one mean per benchmark (batch-timed); tables show the median of "
         "those repetition means with their 25th–75th percentiles, and per-message percentiles "
         "(p50, p99, ...) are separate columns from a second, per-message pass. *two-mode* marks "
@@ -342,6 +347,47 @@ constexpr const char* kZeroCopyNote =
     "message into its slot and the receiver verifies it in place: the copies saved are the "
     "receiver's copy out and the sender's copy in.\n";
 
+// The core-to-core matrix by topology level: how many pairs, the median of their round trips,
+// the fastest and the slowest pair; the heat map below it.
+void report_core_to_core(std::ostream& md, const std::vector<SummaryRow>& rows,
+                         const fs::path& dir) {
+  std::map<std::string, std::vector<const SummaryRow*>> by_level;
+  for (const auto& r : rows) {
+    if (r.suite == "floor" && r.metric == "real_time" && r.stats.n > 0 &&
+        r.benchmark.starts_with("BM_CoreToCore/")) {
+      by_level[r.placement].push_back(&r);
+    }
+  }
+  if (by_level.empty()) return;
+  md << "\n## Core-to-core matrix\n\nThe cache-line round trip between two threads on each pair "
+        "of CPUs (a sample of each topology level on a large machine: at most a fixed number of "
+        "pairs per level, evenly spaced), by what the two CPUs share (hwloc; `topology.xml` has "
+        "the machine).\n\n| level | pairs | median | fastest pair | slowest pair |\n"
+        "|---|---:|---:|---|---|\n";
+  auto pair_of = [](const SummaryRow& r) {
+    std::map<std::string, std::string> p;
+    std::stringstream in(r.params);
+    for (std::string kv; std::getline(in, kv, ';');) {
+      if (auto eq = kv.find('='); eq != std::string::npos) p[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return p["a"] + "–" + p["b"];
+  };
+  for (ipc::Level level : ipc::all_levels()) {
+    auto it = by_level.find(std::string(ipc::to_string(level)));
+    if (it == by_level.end()) continue;
+    auto& v = it->second;
+    std::sort(v.begin(), v.end(),
+              [](auto* x, auto* y) { return x->stats.median < y->stats.median; });
+    std::vector<double> medians;
+    for (const auto* r : v) medians.push_back(r->stats.median);
+    md << fmt::format("| {} | {} | {} | {} ({}) | {} ({}) |\n", it->first, v.size(),
+                      human_value(summarize(medians).median, v.front()->unit), pair_of(*v.front()),
+                      human_value(v.front()->stats.median, v.front()->unit), pair_of(*v.back()),
+                      human_value(v.back()->stats.median, v.back()->unit));
+  }
+  chart_link(md, dir, "core_to_core", "core-to-core round trip, every measured pair of CPUs");
+}
+
 void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows,
                            const fs::path& dir) {
   report_ipc_section(md, rows, dir,
@@ -349,7 +395,9 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
                       "bouncing between the same two CPUs.",
                       "ipc_latency", "real_time", "p99_ns", "IPC round trip against message size"});
   report_ipc_section(md, rows, dir,
-                     {"## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: memcpy "
+                     {"## IPC throughput: one-way streaming\n\nBaseline: the pipe. Floor: between "
+                      "two CPUs the streaming floor across them at the same size (one thread "
+                      "writes buffers, the other copies them out, pipelined); on one CPU memcpy "
                       "bandwidth at the same size.",
                       "ipc_throughput", "bytes_per_second", "receiver_cpu_s_per_gb",
                       "IPC throughput against message size"});
@@ -358,9 +406,10 @@ void report_ipc_and_floors(std::ostream& md, const std::vector<SummaryRow>& rows
     md << kZeroCopyNote;
   }
   md << "\n## Floors\n\n";
-  section_table(md, rows, "floor", "real_time", false, "p99_ns");
+  section_table(md, rows, "floor", "real_time", false, "p99_ns", "BM_Floor/");
   md << "\n";
   section_table(md, rows, "floor", "bytes_per_second", false, "");
+  report_core_to_core(md, rows, dir);
 }
 
 bool has_suite(const std::vector<SummaryRow>& rows, const std::string& suite) {
@@ -452,7 +501,6 @@ const std::set<std::string>& hand_written_suites() {
   }();
   return suites;
 }
-
 
 // Per suite without a section of its own: its rows on their primary metric (each program
 // declares it), with their spread and ratio to the suite's baseline.

@@ -202,15 +202,20 @@ void add_floor_ratios(std::vector<SummaryRow>& rows,
   for (auto& row : rows) {
     auto f = floors.find(row.suite);
     if (f == floors.end() || f->second.metric != row.metric || row.stats.n == 0) continue;
-    std::string name = replace_all(f->second.benchmark_template, "{endpoint}", row.endpoint);
-    name = replace_all(name, "{placement}", row.placement);
-    name = replace_all(name, "{bytes}", csv_number(row.payload_bytes));
-    auto floor = by_name.find({name, row.metric});
-    if (floor == by_name.end() || floor->second->stats.n == 0 || floor->second->stats.median == 0) {
-      continue;
+    std::stringstream choices(f->second.benchmark_template);
+    for (std::string name; std::getline(choices, name, '|');) {
+      name = replace_all(name, "{endpoint}", row.endpoint);
+      name = replace_all(name, "{placement}", row.placement);
+      name = replace_all(name, "{bytes}", csv_number(row.payload_bytes));
+      auto floor = by_name.find({name, row.metric});
+      if (floor == by_name.end() || floor->second->stats.n == 0 ||
+          floor->second->stats.median == 0) {
+        continue;
+      }
+      row.floor = name;
+      row.ratio_to_floor = row.stats.median / floor->second->stats.median;
+      break;
     }
-    row.floor = name;
-    row.ratio_to_floor = row.stats.median / floor->second->stats.median;
   }
 }
 

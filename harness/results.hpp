@@ -66,7 +66,7 @@ struct SummaryRow {
 
 // A suite's floor: "BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time" names the floor
 // benchmark ({endpoint}, {placement} and {bytes} are taken from each row) and the metric that
-// is compared with it.
+// is compared with it; "A|B:metric" takes the first of A and B that the run measured.
 struct FloorSpec {
   std::string benchmark_template;
   std::string metric;

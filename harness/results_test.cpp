@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "harness/csv.hpp"
@@ -182,6 +183,39 @@ TEST(Results, TheFloorRatioReachesTheCsv) {
   EXPECT_EQ(row[*parsed->column("benchmark")], "BM_IpcLatency/pipe/process/cross-cpu/64");
   EXPECT_EQ(row[*parsed->column("ratio_to_floor")], "20");
   EXPECT_EQ(row[*parsed->column("floor")], "BM_Floor/cacheline/process/cross-cpu/64");
+}
+
+// "A|B": a cross-CPU stream is held against the stream floor between two CPUs, a row the run
+// has no such floor for (one CPU) against the second choice, memcpy.
+TEST(Results, AFloorSpecTakesTheFirstFloorTheRunHas) {
+  std::vector<Sample> s;
+  for (const char* name : {"BM_IpcThroughput/pipe/process/cross-cpu/65536",
+                           "BM_IpcThroughput/pipe/process/same-cpu/65536"}) {
+    auto rows = three_reps(name, 2e9);
+    for (auto& x : rows) x.suite = "ipc_throughput";
+    s.insert(s.end(), rows.begin(), rows.end());
+  }
+  for (auto [name, v] : {std::pair{"BM_Floor/stream/thread/cross-cpu/65536", 4e9},
+                         std::pair{"BM_Floor/memcpy/thread/unpinned/65536", 20e9}}) {
+    auto rows = three_reps(name, v);
+    for (auto& x : rows) x.suite = "floor";
+    s.insert(s.end(), rows.begin(), rows.end());
+  }
+  std::erase_if(s, [](const Sample& x) { return x.metric != "real_time"; });
+  for (auto& x : s) x.metric = "bytes_per_second";
+  const auto rows = summarize_samples(
+      s, {},
+      {{"ipc_throughput",
+        *parse_floor_spec("BM_Floor/stream/thread/{placement}/{bytes}|"
+                          "BM_Floor/memcpy/thread/unpinned/{bytes}:bytes_per_second")}});
+  std::map<std::string, std::pair<std::string, double>> got;
+  for (const auto& r : rows) {
+    if (r.suite == "ipc_throughput") got[r.placement] = {r.floor, r.ratio_to_floor};
+  }
+  EXPECT_EQ(got["cross-cpu"].first, "BM_Floor/stream/thread/cross-cpu/65536");
+  EXPECT_NEAR(got["cross-cpu"].second, 0.5, 1e-9);
+  EXPECT_EQ(got["same-cpu"].first, "BM_Floor/memcpy/thread/unpinned/65536");
+  EXPECT_NEAR(got["same-cpu"].second, 0.1, 1e-9);
 }
 
 TEST(Results, TableShowsRatiosAndMarksUnstableRows) {

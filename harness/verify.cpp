@@ -172,6 +172,22 @@ void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims,
                "10%'; an interval inside +-10% is no difference that counts.\n");
 }
 
+std::string placement_line(const KeyValues& host, bool ko) {
+  std::string level = "unknown", topology = "unknown";
+  for (const auto& [k, v] : host) {
+    if (k == "cross_cpu_level") level = v;
+    if (k == "topology") topology = v;
+  }
+  return ko ? fmt::format(
+                  "배치: 'cross-cpu' 행은 이 호스트에서 '{}' 수준을 공유하는 두 CPU에서, "
+                  "'same-cpu' 행은 한 CPU에서 측정했습니다 ({}).\n",
+                  level, topology)
+            : fmt::format(
+                  "placement: the 'cross-cpu' rows ran on two CPUs that share '{}' on this "
+                  "host, the 'same-cpu' rows on one ({}).\n",
+                  level, topology);
+}
+
 int verify_command(RunOptions run, const fs::path& from, const std::string& lang, std::ostream& out,
                    std::ostream& err) {
   fs::path dir = from;
@@ -203,6 +219,7 @@ int verify_command(RunOptions run, const fs::path& from, const std::string& lang
   }
   const auto claims = evaluate_claims(*samples, 0.01, host);
   print_claims(out, claims, lang);
+  out << placement_line(host, lang == "ko");
   {
     std::ofstream csv(dir / "verify.csv");
     write_verify_csv(csv, claims);

@@ -69,6 +69,10 @@ void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims,
 // Runs what the claims need (unless `from` names a finished run), then evaluates them, prints
 // the table and writes verify.csv into the run directory. Exit 0 whatever the verdicts, 2 on
 // bad input, 3 when a benchmark failed.
+// Where the claims' two-CPU rows ran: the topology level their CPUs share (host.csv's
+// cross_cpu_level) and the machine's summary.
+std::string placement_line(const KeyValues& host, bool ko);
+
 int verify_command(RunOptions run, const std::filesystem::path& from, const std::string& lang,
                    std::ostream& out, std::ostream& err);
 

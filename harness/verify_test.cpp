@@ -104,6 +104,17 @@ KeyValues textbook_facts() {
           {"config_hz_source", "/proc/config.gz"}};
 }
 
+// The verdicts say at which topology level their two-CPU rows were measured.
+TEST(Verify, ThePlacementLineNamesTheLevel) {
+  const KeyValues host = {{"topology", "2 packages, 2 NUMA nodes, 2 LLC domains, 16 cores"},
+                          {"cross_cpu_level", "cross-package"}};
+  const std::string en = placement_line(host, false);
+  EXPECT_NE(en.find("share 'cross-package'"), std::string::npos) << en;
+  EXPECT_NE(en.find("2 packages"), std::string::npos) << en;
+  EXPECT_NE(placement_line({}, false).find("'unknown'"), std::string::npos);
+  EXPECT_NE(placement_line(host, true).find("cross-package"), std::string::npos);
+}
+
 TEST(Verify, TwelveClaimsOnATextbookHost) {
   auto c = by_number(evaluate_claims(textbook_host(), 0.01, textbook_facts()));
   ASSERT_EQ(c.size(), 12u);

@@ -4,6 +4,7 @@
 #include <hwloc.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace ptbench::ipc {
@@ -254,6 +255,25 @@ std::optional<Level> level_between(const Topology& t, int a, int b) {
     if (is_level(*x, *y, l)) return l;
   }
   return std::nullopt;
+}
+
+std::vector<LevelledPair> matrix_pairs(const Topology& t, std::size_t per_level) {
+  std::map<Level, std::vector<LevelledPair>> by_level;
+  for (std::size_t i = 0; i < t.cpus.size(); ++i) {
+    for (std::size_t j = i + 1; j < t.cpus.size(); ++j) {
+      const int a = t.cpus[i].os, b = t.cpus[j].os;
+      if (auto l = level_between(t, a, b)) by_level[*l].push_back({a, b, *l});
+    }
+  }
+  std::vector<LevelledPair> out;
+  for (const auto& [level, pairs] : by_level) {
+    const std::size_t n = pairs.size(), keep = std::min(n, per_level);
+    for (std::size_t k = 0; k < keep; ++k) out.push_back(pairs[k * n / keep]);
+  }
+  std::sort(out.begin(), out.end(), [](const LevelledPair& x, const LevelledPair& y) {
+    return std::pair(x.first, x.second) < std::pair(y.first, y.second);
+  });
+  return out;
 }
 
 }  // namespace ptbench::ipc

@@ -74,4 +74,15 @@ LevelPair pick_pair(const Topology& t, Level l);
 // The level two CPUs share (the closest one): what "cross-cpu" means between them on this host.
 std::optional<Level> level_between(const Topology& t, int a, int b);
 
+// The pairs of CPUs a core-to-core matrix measures, each with the level its two CPUs share.
+// Rule: every unordered pair of allowed CPUs (lower CPU first), grouped by level; a level with
+// more than `per_level` pairs keeps `per_level` of them, evenly spaced in (first, second) order,
+// so that a large machine measures at most per_level x 5 pairs and still every level it has.
+// Sorted by (first, second).
+struct LevelledPair {
+  int first = -1, second = -1;
+  Level level = Level::kSameCpu;
+};
+std::vector<LevelledPair> matrix_pairs(const Topology& t, std::size_t per_level);
+
 }  // namespace ptbench::ipc

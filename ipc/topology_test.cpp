@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "ipc/placement.hpp"
 #include "ipc/status_testing.hpp"
@@ -95,6 +96,48 @@ TEST(Topology, ACpusetSmallerThanTheMachine) {
   const Topology one = restrict_topology(all, {4});
   expect_missing(one, Level::kSameCache, "one CPU only");
   EXPECT_EQ(level_between(one, 4, 5), std::nullopt);  // 5 is not in it
+}
+
+// How many pairs of each level a matrix keeps.
+std::map<Level, int> count_levels(const std::vector<LevelledPair>& pairs) {
+  std::map<Level, int> n;
+  for (const auto& p : pairs) ++n[p.level];
+  return n;
+}
+
+// The core-to-core matrix: every pair on small machines, a bounded sample of every level on
+// large ones, each pair at the level its CPUs share.
+TEST(MatrixPairs, EveryPairOnSmallMachinesASampleOfEachLevelOnLargeOnes) {
+  const auto vm = matrix_pairs(synthetic("pack:1 l3:2 core:1 pu:1"), 8);
+  ASSERT_EQ(vm.size(), 1u);
+  EXPECT_EQ(vm[0].first, 0);
+  EXPECT_EQ(vm[0].second, 1);
+  EXPECT_EQ(vm[0].level, Level::kCrossCache);
+
+  const Topology server = synthetic("pack:2 node:1 l3:1 core:8 pu:2");
+  EXPECT_EQ(matrix_pairs(server, 1000).size(), 32u * 31 / 2);
+  const auto sampled = matrix_pairs(server, 8);
+  EXPECT_EQ(
+      count_levels(sampled),
+      (std::map<Level, int>{{Level::kSmt, 8}, {Level::kSameCache, 8}, {Level::kCrossPackage, 8}}));
+  for (const auto& p : sampled) {
+    EXPECT_LT(p.first, p.second);
+    EXPECT_EQ(level_between(server, p.first, p.second), p.level);
+  }
+  for (std::size_t i = 1; i < sampled.size(); ++i) {
+    EXPECT_LT(std::pair(sampled[i - 1].first, sampled[i - 1].second),
+              std::pair(sampled[i].first, sampled[i].second));
+  }
+  // An AMD-style socket: the cross-cache level is there, and a 64-CPU machine stays bounded.
+  const auto amd = matrix_pairs(synthetic("pack:1 node:1 l3:4 core:8 pu:2"), 4);
+  EXPECT_EQ(
+      count_levels(amd),
+      (std::map<Level, int>{{Level::kSmt, 4}, {Level::kSameCache, 4}, {Level::kCrossCache, 4}}));
+  // A cpuset of three CPUs: three pairs, at the levels the cpuset leaves.
+  const auto few = matrix_pairs(restrict_topology(server, {3, 5, 17}), 8);
+  EXPECT_EQ(count_levels(few),
+            (std::map<Level, int>{{Level::kSameCache, 1}, {Level::kCrossPackage, 2}}));
+  EXPECT_TRUE(matrix_pairs(restrict_topology(server, {4}), 8).empty());
 }
 
 TEST(Topology, XmlRoundTripsAndBadInputIsRefused) {

@@ -378,6 +378,42 @@ def fan_in(plt, data, rows, run_dir):
 
 # Each chart: its file name, the rows it selects, and how it draws them (from those rows, with
 # the whole summary at hand for a second metric).
+def select_core_to_core(rows):
+    return [r for r in pick(rows, "floor", "real_time") if r["benchmark"].startswith("BM_CoreToCore/")]
+
+
+def core_to_core(plt, data, rows, run_dir):
+    # A heat map over the measured pairs (both halves, the round trip is symmetric); cells not
+    # measured (a sampled large machine, or one CPU with itself) stay blank.
+    cpus = sorted({int(r["params_map"][k]) for r in data for k in ("a", "b")})
+    index = {c: i for i, c in enumerate(cpus)}
+    n = len(cpus)
+    grid = [[math.nan] * n for _ in range(n)]
+    for r in data:
+        a, b = index[int(r["params_map"]["a"])], index[int(r["params_map"]["b"])]
+        grid[a][b] = grid[b][a] = r["median"]
+    size = min(12, 2.5 + 0.35 * n)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(grid, cmap="viridis", interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="round trip (ns)")
+    ticks = range(n) if n <= 32 else range(0, n, max(1, n // 16))
+    ax.set_xticks(list(ticks))
+    ax.set_xticklabels([str(cpus[i]) for i in ticks])
+    ax.set_yticks(list(ticks))
+    ax.set_yticklabels([str(cpus[i]) for i in ticks])
+    ax.set_xlabel("CPU")
+    ax.set_ylabel("CPU")
+    if n <= 12:
+        for i in range(n):
+            for j in range(n):
+                if not math.isnan(grid[i][j]):
+                    ax.text(j, i, f"{grid[i][j]:.0f}", ha="center", va="center", color="white", fontsize=9)
+    levels = sorted({r["placement"] for r in data})
+    ax.set_title("core-to-core cache-line round trip, by pair of CPUs\n(levels: " + ", ".join(levels) + ")")
+    save(fig, run_dir, "core_to_core")
+    plt.close(fig)
+
+
 CHARTS = (
     ("creation", select_creation, creation),
     ("fork_memory", select_fork_memory, fork_memory),
@@ -389,6 +425,7 @@ CHARTS = (
     ("server", select_server, server),
     ("open_loop", select_open_loop, open_loop),
     ("fan_in", select_fan_in, fan_in),
+    ("core_to_core", select_core_to_core, core_to_core),
 )
 
 
