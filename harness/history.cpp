@@ -1,5 +1,7 @@
 #include "harness/history.hpp"
 
+#include "harness/dashboard.hpp"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -325,6 +327,21 @@ Result<std::vector<HistoryRun>> HistoryDb::runs() {
   return out;
 }
 
+Result<std::vector<HistoryHost>> HistoryDb::hosts() {
+  Stmt q(impl_->db,
+         "SELECT h.host_key, h.label, count(r.id), min(r.started_utc), max(r.started_utc),"
+         " (SELECT group_concat(k, ' ') FROM (SELECT DISTINCT r2.kernel AS k FROM runs r2"
+         "   WHERE r2.host = h.id ORDER BY r2.kernel))"
+         " FROM hosts h JOIN runs r ON r.host = h.id GROUP BY h.id ORDER BY h.label, h.host_key");
+  if (!q.ok()) return impl_->failed(q);
+  std::vector<HistoryHost> out;
+  while (q.step() == SQLITE_ROW) {
+    out.push_back({q.text(0), q.text(1), static_cast<std::size_t>(q.integer(2)), q.text(3),
+                   q.text(4), q.text(5)});
+  }
+  return out;
+}
+
 Result<std::vector<HistoryPoint>> HistoryDb::trend(const std::string& benchmark,
                                                    const std::string& metric, std::string host,
                                                    std::string profile) {
@@ -425,6 +442,25 @@ std::vector<ChangePoint> change_points(const std::vector<double>& medians,
   return out;
 }
 
+// The points of a series, split where the kernel changed (a break, never a change point), with
+// each piece's change points.
+std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
+    const std::vector<HistoryPoint>& pts, const ChangeOptions& o) {
+  std::vector<std::pair<std::size_t, ChangePoint>> out;
+  for (std::size_t lo = 0; lo < pts.size();) {
+    std::size_t hi = lo + 1;
+    while (hi < pts.size() && pts[hi].kernel == pts[lo].kernel) ++hi;
+    std::vector<double> medians;
+    for (std::size_t i = lo; i < hi; ++i) medians.push_back(pts[i].median);
+    for (auto c : change_points(medians, o)) {
+      c.pending = hi - (lo + c.index) < o.confirm_runs;
+      out.emplace_back(lo + c.index, c);
+    }
+    lo = hi;
+  }
+  return out;
+}
+
 namespace {
 
 int import_dirs(HistoryDb& db, const std::vector<std::string>& dirs, std::ostream& out,
@@ -446,6 +482,25 @@ int import_dirs(HistoryDb& db, const std::vector<std::string>& dirs, std::ostrea
   return kExitOk;
 }
 
+int list_hosts(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) {
+  auto hosts = db.hosts();
+  if (!hosts) {
+    err << "ptbench history hosts: " << hosts.error() << '\n';
+    return kExitBadInput;
+  }
+  if (csv) write_csv_row(out, {"host_key", "label", "runs", "first_utc", "last_utc", "kernels"});
+  for (const auto& h : *hosts) {
+    if (csv) {
+      write_csv_row(out,
+                    {h.key, h.label, std::to_string(h.runs), h.first_utc, h.last_utc, h.kernels});
+    } else {
+      out << fmt::format("{:<16} {:>5} runs  {} .. {}  kernels {}  {}\n", h.key, h.runs,
+                         h.first_utc, h.last_utc, h.kernels, h.label);
+    }
+  }
+  return kExitOk;
+}
+
 int list_runs(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) {
   auto runs = db.runs();
   if (!runs) {
@@ -464,25 +519,6 @@ int list_runs(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) {
     }
   }
   return kExitOk;
-}
-
-// The points of a series, split where the kernel changed (a break, never a change point), with
-// each piece's change points.
-std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
-    const std::vector<HistoryPoint>& pts, const ChangeOptions& o) {
-  std::vector<std::pair<std::size_t, ChangePoint>> out;
-  for (std::size_t lo = 0; lo < pts.size();) {
-    std::size_t hi = lo + 1;
-    while (hi < pts.size() && pts[hi].kernel == pts[lo].kernel) ++hi;
-    std::vector<double> medians;
-    for (std::size_t i = lo; i < hi; ++i) medians.push_back(pts[i].median);
-    for (auto c : change_points(medians, o)) {
-      c.pending = hi - (lo + c.index) < o.confirm_runs;
-      out.emplace_back(lo + c.index, c);
-    }
-    lo = hi;
-  }
-  return out;
 }
 
 int list_changes(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) {
@@ -556,6 +592,7 @@ int show_trend(HistoryDb& db, const std::vector<std::string>& args, const std::s
 int history_command(const std::string& action, const std::vector<std::string>& args,
                     const fs::path& db_path, const std::string& metric, bool csv, std::ostream& out,
                     std::ostream& err) {
+  if (action == "quality") return history_quality(args, csv, out, err);  // no database
   auto db = HistoryDb::open(db_path);
   if (!db) {
     err << "ptbench history: " << db.error() << '\n';
@@ -563,9 +600,12 @@ int history_command(const std::string& action, const std::vector<std::string>& a
   }
   if (action == "import") return import_dirs(**db, args, out, err);
   if (action == "list") return list_runs(**db, csv, out, err);
+  if (action == "hosts") return list_hosts(**db, csv, out, err);
   if (action == "trend") return show_trend(**db, args, metric, csv, out, err);
   if (action == "changes") return list_changes(**db, csv, out, err);
-  err << "ptbench history: unknown action '" << action << "' (import, list, trend, changes)\n";
+  if (action == "html") return write_dashboard(**db, args, out, err);
+  err << "ptbench history: unknown action '" << action
+      << "' (import, list, hosts, trend, changes, html, quality)\n";
   return kExitBadInput;
 }
 

@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/host.hpp"
@@ -30,6 +31,12 @@ struct HistoryRun {
   std::size_t rows = 0;  // summary rows
 };
 
+struct HistoryHost {
+  std::string key, label;
+  std::size_t runs = 0;
+  std::string first_utc, last_utc, kernels;  // kernels: the distinct ones, space-separated
+};
+
 struct HistoryPoint {
   std::string run_id, git_sha, kernel, started_utc;
   double median = 0, ci_low = 0, ci_high = 0;
@@ -49,6 +56,8 @@ class HistoryDb {
   // imported, false when the run was there already (importing twice changes nothing).
   Result<bool> import_run(const std::filesystem::path& dir);
   Result<std::vector<HistoryRun>> runs();
+  // Every host with its runs: a host key splits when a fact it is made of changes.
+  Result<std::vector<HistoryHost>> hosts();
   // One series: the run medians of `benchmark`'s `metric` on one host key and profile, oldest
   // first (empty host or profile: the newest run's).
   Result<std::vector<HistoryPoint>> trend(const std::string& benchmark, const std::string& metric,
@@ -75,7 +84,7 @@ class HistoryDb {
 // "pending".
 struct ChangeOptions {
   std::size_t min_segment = 3;
-  double alpha = 0.001;
+  double alpha = 0.003;
   double min_change = 0.05;
   std::size_t confirm_runs = 5;
 };
@@ -89,7 +98,18 @@ struct ChangePoint {
 std::vector<ChangePoint> change_points(const std::vector<double>& medians,
                                        const ChangeOptions& opt = {});
 
-// The command: `ptbench history import DIR... | list | trend BENCHMARK [--metric M] | changes`.
+// The points of a series, split where the kernel changed (a break, never a change point), with
+// each piece's change points: (index of the first run after the change, the change).
+std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
+    const std::vector<HistoryPoint>& pts, const ChangeOptions& o);
+
+// `ptbench history quality RUN_DIR`: the detector on series resampled from RUN_DIR's
+// repetitions, with planted steps of 5, 10 and 20% and without (history_quality.cpp).
+int history_quality(const std::vector<std::string>& args, bool csv, std::ostream& out,
+                    std::ostream& err);
+
+// The command: `ptbench history import DIR... | list | hosts | trend BENCHMARK [--metric M] |
+// changes | html OUT_DIR | quality RUN_DIR`.
 int history_command(const std::string& action, const std::vector<std::string>& args,
                     const std::filesystem::path& db, const std::string& metric, bool csv,
                     std::ostream& out, std::ostream& err);

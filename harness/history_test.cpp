@@ -58,6 +58,16 @@ TEST_F(History, TheCommittedRunsImportOnceAndOnlyOnce) {
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->size(), runs.size());
   for (const auto& r : *listed) EXPECT_GT(r.rows, 0u) << r.run_id;
+  // Every run belongs to one host, and each host says which kernels it ran.
+  auto hosts = (*db)->hosts();
+  ASSERT_TRUE(hosts.ok()) << hosts.error();
+  std::size_t host_runs = 0;
+  for (const auto& h : *hosts) {
+    host_runs += h.runs;
+    EXPECT_FALSE(h.kernels.empty()) << h.label;
+    EXPECT_LE(h.first_utc, h.last_utc);
+  }
+  EXPECT_EQ(host_runs, runs.size());
   // A series reads back, oldest first.
   auto pts = (*db)->trend("BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "real_time");
   ASSERT_TRUE(pts.ok()) << pts.error();

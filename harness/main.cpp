@@ -259,12 +259,18 @@ void add_tools(CLI::App& app, Cli& c) {
   c.history = app.add_subcommand(
       "history",
       "The run history (SQLite, results/history.sqlite by default; ptbench run records every "
-      "run): import DIR... | list | trend BENCHMARK [--metric M] | changes (change points per "
-      "series of run medians, split where the kernel changed)");
-  c.history->add_option("action", c.history_action, "import, list, trend or changes")
+      "run): import DIR... | list | hosts | trend BENCHMARK [--metric M] | changes (change points "
+      "per "
+      "series of run medians, split where the kernel changed) | html OUT_DIR (a static "
+      "dashboard: every series charted, change points marked) | quality RUN_DIR (the detector "
+      "on series resampled from a run's repetitions, with planted steps)");
+  c.history
+      ->add_option("action", c.history_action,
+                   "import, list, hosts, trend, changes, html or quality")
       ->required()
-      ->check(CLI::IsMember({"import", "list", "trend", "changes"}));
-  c.history->add_option("args", c.history_args, "run directories (import) or a benchmark (trend)");
+      ->check(CLI::IsMember({"import", "list", "hosts", "trend", "changes", "html", "quality"}));
+  c.history->add_option("args", c.history_args,
+                        "run directories (import), a benchmark (trend) or a directory (html)");
   c.history->add_option("--db", c.history_db,
                         "the database (default: $PTBENCH_DB or results/history.sqlite)");
   c.history->add_option("--metric", c.history_metric, "trend: the metric (default real_time)");
