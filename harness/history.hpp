@@ -103,6 +103,11 @@ std::vector<ChangePoint> change_points(const std::vector<double>& medians,
 std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
     const std::vector<HistoryPoint>& pts, const ChangeOptions& o);
 
+// A series of `runs` run medians, each the median of 3 repetitions drawn (seeded, with
+// replacement) from `reps`: the noise of real measurements. `step` multiplies the runs from `at`.
+std::vector<double> resampled_series(const std::vector<double>& reps, std::size_t runs,
+                                     std::size_t at, double step, unsigned seed);
+
 // `ptbench history quality RUN_DIR`: the detector on series resampled from RUN_DIR's
 // repetitions, with planted steps of 5, 10 and 20% and without (history_quality.cpp).
 int history_quality(const std::vector<std::string>& args, bool csv, std::ostream& out,

@@ -47,14 +47,7 @@ std::vector<std::vector<double>> rows_of(const std::vector<Sample>& samples) {
 }
 
 std::vector<double> resampled(const std::vector<double>& reps, double step, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<std::size_t> pick(0, reps.size() - 1);
-  std::vector<double> out;
-  for (std::size_t i = 0; i < kRuns; ++i) {
-    const double m = summarize({reps[pick(rng)], reps[pick(rng)], reps[pick(rng)]}).median;
-    out.push_back(i >= kStepAt ? m * step : m);
-  }
-  return out;
+  return resampled_series(reps, kRuns, kStepAt, step, seed);
 }
 
 // Runs after the step until the detector, run on the series as it stood, reports a change at the
@@ -118,6 +111,18 @@ void print_class(const NoiseClass& c, bool csv, std::ostream& out) {
 }
 
 }  // namespace
+
+std::vector<double> resampled_series(const std::vector<double>& reps, std::size_t runs,
+                                     std::size_t at, double step, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> pick(0, reps.size() - 1);
+  std::vector<double> out;
+  for (std::size_t i = 0; i < runs; ++i) {
+    const double m = summarize({reps[pick(rng)], reps[pick(rng)], reps[pick(rng)]}).median;
+    out.push_back(i >= at ? m * step : m);
+  }
+  return out;
+}
 
 int history_quality(const std::vector<std::string>& args, bool csv, std::ostream& out,
                     std::ostream& err) {

@@ -6,10 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "harness/compare.hpp"
-#include "harness/stats.hpp"
 
 namespace ptbench::harness {
 namespace {
@@ -106,20 +104,6 @@ TEST_F(History, ARunDirectoryMissingFilesWritesNothing) {
   ASSERT_FALSE(added.ok());
   EXPECT_NE(added.error().find("samples.csv"), std::string::npos) << added.error();
   EXPECT_TRUE((*db)->runs()->empty());
-}
-
-// Per-run medians of 3 repetitions resampled from a committed row's repetitions: a series with
-// the noise of real samples. `step` multiplies the runs from `at` on.
-std::vector<double> resampled_series(const std::vector<double>& reps, std::size_t runs,
-                                     std::size_t at, double step, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<std::size_t> pick(0, reps.size() - 1);
-  std::vector<double> out;
-  for (std::size_t i = 0; i < runs; ++i) {
-    const double m = summarize({reps[pick(rng)], reps[pick(rng)], reps[pick(rng)]}).median;
-    out.push_back(i >= at ? m * step : m);
-  }
-  return out;
 }
 
 std::vector<double> committed_repetitions(const std::string& benchmark) {

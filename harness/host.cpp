@@ -252,6 +252,15 @@ void topology(KeyValues* kv) {
   kv->emplace_back("cross_cpu_level", allowed.size() < 2 ? "none (one CPU)"
                                       : level            ? std::string(ipc::to_string(*level))
                                                          : "unknown");
+  // The CPUs each pinned placement uses in this run (the rule: ipc::cpus_for).
+  std::string cpus;
+  for (ipc::Placement p : {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu}) {
+    const auto r = ipc::cpus_for(p, allowed);
+    if (!cpus.empty()) cpus += "; ";
+    cpus += std::string(ipc::to_string(p)) + "=" +
+            (r.error.empty() ? fmt::format("{},{}", r.cpus.first, r.cpus.second) : "none");
+  }
+  kv->emplace_back("placement_cpus", cpus);
 }
 
 }  // namespace

@@ -58,6 +58,10 @@ TEST(Host, TheRealHostHasAKernelAndAllowedCpus) {
   EXPECT_NE(m["kernel"], "unknown");
   EXPECT_NE(m["cpus_allowed"], "unknown");
   EXPECT_FALSE(m["cpus_allowed"].empty());
+  // Where the pinned placements run, and what cross-cpu shares here.
+  EXPECT_NE(m["placement_cpus"].find("same-cpu="), std::string::npos) << m["placement_cpus"];
+  EXPECT_NE(m["placement_cpus"].find("cross-cpu="), std::string::npos) << m["placement_cpus"];
+  EXPECT_FALSE(m["cross_cpu_level"].empty());
 }
 
 TEST(Host, CsvHasAHeaderAndQuotesValues) {

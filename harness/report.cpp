@@ -270,15 +270,15 @@ void report_head(std::ostream& md, const HostMap& h, const std::string& chart_no
       "(mitigations and more in host.csv)\n"
       "- **Build:** {} {}; Google Benchmark {} ({} library build)\n"
       "- **Placement:** {}; `cross-cpu` rows ran on two CPUs that share `{}` here, `same-cpu` "
-      "rows on one\n"
+      "rows on one (CPUs: {})\n"
       "- **Run:** profile {}, {} repetitions of at least {} s each, one process per program and "
       "repetition round, in a random interleaved order (seed {}); load {} before, {} after; "
       "completed: {}\n\n",
       hv("cpu_model"), hv("cpus_online"), hv("cpus_allowed"), hv("virtualization"), hv("kernel"),
       hv("thp"), hv("governor"), hv("compiler"), hv("build_type"), hv("google_benchmark_version"),
-      hv("google_benchmark_library_build"), hv("topology"), hv("cross_cpu_level"), hv("profile"),
-      hv("repetitions"), hv("min_time_s"), hv("interleave_seed"), hv("load_before"),
-      hv("load_after"), hv("completed"));
+      hv("google_benchmark_library_build"), hv("topology"), hv("cross_cpu_level"),
+      hv("placement_cpus"), hv("profile"), hv("repetitions"), hv("min_time_s"),
+      hv("interleave_seed"), hv("load_before"), hv("load_after"), hv("completed"));
   md << "Each repetition gives one mean per benchmark (batch-timed); tables show the median of "
         "those repetition means with their 25th–75th percentiles, and per-message percentiles "
         "(p50, p99, ...) are separate columns from a second, per-message pass. *two-mode* marks "
