@@ -128,40 +128,45 @@ void BM_memcpy(benchmark::State& state, std::size_t bytes) {
 }
 
 // The least a stream between two CPUs can cost: slots of `bytes` in ordinary memory, about
-// 256 KiB of them (at least 4, as a ring holds); this thread writes each (a copy from its own
-// buffer, its sequence number in the first 8 bytes) and publishes it, the peer on the other CPU
-// copies it out, checks the number and frees it. Each side reads the other's counter only when
-// the copy it keeps says it must wait (the writer when the slots are full, the reader when it
-// has caught up), so the counters cost a line transfer per batch, not per message. No API, no
-// deadline, no wait policy: a cross-CPU stream is held against this, not against memcpy inside
-// one core.
+// 256 KiB of them (at least 4, as a ring holds); this thread copies its buffer into each and then
+// stores the message's sequence number in the slot's first 8 bytes (release), the peer on the
+// other CPU waits for that number in the slot it is about to read (acquire), copies the slot out,
+// checks the number and publishes how far it has read. The writer reads that counter only when
+// the slots are full, so no line other than the data moves per message. No API, no deadline, no
+// wait policy: a cross-CPU stream is held against this, not against memcpy inside one core.
 struct StreamSlots {
   explicit StreamSlots(std::size_t bytes)
       : count(std::max<std::uint64_t>(4, (256 * 1024) / std::max<std::size_t>(bytes, 64))) {
-    for (std::uint64_t i = 0; i < count; ++i) slot.emplace_back(bytes, 0);
+    for (std::uint64_t i = 0; i < count; ++i) slot.emplace_back(std::max<std::size_t>(bytes, 8), 0);
   }
   unsigned char* at(std::uint64_t seq) { return slot[seq % count].data(); }
+  // The sequence number in a slot's first 8 bytes (each slot starts on a cache line).
+  static std::atomic_ref<std::uint64_t> number(unsigned char* s) {
+    return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(s));
+  }
   std::uint64_t count;
   std::vector<PaddedBuffer> slot;
-  Line published, released;  // sequence numbers: the last written, the last copied out
+  Line released;  // the last sequence number copied out
+  Line stop;      // nonzero: the writer is done
 };
 
 ipc::Status read_stream(StreamSlots& ring, std::size_t bytes, const std::function<void()>& ready) {
   PaddedBuffer mine(bytes, 0);
   ready();
-  std::uint64_t seen = 0;  // the writer's counter, as last read
   for (std::uint64_t seq = 1;; ++seq) {
-    if (seq > seen && !spin_until([&] {
-          return (seen = ring.published.value.load(std::memory_order_acquire)) >= seq;
+    unsigned char* slot = ring.at(seq);
+    bool stopped = false;
+    if (!spin_until([&] {
+          return StreamSlots::number(slot).load(std::memory_order_acquire) == seq ||
+                 (stopped = ring.stop.value.load(std::memory_order_acquire) != 0);
         })) {
       return {ipc::Errc::kTimeout, "stream reader: nothing arrived within the deadline"};
     }
-    if (seen == kStopValue) return {};
-    std::memcpy(mine.data(), ring.at(seq), bytes);
+    if (stopped && StreamSlots::number(slot).load(std::memory_order_acquire) != seq) return {};
+    std::memcpy(mine.data(), slot, bytes);
     std::uint64_t got = 0;
-    std::memcpy(&got, mine.data(), std::min(bytes, sizeof got));
-    if (bytes >= sizeof got && got != seq)
-      return {ipc::Errc::kCorrupt, "stream reader: a slot out of order"};
+    std::memcpy(&got, mine.data(), sizeof got);
+    if (got != seq) return {ipc::Errc::kCorrupt, "stream reader: a slot out of order"};
     ring.released.value.store(seq, std::memory_order_release);
   }
 }
@@ -189,16 +194,15 @@ void BM_stream_floor(benchmark::State& state, std::size_t bytes, ipc::CpuPair cp
       break;
     }
     unsigned char* slot = ring.at(seq);
-    std::memcpy(slot, src.data(), bytes);
-    std::memcpy(slot, &seq, std::min(bytes, sizeof seq));
-    ring.published.value.store(seq, std::memory_order_release);
+    std::memcpy(slot + 8, src.data() + 8, bytes - 8);
+    StreamSlots::number(slot).store(seq, std::memory_order_release);
   }
   // The reader's last copies, outside the clock (a few of thousands).
   if (result &&
       !spin_until([&] { return ring.released.value.load(std::memory_order_acquire) >= seq; })) {
     result = {ipc::Errc::kTimeout, "stream reader did not finish"};
   }
-  ring.published.value.store(kStopValue, std::memory_order_release);
+  ring.stop.value.store(1, std::memory_order_release);
   if (auto s = peer->join(); result) result = s;
   if (!result) return state.SkipWithError(result.message().c_str());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
