@@ -83,6 +83,16 @@ def cpus(text):
     return out
 
 
+def reference_csv(ctx, kind, name, remedy):
+    """The reference run of KIND: its path under results/, the rows of its file NAME, and, when
+    the file is missing, the line the table shows instead (saying how to make it)."""
+    run, rel = ctx["runs"][kind]
+    path = os.path.join(run, name)
+    if not os.path.exists(path):
+        return rel, [], [f"`results/{rel}` has no {name}: run `{remedy.format(rel=rel)}`."]
+    return rel, read_csv(path), None
+
+
 def headline(ctx):
     run, rel = ctx["runs"]["summary"]
     rows = {(r["benchmark"], r["metric"]): r for r in read_csv(os.path.join(run, "summary.csv"))}
@@ -102,12 +112,11 @@ def headline(ctx):
 
 
 def claims(ctx):
-    run, rel = ctx["runs"]["verify"]
-    path = os.path.join(run, "verify.csv")
-    if not os.path.exists(path):
-        return [f"`results/{rel}` has no verify.csv: run `ptbench verify --from results/{rel}`."]
+    rel, rows, missing = reference_csv(ctx, "verify", "verify.csv", "ptbench verify --from results/{rel}")
+    if missing:
+        return missing
     lines = ["| # | the notes say | verdict | ratio (95% interval) | p (Holm) |", "|---:|---|---|---:|---:|"]
-    for r in read_csv(path):
+    for r in rows:
         ratio = "-" if not r["ratio"] else f"{float(r['ratio']):.2f}×"
         if r["ratio"] and r["ci_low"]:
             ratio += f" ({float(r['ci_low']):.2f}-{float(r['ci_high']):.2f})"
@@ -120,11 +129,9 @@ def claims(ctx):
 
 
 def crosscheck(ctx):
-    run, rel = ctx["runs"]["crosscheck"]
-    path = os.path.join(run, "crosscheck.csv")
-    if not os.path.exists(path):
-        return [f"`results/{rel}` has no crosscheck.csv: run `ptbench crosscheck --out results/{rel}`."]
-    rows = read_csv(path)
+    rel, rows, missing = reference_csv(ctx, "crosscheck", "crosscheck.csv", "ptbench crosscheck --out results/{rel}")
+    if missing:
+        return missing
     lines = ["| what | suite | reference | suite / reference (95% interval) | verdict |", "|---|---:|---|---:|---|"]
     for r in rows:
         if r["verdict"] == "failed":
