@@ -588,7 +588,8 @@ int exit_code(const std::vector<AbRow>& rows) {
 
 }  // namespace
 
-int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err) {
+int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err,
+               std::vector<AbRow>* decided) {
   install_interrupt_handlers();
   auto sides = check_options(opt) ? resolve_sides(opt)
                                   : Result<std::vector<AbSide>>(fail(check_options(opt).error()));
@@ -609,6 +610,7 @@ int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err) {
                      rows->size(), opt.min_rounds, opt.max_rounds, opt.budget_s, dir.string());
   AbRun run(opt, std::move(*rows), std::move(*sides), dir, err);
   const bool completed = run.run();
+  if (decided != nullptr) *decided = run.rows();
   print_table(out, run.rows());
   if (auto written = write_files(dir, opt, run); !written) {
     err << "ptbench ab: " << written.error() << '\n';

@@ -95,6 +95,8 @@ Result<std::filesystem::path> resolve_bench_dir(const std::string& given,
 
 // The whole command; the exit code: 0 nothing slower, 1 something slower, 2 bad input, 3 a
 // benchmark failed on a side (and nothing was slower), 130 interrupted.
-int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err);
+// `decided`, when given, receives every row as the gate left it.
+int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err,
+               std::vector<AbRow>* decided = nullptr);
 
 }  // namespace ptbench::harness

@@ -79,10 +79,10 @@ TEST(Dashboard, NoChangeNoMarker) {
 TEST(Dashboard, BadInputIsAClearError) {
   const fs::path db = fs::temp_directory_path() / ("ptbench-dash-db-" + std::to_string(getpid()));
   std::ostringstream out, err;
-  EXPECT_EQ(history_command("html", {}, db, "", false, out, err), 2);
+  EXPECT_EQ(history_command("html", {}, db, {}, out, err), 2);
   EXPECT_NE(err.str().find("name one output directory"), std::string::npos) << err.str();
   err.str("");
-  EXPECT_EQ(history_command("quality", {"/nonexistent/run"}, db, "", false, out, err), 2);
+  EXPECT_EQ(history_command("quality", {"/nonexistent/run"}, db, {}, out, err), 2);
   EXPECT_NE(err.str().find("ptbench history quality:"), std::string::npos) << err.str();
   fs::remove(db);
 }

@@ -1,12 +1,14 @@
-// `ptbench history`: every run kept in one SQLite database (results/history.sqlite by default),
-// read back as series per host, profile, benchmark and metric, with change points found in them.
-// A series is broken, never given a change point, where the kernel changes; a host is keyed by
-// facts that survive a reboot (CPU model, CPU count, memory, kernel major.minor), not its name.
+// `ptbench history`: every run kept in one database, SQLite (results/history.sqlite by default)
+// or a PostgreSQL server that several runners share (--db postgresql://...), read back as series
+// per host, profile, benchmark and metric, with change points found in them. A series is broken,
+// never given a change point, where the kernel changes; a host is keyed by facts that survive a
+// reboot (CPU model, CPU count, memory, kernel major.minor), not its name.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,7 +20,7 @@
 namespace ptbench::harness {
 
 // The database `ptbench run` records into unless --db or PTBENCH_DB says otherwise:
-// results/history.sqlite beside results/runs.
+// results/history.sqlite beside results/runs. A postgresql:// URL names a server instead.
 std::filesystem::path default_history_db();
 
 // The key of a host: a hash of its CPU model, CPU count, memory (whole GiB) and kernel
@@ -43,25 +45,33 @@ struct HistoryPoint {
   std::size_t n = 0;
 };
 
+class SqlDb;
+
 class HistoryDb {
  public:
-  // Opens (creating it and its tables on first use) the database at `path`. A file that is not
-  // a database, or one written by a newer ptbench (a higher schema version), is an error.
-  static Result<std::unique_ptr<HistoryDb>> open(const std::filesystem::path& path);
+  // Opens (creating its tables on first use) the SQLite file or PostgreSQL URL `target`. A file
+  // that is not a database, or one written by a newer ptbench (a higher schema version), is an
+  // error; `unreachable` is set when the error is the system's (a server that does not answer).
+  static Result<std::unique_ptr<HistoryDb>> open(const std::filesystem::path& target,
+                                                 bool* unreachable = nullptr);
   ~HistoryDb();
   HistoryDb(const HistoryDb&) = delete;
   HistoryDb& operator=(const HistoryDb&) = delete;
 
   // Imports a run directory (host.csv, samples.csv, summary.csv) in one transaction: true when
-  // imported, false when the run was there already (importing twice changes nothing).
+  // imported, false when the run was there already (importing twice changes nothing, also when
+  // several writers import the same run at once).
   Result<bool> import_run(const std::filesystem::path& dir);
   Result<std::vector<HistoryRun>> runs();
   // Every host with its runs: a host key splits when a fact it is made of changes.
   Result<std::vector<HistoryHost>> hosts();
   // One series: the run medians of `benchmark`'s `metric` on one host key and profile, oldest
-  // first (empty host or profile: the newest run's).
+  // first (by start time, then by the order they were recorded in; empty host or profile: those
+  // of the run recorded last).
+  // `last` > 0: only the newest `last` points (still oldest first).
   Result<std::vector<HistoryPoint>> trend(const std::string& benchmark, const std::string& metric,
-                                          std::string host = "", std::string profile = "");
+                                          std::string host = "", std::string profile = "",
+                                          std::size_t last = 0);
   // Every series of primary metrics with at least `min_points` runs: (host, profile, benchmark,
   // metric).
   struct Series {
@@ -69,7 +79,17 @@ class HistoryDb {
   };
   Result<std::vector<Series>> series(std::size_t min_points);
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 3;
+  // The tables as schema 1 made them, in `db`'s types: a new database starts there and takes
+  // every step up (tests build a database of version 1 with it).
+  static std::string first_schema(const SqlDb& db);
+  SqlDb& sql();  // the connection, for tests and tools that read the tables directly
+
+  // What `history confirm` decided about the change point at `run_id` in series `s`: kept, and
+  // shown by `history changes` from then on.
+  Result<void> set_status(const Series& s, const std::string& run_id, const std::string& status,
+                          const std::string& detail);
+  Result<std::map<std::string, std::string>> statuses(const Series& s);  // run_id -> status
 
  private:
   struct Impl;
@@ -103,6 +123,19 @@ std::vector<ChangePoint> change_points(const std::vector<double>& medians,
 std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
     const std::vector<HistoryPoint>& pts, const ChangeOptions& o);
 
+// The status `history changes` shows for the k-th change point of a series: the one `confirm`
+// kept (confirmed, rejected), "fixed" for a confirmed change that a later change took back (the
+// series' last level within min_change of the level before it), else pending or new.
+std::string change_status(const std::vector<std::pair<std::size_t, ChangePoint>>& changes,
+                          std::size_t k, const std::map<std::string, std::string>& kept,
+                          const std::string& run_id, const ChangeOptions& o);
+
+// What an `ab` run between the commits either side of a change point says of it: "confirmed"
+// when ab decides the same way the series moved (slower for a time that rose), "rejected" when
+// ab decides same or the other way, "" when ab could not decide. `rose`: the series' median went
+// up; `higher_is_better`: the metric's direction.
+std::string confirm_status(bool rose, bool higher_is_better, const std::string& ab_decision);
+
 // A series of `runs` run medians, each the median of 3 repetitions drawn (seeded, with
 // replacement) from `reps`: the noise of real measurements. `step` multiplies the runs from `at`.
 std::vector<double> resampled_series(const std::vector<double>& reps, std::size_t runs,
@@ -113,10 +146,29 @@ std::vector<double> resampled_series(const std::vector<double>& reps, std::size_
 int history_quality(const std::vector<std::string>& args, bool csv, std::ostream& out,
                     std::ostream& err);
 
-// The command: `ptbench history import DIR... | list | hosts | trend BENCHMARK [--metric M] |
-// changes | html OUT_DIR | quality RUN_DIR`.
-int history_command(const std::string& action, const std::vector<std::string>& args,
-                    const std::filesystem::path& db, const std::string& metric, bool csv,
+// The command's options: trend's metric (default real_time) and how many of the newest points
+// it shows (0: all); CSV instead of a table.
+struct HistoryArgs {
+  std::string metric;
+  std::size_t last = 0;
+  bool csv = false;
+  // confirm: the builds of the commits before and at the change (build directories, install
+  // prefixes or ptbench binaries, as `ptbench ab` takes them), and the candidate's environment.
+  std::string base, candidate;
+  std::vector<std::string> cand_env;
+  double budget_s = 600;
+  std::vector<std::string> bench_programs, validation_programs;  // this build's programs
+  std::filesystem::path out_dir;  // where ab writes (default: results/ab/<time>)
+};
+
+// `ptbench history confirm BENCHMARK RUN_ID --base B --cand C` (history_confirm.cpp).
+int history_confirm(HistoryDb& db, const std::vector<std::string>& args, const HistoryArgs& opt,
                     std::ostream& out, std::ostream& err);
+
+// The command: `ptbench history import DIR... | list | hosts | trend BENCHMARK [--metric M]
+// [--last N] | changes | confirm BENCHMARK RUN_ID | html OUT_DIR | quality RUN_DIR`.
+int history_command(const std::string& action, const std::vector<std::string>& args,
+                    const std::filesystem::path& db, const HistoryArgs& opt, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace ptbench::harness

@@ -57,10 +57,10 @@ struct Cli {
   std::string verify_from, report_dir, lang = "en";
   bool dry_run = false;
   CrosscheckOptions xopt;
-  std::string history_action, history_metric;
+  std::string history_action;
+  HistoryArgs history_opt;
   std::vector<std::string> history_args;
   std::filesystem::path history_db;
-  bool history_csv = false;
   CLI::App* history = nullptr;
   CLI::App *run = nullptr, *list = nullptr, *compare = nullptr, *ab_cmd = nullptr,
            *verify = nullptr, *report = nullptr, *crosscheck = nullptr, *clean = nullptr;
@@ -258,23 +258,39 @@ void add_tools(CLI::App& app, Cli& c) {
   app.add_subcommand("host", "Print the host metadata that every run records (host.csv)");
   c.history = app.add_subcommand(
       "history",
-      "The run history (SQLite, results/history.sqlite by default; ptbench run records every "
-      "run): import DIR... | list | hosts | trend BENCHMARK [--metric M] | changes (change points "
-      "per "
-      "series of run medians, split where the kernel changed) | html OUT_DIR (a static "
+      "The run history (SQLite, results/history.sqlite by default, or a PostgreSQL server: --db "
+      "postgresql://...; ptbench run records every run): import DIR... | list | hosts | trend "
+      "BENCHMARK [--metric M] [--last N] | changes (change points per series of run medians, split "
+      "where the kernel changed) | confirm BENCHMARK RUN_ID --base B --cand C (ptbench ab between "
+      "builds of the commits either side of a change point; the verdict is kept) | html OUT_DIR "
+      "(a static "
       "dashboard: every series charted, change points marked) | quality RUN_DIR (the detector "
       "on series resampled from a run's repetitions, with planted steps)");
   c.history
       ->add_option("action", c.history_action,
-                   "import, list, hosts, trend, changes, html or quality")
+                   "import, list, hosts, trend, changes, confirm, html or quality")
       ->required()
-      ->check(CLI::IsMember({"import", "list", "hosts", "trend", "changes", "html", "quality"}));
+      ->check(CLI::IsMember(
+          {"import", "list", "hosts", "trend", "changes", "confirm", "html", "quality"}));
   c.history->add_option("args", c.history_args,
-                        "run directories (import), a benchmark (trend) or a directory (html)");
+                        "run directories (import), a benchmark (trend), a benchmark and a run id "
+                        "(confirm) or a directory (html)");
   c.history->add_option("--db", c.history_db,
-                        "the database (default: $PTBENCH_DB or results/history.sqlite)");
-  c.history->add_option("--metric", c.history_metric, "trend: the metric (default real_time)");
-  c.history->add_flag("--csv", c.history_csv, "CSV instead of a table");
+                        "the database: a SQLite file or a postgresql:// URL (default: $PTBENCH_DB "
+                        "or results/history.sqlite)");
+  c.history->add_option("--metric", c.history_opt.metric, "trend: the metric (default real_time)");
+  c.history->add_option("--last", c.history_opt.last, "trend: only the newest N points")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  c.history->add_flag("--csv", c.history_opt.csv, "CSV instead of a table");
+  c.history->add_option(
+      "--base", c.history_opt.base,
+      "confirm: a build of the commit before the change (as ptbench ab takes it)");
+  c.history->add_option("--cand", c.history_opt.candidate,
+                        "confirm: a build of the commit of the change");
+  c.history->add_option("--cand-env", c.history_opt.cand_env,
+                        "confirm: K=V for the candidate's benchmark programs (repeatable)");
+  c.history->add_option("--out", c.history_opt.out_dir,
+                        "confirm: where ab writes its files (default: results/ab/<time>)");
 }
 
 int list_command(const RunOptions& opt) {
@@ -327,9 +343,11 @@ int dispatch(Cli& c) {
   }
   if (*c.compare) return compare_from_cli(c);
   if (*c.history) {
+    c.history_opt.bench_programs = split_list(PTBENCH_BENCH_PROGRAMS);
+    c.history_opt.validation_programs = split_list(PTBENCH_VALIDATION_PROGRAMS);
     return history_command(c.history_action, c.history_args,
                            c.history_db.empty() ? default_history_db() : c.history_db,
-                           c.history_metric, c.history_csv, std::cout, std::cerr);
+                           c.history_opt, std::cout, std::cerr);
   }
   if (*c.ab_cmd) return ab_from_cli(c);
   write_host_csv(std::cout, collect_host());
