@@ -118,12 +118,12 @@ std::string series_svg(const DashboardSeries& s) {
       "width=\"{}\" height=\"{}\" role=\"img\">",
       Frame::kWidth, Frame::kHeight, Frame::kWidth, Frame::kHeight);
   axes(svg, f, s);
-  for (std::size_t i = 1; i < s.points.size(); ++i) {
-    if (s.points[i].kernel != s.points[i - 1].kernel) {
-      marker(svg, f, i, "break", "kernel",
-             "the kernel changed: " + s.points[i - 1].kernel + " to " + s.points[i].kernel +
-                 " (the series breaks here; no change point across it)");
-    }
+  for (std::size_t lo = 0, i = 1; i < s.points.size(); ++i) {
+    const std::string why = series_break(s.points, lo, i);
+    if (why.empty()) continue;
+    marker(svg, f, i, "break", why.rfind("the kernel", 0) == 0 ? "kernel" : "floor",
+           why + " (the series breaks here; no change point across it)");
+    lo = i;
   }
   svg << "<polyline class=\"series\" points=\"";
   for (std::size_t i = 0; i < s.points.size(); ++i) {
@@ -242,7 +242,8 @@ std::string dashboard_html(const std::vector<DashboardSeries>& given,
       "<p>{} runs, {} series with at least two runs. Each chart: the run medians of one "
       "benchmark's primary metric on one host and profile, with their 95% intervals; a red "
       "dashed line is a change point (orange while pending: too few runs after it), a grey "
-      "dotted line a kernel change, which breaks the series.</p>\n",
+      "dotted line a break: a kernel change, or the host's cache-line floor in another mode; "
+      "no change point is sought across a break.</p>\n",
       runs.size(), all.size());
   runs_table(html, runs);
   changes_table(html, all);

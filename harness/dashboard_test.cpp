@@ -66,6 +66,16 @@ TEST(Dashboard, DrawsThePlantedChangeAndTheKernelBreak) {
       << "the page fetches nothing";
 }
 
+// The floor in another mode from run 12 on: a second break, drawn with its reason.
+TEST(Dashboard, AFloorModeIsABreak) {
+  DashboardSeries d = planted_series();
+  for (std::size_t i = 0; i < d.points.size(); ++i) d.points[i].floor_ns = i < 12 ? 420 : 70;
+  d.changes = series_changes(d.points, ChangeOptions{});
+  const std::string svg = series_svg(d);
+  EXPECT_EQ(count(svg, "<g class=\"break\""), 2u) << svg;
+  EXPECT_NE(svg.find("floor moved from 420 ns to 70 ns"), std::string::npos) << svg;
+}
+
 // A series with no change has no change marker: the marker is the data's, not the page's.
 TEST(Dashboard, NoChangeNoMarker) {
   DashboardSeries d = planted_series();

@@ -132,8 +132,14 @@ CREATE TABLE change_status(
   PRIMARY KEY(host_key, profile, benchmark, metric, run_id));
 )sql";
 
+// Schema 4: each run's cache-line floor (host.csv's cacheline_floor_before_ns) beside it, where
+// the series reads it to break at a change of the machine's mode. Filled from host_facts.
+constexpr const char* kSchema4 = R"sql(
+ALTER TABLE runs ADD COLUMN floor_ns {real};
+)sql";
+
 // The steps from each version to the next: kSteps[v - 1] takes version v to v + 1.
-constexpr const char* kSteps[] = {kSchema2, kSchema3};
+constexpr const char* kSteps[] = {kSchema2, kSchema3, kSchema4};
 static_assert(std::size(kSteps) + 1 == HistoryDb::kSchemaVersion, "a step for every version");
 
 std::string schema_for(const SqlDb& db, const char* sql) {
@@ -177,11 +183,28 @@ struct HistoryDb::Impl {
     if (!sql_null(v) && version == kSchemaVersion) return {};
     for (auto at = version; at < kSchemaVersion; ++at) {
       if (auto r = db->exec(schema_for(*db, kSteps[at - 1])); !r) return r;
+      if (at + 1 == 4) {
+        if (auto r = fill_floors(); !r) return r;
+      }
     }
     auto put = db->query("DELETE FROM schema_version");
     if (put)
       put = db->query("INSERT INTO schema_version VALUES($1)", {std::int64_t{kSchemaVersion}});
     return put ? Result<void>() : Result<void>(fail(put.error()));
+  }
+
+  // Schema 4's floor_ns from the facts each run recorded (parsed here: the text may be empty).
+  Result<void> fill_floors() {
+    auto facts =
+        db->query("SELECT run, value FROM host_facts WHERE key = 'cacheline_floor_before_ns'");
+    if (!facts) return fail(facts.error());
+    for (const auto& f : *facts) {
+      const auto ns = parse_number(sql_text(f[1]));
+      if (!ns) continue;
+      auto put = db->query("UPDATE runs SET floor_ns = $1 WHERE id = $2", {*ns, f[0]});
+      if (!put) return fail(put.error());
+    }
+    return {};
   }
 
   Result<std::int64_t> host_id(const KeyValues& host) {
@@ -197,10 +220,12 @@ struct HistoryDb::Impl {
   // The run's row, or 0 when a run with its id is there already (another writer's, perhaps).
   Result<std::int64_t> insert_run(const KeyValues& host, std::int64_t h, const fs::path& dir) {
     auto put = db->query(
-        "INSERT INTO runs(run_id, host, git_sha, profile, kernel, started_utc, imported_from)"
-        " VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(run_id) DO NOTHING RETURNING id",
+        "INSERT INTO runs(run_id, host, git_sha, profile, kernel, started_utc, imported_from,"
+        " floor_ns) VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT(run_id) DO NOTHING"
+        " RETURNING id",
         {fact(host, "run_id"), h, fact(host, "git_sha"), fact(host, "profile"),
-         fact(host, "kernel"), fact(host, "started_utc"), fs::absolute(dir).string()});
+         fact(host, "kernel"), fact(host, "started_utc"), fs::absolute(dir).string(),
+         parse_number(fact(host, "cacheline_floor_before_ns")).value_or(NAN)});
     if (!put) return fail(put.error());
     if (put->empty()) return std::int64_t{0};
     const std::int64_t run = sql_integer(put->front().front());
@@ -359,14 +384,14 @@ Result<std::vector<HistoryPoint>> HistoryDb::trend(const std::string& benchmark,
   std::vector<SqlValue> params = {benchmark, metric, host_id, profile};
   if (last > 0) params.emplace_back(static_cast<std::int64_t>(last));
   auto q = impl_->db->each(
-      "SELECT r.run_id, r.git_sha, r.kernel, s.started_utc, s.median, s.ci_low, s.ci_high, s.n"
-      " FROM summary s JOIN runs r ON r.id = s.run"
+      "SELECT r.run_id, r.git_sha, r.kernel, s.started_utc, s.median, s.ci_low, s.ci_high, s.n,"
+      " r.floor_ns FROM summary s JOIN runs r ON r.id = s.run"
       " WHERE s.benchmark = $1 AND s.metric = $2 AND s.host = $3 AND s.profile = $4" +
           order,
       params, [&](const SqlRow& r) {
         out.push_back({sql_text(r[0]), sql_text(r[1]), sql_text(r[2]), sql_text(r[3]),
                        sql_real(r[4]), sql_real(r[5]), sql_real(r[6]),
-                       static_cast<std::size_t>(sql_integer(r[7]))});
+                       static_cast<std::size_t>(sql_integer(r[7])), sql_real(r[8])});
       });
   if (!q) return fail(q.error());
   if (last > 0) std::reverse(out.begin(), out.end());
@@ -468,14 +493,33 @@ std::vector<ChangePoint> change_points(const std::vector<double>& medians,
   return out;
 }
 
-// The points of a series, split where the kernel changed (a break, never a change point), with
-// each piece's change points.
+std::string series_break(const std::vector<HistoryPoint>& pts, std::size_t lo, std::size_t i) {
+  const auto& was = pts[i - 1];
+  const auto& now = pts[i];
+  if (now.kernel != was.kernel) return "the kernel changed: " + was.kernel + " to " + now.kernel;
+  std::vector<double> floors;
+  for (std::size_t k = lo; k < i; ++k) {
+    if (std::isfinite(pts[k].floor_ns) && pts[k].floor_ns > 0) floors.push_back(pts[k].floor_ns);
+  }
+  if (floors.empty() || !std::isfinite(now.floor_ns) || now.floor_ns <= 0) return "";
+  std::nth_element(floors.begin(), floors.begin() + static_cast<long>(floors.size() / 2),
+                   floors.end());
+  const double piece = floors[floors.size() / 2];
+  if (now.floor_ns <= piece * kFloorBreak && now.floor_ns >= piece / kFloorBreak) return "";
+  return fmt::format(
+      "the cache-line floor moved from {:.0f} ns to {:.0f} ns (another mode of "
+      "the machine)",
+      piece, now.floor_ns);
+}
+
+// The points of a series, split where the machine changed (series_break: never a change point),
+// with each piece's change points.
 std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
     const std::vector<HistoryPoint>& pts, const ChangeOptions& o) {
   std::vector<std::pair<std::size_t, ChangePoint>> out;
   for (std::size_t lo = 0; lo < pts.size();) {
     std::size_t hi = lo + 1;
-    while (hi < pts.size() && pts[hi].kernel == pts[lo].kernel) ++hi;
+    while (hi < pts.size() && series_break(pts, lo, hi).empty()) ++hi;
     std::vector<double> medians;
     for (std::size_t i = lo; i < hi; ++i) medians.push_back(pts[i].median);
     for (auto c : change_points(medians, o)) {
@@ -608,16 +652,26 @@ int show_trend(HistoryDb& db, const std::vector<std::string>& args, const Histor
     err << "ptbench history trend: no run has " << args[0] << '\n';
     return kExitBadInput;
   }
+  // The derived view: the median and its interval in units of the run's own cache-line floor
+  // (the floor's noise not included). For reading across modes of a machine; never gated on.
   if (csv)
-    write_csv_row(out, {"run_id", "git_sha", "kernel", "started_utc", "median", "ci95_low",
-                        "ci95_high", "n"});
-  for (const auto& p : *pts) {
+    write_csv_row(
+        out, {"run_id", "git_sha", "kernel", "started_utc", "median", "ci95_low", "ci95_high", "n",
+              "floor_ns", "x_floor", "x_floor_low", "x_floor_high", "break"});
+  for (std::size_t i = 0, lo = 0; i < pts->size(); ++i) {
+    const auto& p = (*pts)[i];
+    const std::string why = i == 0 ? "" : series_break(*pts, lo, i);
+    if (!why.empty()) lo = i;
     if (csv) {
-      write_csv_row(out, {p.run_id, p.git_sha, p.kernel, p.started_utc, csv_number(p.median),
-                          csv_number(p.ci_low), csv_number(p.ci_high), std::to_string(p.n)});
+      write_csv_row(out,
+                    {p.run_id, p.git_sha, p.kernel, p.started_utc, csv_number(p.median),
+                     csv_number(p.ci_low), csv_number(p.ci_high), std::to_string(p.n),
+                     csv_number(p.floor_ns), csv_number(p.median / p.floor_ns),
+                     csv_number(p.ci_low / p.floor_ns), csv_number(p.ci_high / p.floor_ns), why});
     } else {
-      out << fmt::format("{:<20} {:<14} {:>12.6g}  [{:.6g}, {:.6g}]  n={}\n", p.started_utc,
-                         p.git_sha, p.median, p.ci_low, p.ci_high, p.n);
+      if (!why.empty()) out << "-- break: " << why << '\n';
+      out << fmt::format("{:<20} {:<14} {:>12.6g}  [{:.6g}, {:.6g}]  n={}  floor {:.0f} ns\n",
+                         p.started_utc, p.git_sha, p.median, p.ci_low, p.ci_high, p.n, p.floor_ns);
     }
   }
   // How long the database took (the query and reading its rows), as psql's \timing says it.

@@ -5,6 +5,7 @@
 // reboot (CPU model, CPU count, memory, kernel major.minor), not its name.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
@@ -43,7 +44,16 @@ struct HistoryPoint {
   std::string run_id, git_sha, kernel, started_utc;
   double median = 0, ci_low = 0, ci_high = 0;
   std::size_t n = 0;
+  double floor_ns = NAN;  // the run's cache-line round trip, measured before it (NaN: unknown)
 };
+
+// A series breaks where the host is no longer the machine it was: a new kernel release, or a
+// cache-line floor that moved by more than this factor from the median of the piece so far (the
+// same VM type has run in modes with floors 5-6x apart, 65 and 397 ns; within a mode the floor
+// moved 420-514 ns). Breaks are never change points.
+inline constexpr double kFloorBreak = 1.5;
+// Why the series breaks before point `i` of the piece that began at `lo`; "" when it does not.
+std::string series_break(const std::vector<HistoryPoint>& pts, std::size_t lo, std::size_t i);
 
 class SqlDb;
 
@@ -79,7 +89,7 @@ class HistoryDb {
   };
   Result<std::vector<Series>> series(std::size_t min_points);
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   // The tables as schema 1 made them, in `db`'s types: a new database starts there and takes
   // every step up (tests build a database of version 1 with it).
   static std::string first_schema(const SqlDb& db);

@@ -206,7 +206,9 @@ TEST_P(Store, AnOlderSchemaIsUpgradedInPlace) {
           std::string("INSERT INTO runs(run_id, host, git_sha, profile, kernel, started_utc)"
                       " VALUES('old', 1, 'abc', 'quick', '6.1.0', '2026-01-01T00:00:00Z')"),
           std::string("INSERT INTO summary(run, benchmark, metric, n, median, is_primary)"
-                      " VALUES(1, 'BM_Old', 'real_time', 5, 42.5, 1)")}) {
+                      " VALUES(1, 'BM_Old', 'real_time', 5, 42.5, 1)"),
+          std::string("INSERT INTO host_facts(run, key, value)"
+                      " VALUES(1, 'cacheline_floor_before_ns', '412.5')")}) {
       auto r = sql.exec(statement);
       ASSERT_TRUE(r.ok()) << r.error();
     }
@@ -221,6 +223,7 @@ TEST_P(Store, AnOlderSchemaIsUpgradedInPlace) {
   ASSERT_EQ(pts->size(), 1u);
   EXPECT_EQ(pts->front().median, 42.5);
   EXPECT_EQ(pts->front().run_id, "old");
+  EXPECT_EQ(pts->front().floor_ns, 412.5);  // schema 4 read it from the run's facts
   // And it takes new runs after the old one.
   auto added = (*db)->import_run(small_runs().front());
   ASSERT_TRUE(added.ok()) << added.error();
@@ -443,6 +446,32 @@ TEST(ChangePoints, AChangeNearTheEndIsPending) {
   ASSERT_EQ(cps.size(), 1u);
   EXPECT_EQ(cps[0].index, 16u);
   EXPECT_TRUE(cps[0].pending);
+}
+
+// The series breaks where the kernel changed or the floor moved to another mode, and nowhere else;
+// a step at a break is no change point, the same step without the break is one.
+TEST(SeriesBreaks, AKernelOrAFloorModeBreaksTheSeries) {
+  std::vector<HistoryPoint> pts(20);
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    pts[i].kernel = "6.1.0";
+    pts[i].floor_ns = 400 + 10.0 * static_cast<double>(i % 3);  // within one mode
+    pts[i].median = (i >= 10 ? 130.0 : 100.0) + 0.01 * static_cast<double>(i);
+  }
+  for (std::size_t i = 1; i < pts.size(); ++i) EXPECT_EQ(series_break(pts, 0, i), "") << i;
+  ASSERT_EQ(series_changes(pts, ChangeOptions{}).size(), 1u);  // the step, found
+  auto moved = pts;
+  for (std::size_t i = 10; i < moved.size(); ++i) moved[i].floor_ns = 70;  // the fast mode
+  EXPECT_NE(series_break(moved, 0, 10).find("floor moved from 410 ns to 70 ns"), std::string::npos)
+      << series_break(moved, 0, 10);
+  EXPECT_EQ(series_break(moved, 10, 11), "");
+  EXPECT_TRUE(series_changes(moved, ChangeOptions{}).empty());
+  auto kernel = pts;
+  for (std::size_t i = 10; i < kernel.size(); ++i) kernel[i].kernel = "6.18.44";
+  EXPECT_EQ(series_break(kernel, 0, 10), "the kernel changed: 6.1.0 to 6.18.44");
+  EXPECT_TRUE(series_changes(kernel, ChangeOptions{}).empty());
+  auto unknown = pts;
+  unknown[10].floor_ns = NAN;  // a run without the floor: no break on it
+  EXPECT_EQ(series_break(unknown, 0, 10), "");
 }
 
 TEST(HostKey, StaysAcrossAReboot) {
