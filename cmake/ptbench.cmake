@@ -63,9 +63,11 @@ include(GoogleTest)
 
 # ptbench_git_sha(VAR): the short revision of the source tree, with "-dirty" when tracked files
 # differ from it, or "unknown" outside a git checkout. Read at configure time; the configure step
-# reruns when HEAD, the branch or the index moves, so a commit updates it.
+# reruns when HEAD, the branch or the index moves, so a commit updates it. VAR_ORDINAL: the
+# commit's first-parent ordinal (the count of commits on the first-parent line), or "unknown".
 function(ptbench_git_sha var)
   set(sha unknown)
+  set(ordinal unknown)
   find_package(Git QUIET)
   if(GIT_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/.git)
     execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short=12 HEAD
@@ -78,6 +80,12 @@ function(ptbench_git_sha var)
       if(status)
         string(APPEND sha -dirty)
       endif()
+      execute_process(COMMAND ${GIT_EXECUTABLE} rev-list --count --first-parent HEAD
+                      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} OUTPUT_VARIABLE count
+                      OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE count_rc ERROR_QUIET)
+      if(count_rc EQUAL 0 AND count)
+        set(ordinal ${count})
+      endif()
     endif()
     foreach(f HEAD index)
       if(EXISTS ${PROJECT_SOURCE_DIR}/.git/${f})
@@ -87,4 +95,5 @@ function(ptbench_git_sha var)
     endforeach()
   endif()
   set(${var} ${sha} PARENT_SCOPE)
+  set(${var}_ORDINAL ${ordinal} PARENT_SCOPE)  # the commit's first-parent ordinal
 endfunction()

@@ -63,22 +63,12 @@ std::size_t cpu_count(const std::string& list) {
   return cpus ? cpus->size() : 0;
 }
 
-// FNV-1a, 64 bits, as 16 hex digits: stable across runs and builds.
-std::string fnv1a(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 }  // namespace
 
 std::string host_key(const KeyValues& host) {
-  return fnv1a(fmt::format("{}|{}|{}|{}", fact(host, "cpu_model"),
-                           cpu_count(fact(host, "cpus_online")), mem_gib(fact(host, "mem_total")),
-                           kernel_major_minor(fact(host, "kernel"))));
+  return fnv1a_hex(
+      fmt::format("{}|{}|{}|{}", fact(host, "cpu_model"), cpu_count(fact(host, "cpus_online")),
+                  mem_gib(fact(host, "mem_total")), kernel_major_minor(fact(host, "kernel"))));
 }
 
 std::string host_label(const KeyValues& host) {
@@ -425,6 +415,16 @@ Result<void> HistoryDb::set_status(const Series& s, const std::string& run_id,
   return r ? Result<void>() : Result<void>(fail(r.error()));
 }
 
+Result<std::string> HistoryDb::same_programs(const std::string& run_a, const std::string& run_b) {
+  auto q = impl_->db->query(
+      "SELECT r.run_id, f.value FROM host_facts f JOIN runs r ON r.id = f.run"
+      " WHERE f.key = 'binary_hash' AND (r.run_id = $1 OR r.run_id = $2)",
+      {run_a, run_b});
+  if (!q) return fail(q.error());
+  if (q->size() != 2) return std::string("unknown");
+  return std::string(sql_text((*q)[0][1]) == sql_text((*q)[1][1]) ? "same" : "changed");
+}
+
 Result<std::map<std::string, std::string>> HistoryDb::statuses(const Series& s) {
   auto q = impl_->db->query(
       "SELECT run_id, status FROM change_status WHERE host_key = $1 AND profile = $2"
@@ -600,7 +600,7 @@ int list_changes(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) 
   }
   if (csv) {
     write_csv_row(out, {"host", "profile", "benchmark", "metric", "run_id", "git_sha", "before",
-                        "after", "change", "p", "status"});
+                        "after", "change", "p", "programs", "status"});
   }
   std::size_t found = 0;
   for (const auto& s : *all) {
@@ -620,13 +620,21 @@ int list_changes(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) 
       ++found;
       const auto& at = (*pts)[i];
       const std::string status = change_status(changes, k, *kept, (*pts)[i].run_id, o);
+      auto programs = db.same_programs((*pts)[i - 1].run_id, at.run_id);
+      if (!programs) {
+        err << "ptbench history changes: " << programs.error() << '\n';
+        return kExitBadInput;
+      }
       if (csv) {
         write_csv_row(out, {s.host, s.profile, s.benchmark, s.metric, at.run_id, at.git_sha,
                             csv_number(c.before), csv_number(c.after), csv_number(c.change),
-                            csv_number(c.p), status});
+                            csv_number(c.p), *programs, status});
       } else {
-        out << fmt::format("{} {}: {:+.1f}% at {} ({}), p {:.2g}, {}\n", s.benchmark, s.metric,
-                           100 * c.change, at.git_sha, at.started_utc, c.p, status);
+        out << fmt::format("{} {}: {:+.1f}% at {} ({}), p {:.2g}, {}{}\n", s.benchmark, s.metric,
+                           100 * c.change, at.git_sha, at.started_utc, c.p, status,
+                           *programs == "same" ? " (the same benchmark programs ran either side: "
+                                                 "the host changed, not the code)"
+                                               : "");
       }
     }
   }

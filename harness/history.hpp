@@ -100,6 +100,10 @@ class HistoryDb {
   Result<void> set_status(const Series& s, const std::string& run_id, const std::string& status,
                           const std::string& detail);
   Result<std::map<std::string, std::string>> statuses(const Series& s);  // run_id -> status
+  // Whether two runs ran the same benchmark programs (host.csv's binary_hash): "same", "changed",
+  // or "unknown" when a run did not record it. A change point between runs of the same programs
+  // is the host's, not the code's (LNT ignores those).
+  Result<std::string> same_programs(const std::string& run_a, const std::string& run_b);
 
  private:
   struct Impl;

@@ -330,7 +330,28 @@ TEST_P(Store, AConfirmedChangeKeepsItsStatus) {
   HistoryArgs csv;
   csv.csv = true;
   ASSERT_EQ(history_command("changes", {}, db_target, csv, out4, err4), kExitOk);
-  EXPECT_NE(out4.str().find(",confirmed\n"), std::string::npos) << out4.str();
+  EXPECT_NE(out4.str().find(",unknown,confirmed\n"), std::string::npos) << out4.str();
+  // The runs either side recorded their programs' fingerprint: the same one says so.
+  for (const char* run : {"run06", "run07"}) {
+    ASSERT_TRUE((*db)
+                    ->sql()
+                    .query("INSERT INTO host_facts(run, key, value) SELECT id, 'binary_hash', "
+                           "'00ff' FROM runs WHERE run_id = $1",
+                           {std::string(run)})
+                    .ok());
+  }
+  std::ostringstream out5, err5;
+  ASSERT_EQ(history_command("changes", {}, db_target, {}, out5, err5), kExitOk);
+  EXPECT_NE(out5.str().find("the same benchmark programs ran either side"), std::string::npos)
+      << out5.str();
+  ASSERT_TRUE((*db)
+                  ->sql()
+                  .exec("UPDATE host_facts SET value = '0100' WHERE key = 'binary_hash' AND run = "
+                        "(SELECT id FROM runs WHERE run_id = 'run07')")
+                  .ok());
+  EXPECT_EQ(
+      (*db)->same_programs("run06", "run07").ok() ? *(*db)->same_programs("run06", "run07") : "",
+      "changed");
   EXPECT_EQ(out4.str().find("rejected"), std::string::npos) << "one status per change point";
 }
 

@@ -16,6 +16,9 @@
 #include "ipc/placement.hpp"
 #include "ipc/topology.hpp"
 
+#ifndef PTBENCH_GIT_ORDINAL
+#define PTBENCH_GIT_ORDINAL "unknown"
+#endif
 #ifndef PTBENCH_GIT_SHA
 #define PTBENCH_GIT_SHA "unknown"
 #endif
@@ -163,6 +166,44 @@ std::string read_load(const fs::path& root) {
 
 std::string source_git_sha() {
   return PTBENCH_GIT_SHA;  // recorded when the build was configured
+}
+
+std::string source_git_ordinal() {
+  return PTBENCH_GIT_ORDINAL;
+}
+
+namespace {
+constexpr std::uint64_t kFnvOffset = 1469598103934665603ULL, kFnvPrime = 1099511628211ULL;
+void fnv1a(std::uint64_t* h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    *h ^= c;
+    *h *= kFnvPrime;
+  }
+}
+}  // namespace
+
+std::string fnv1a_hex(std::string_view bytes) {
+  std::uint64_t h = kFnvOffset;
+  fnv1a(&h, bytes);
+  return fmt::format("{:016x}", h);
+}
+
+std::string files_fingerprint(const std::vector<std::filesystem::path>& files) {
+  std::uint64_t h = kFnvOffset;
+  std::vector<char> buf(1 << 16);
+  for (const auto& f : files) {
+    fnv1a(&h, f.filename().string());
+    fnv1a(&h, std::string_view("\0", 1));
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      fnv1a(&h, "missing");
+      continue;
+    }
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      fnv1a(&h, std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())));
+    }
+  }
+  return fmt::format("{:016x}", h);
 }
 
 void write_host_csv(std::ostream& out, const KeyValues& kv) {
@@ -318,6 +359,7 @@ KeyValues collect_host(const fs::path& root) {
                               NLOHMANN_JSON_VERSION_PATCH));
   kv.emplace_back("cli11_version", CLI11_VERSION);
   kv.emplace_back("git_sha", source_git_sha());
+  kv.emplace_back("git_ordinal", source_git_ordinal());
   return kv;
 }
 

@@ -38,5 +38,13 @@ std::optional<std::string> read_text_file(const std::filesystem::path& path);
 // The git revision the build was configured from ("<sha>", "<sha>-dirty" when tracked files had
 // changes then), or "unknown" when the source was not a git checkout.
 std::string source_git_sha();
+// Its first-parent ordinal (`git rev-list --count --first-parent`), or "unknown".
+std::string source_git_ordinal();
+
+// FNV-1a, 64 bits, as 16 hex digits: stable across runs, builds and hosts.
+std::string fnv1a_hex(std::string_view bytes);
+// One FNV-1a over the files' names and contents, in the order given ("missing" for a file that
+// cannot be read): two runs with the same fingerprint ran the same benchmark programs.
+std::string files_fingerprint(const std::vector<std::filesystem::path>& files);
 
 }  // namespace ptbench::harness

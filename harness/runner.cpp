@@ -505,6 +505,9 @@ KeyValues Run::metadata(bool completed) {
   // Rows of these programs ran their first round's iteration count in later rounds.
   add("iteration_plan", fmt::format("{}", fmt::join(plannable_, " ")));
   add("interleave_seed", std::to_string(seed_));
+  std::vector<fs::path> programs;
+  for (const auto& p : opt_.programs) programs.push_back(opt_.bench_dir / p);
+  add("binary_hash", files_fingerprint(programs));
   add("filter", opt_.filter);
   const std::string lib =
       got_.library_build.empty() ? "unknown" : got_.library_build.begin()->second;
