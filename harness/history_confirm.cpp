@@ -6,13 +6,13 @@
 
 #include <cmath>
 #include <ostream>
-#include <string_view>
 
 #include "harness/ab.hpp"
 #include "harness/csv.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/history.hpp"
 #include "harness/profiles.hpp"
+#include "harness/runner.hpp"
 
 namespace ptbench::harness {
 
@@ -64,16 +64,6 @@ Result<Found> find_change(HistoryDb& db, const std::string& benchmark, const std
                   run_id, benchmark));
 }
 
-// The benchmark's name as a regular expression that matches it alone.
-std::string exact_regex(const std::string& name) {
-  std::string out = "^";
-  for (char c : name) {
-    if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out + "$";
-}
-
 }  // namespace
 
 int history_confirm(HistoryDb& db, const std::vector<std::string>& args, const HistoryArgs& opt,
@@ -103,7 +93,7 @@ int history_confirm(HistoryDb& db, const std::vector<std::string>& args, const H
   AbOptions ab;
   ab.run.profile = f.series.profile;
   ab.run.programs = profile_programs(ab.run.profile, opt.bench_programs, opt.validation_programs);
-  ab.run.filter = exact_regex(f.series.benchmark);
+  ab.run.filter = exact_filter(f.series.benchmark);
   ab.base = opt.base;
   ab.candidate = opt.candidate;
   ab.cand_env = opt.cand_env;
