@@ -264,7 +264,7 @@ std::string dashboard_html(const std::vector<DashboardSeries>& given,
 }
 
 int write_dashboard(HistoryDb& db, const std::vector<std::string>& args, std::ostream& out,
-                    std::ostream& err) {
+                    std::ostream& err, std::size_t last) {
   if (args.size() != 1) {
     err << "ptbench history html: name one output directory\n";
     return kExitBadInput;
@@ -285,7 +285,7 @@ int write_dashboard(HistoryDb& db, const std::vector<std::string>& args, std::os
   const ChangeOptions opt;
   std::vector<DashboardSeries> all;
   for (const auto& s : *series) {
-    auto pts = db.trend(s.benchmark, s.metric, s.host, s.profile);
+    auto pts = db.trend(s.benchmark, s.metric, s.host, s.profile, last);
     if (!pts) {
       err << "ptbench history html: " << pts.error() << '\n';
       return kExitBadInput;

@@ -27,8 +27,9 @@ std::string series_svg(const DashboardSeries& s);
 std::string dashboard_html(const std::vector<DashboardSeries>& all,
                            const std::vector<HistoryRun>& runs);
 
-// `ptbench history html OUT_DIR`: writes OUT_DIR/index.html from `db`.
+// `ptbench history html OUT_DIR`: writes OUT_DIR/index.html from `db`; `last` > 0 draws only
+// the newest `last` runs of each series (and seeks change points among them).
 int write_dashboard(HistoryDb& db, const std::vector<std::string>& args, std::ostream& out,
-                    std::ostream& err);
+                    std::ostream& err, std::size_t last = 0);
 
 }  // namespace ptbench::harness

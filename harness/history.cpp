@@ -706,7 +706,7 @@ int history_command(const std::string& action, const std::vector<std::string>& a
   if (action == "trend") return show_trend(**db, args, opt, out, err);
   if (action == "changes") return list_changes(**db, csv, out, err);
   if (action == "confirm") return history_confirm(**db, args, opt, out, err);
-  if (action == "html") return write_dashboard(**db, args, out, err);
+  if (action == "html") return write_dashboard(**db, args, out, err, opt.last);
   err << "ptbench history: unknown action '" << action
       << "' (import, list, hosts, trend, changes, confirm, html, quality)\n";
   return kExitBadInput;

@@ -390,6 +390,31 @@ TEST_F(History, ConfirmRunsAbBetweenTheCommitsBuilds) {
   EXPECT_NE(out2.str().find("\nrejected: ab faster"), std::string::npos) << out2.str();
 }
 
+// html --last N draws each series' newest N runs.
+TEST_F(History, TheDashboardDrawsTheNewestRuns) {
+  const std::string db_path = (dir_ / "h.sqlite").string();
+  {
+    auto db = HistoryDb::open(db_path);
+    ASSERT_TRUE(db.ok()) << db.error();
+    plant_step(**db);
+  }
+  auto points = [&](std::size_t last) {
+    HistoryArgs opt;
+    opt.last = last;
+    std::ostringstream out, err;
+    EXPECT_EQ(history_command("html", {(dir_ / "site").string()}, db_path, opt, out, err), kExitOk)
+        << err.str();
+    const std::string page = *read_text_file(dir_ / "site" / "index.html");
+    std::size_t n = 0;
+    for (auto at = page.find("<circle class=\"point\""); at != std::string::npos;
+         at = page.find("<circle class=\"point\"", at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(points(0), 12u);
+  EXPECT_EQ(points(4), 4u);
+}
+
 // ab's verdict confirms a change only when it goes the way the series moved.
 TEST(Confirm, OnlyAbsVerdictInTheSeriesDirectionConfirms) {
   EXPECT_EQ(confirm_status(true, false, "slower"), "confirmed");  // a time rose, ab: slower

@@ -279,7 +279,9 @@ void add_tools(CLI::App& app, Cli& c) {
                         "the database: a SQLite file or a postgresql:// URL (default: $PTBENCH_DB "
                         "or results/history.sqlite)");
   c.history->add_option("--metric", c.history_opt.metric, "trend: the metric (default real_time)");
-  c.history->add_option("--last", c.history_opt.last, "trend: only the newest N points")
+  c.history
+      ->add_option("--last", c.history_opt.last,
+                   "trend, html: only the newest N points of a series")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   c.history->add_flag("--csv", c.history_opt.csv, "CSV instead of a table");
   c.history->add_option(
