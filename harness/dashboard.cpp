@@ -118,12 +118,12 @@ std::string series_svg(const DashboardSeries& s) {
       "width=\"{}\" height=\"{}\" role=\"img\">",
       Frame::kWidth, Frame::kHeight, Frame::kWidth, Frame::kHeight);
   axes(svg, f, s);
-  for (std::size_t lo = 0, i = 1; i < s.points.size(); ++i) {
-    const std::string why = series_break(s.points, lo, i);
+  const auto breaks = series_breaks(s.points);
+  for (std::size_t i = 1; i < s.points.size(); ++i) {
+    const std::string& why = breaks[i];
     if (why.empty()) continue;
     marker(svg, f, i, "break", why.rfind("the kernel", 0) == 0 ? "kernel" : "floor",
            why + " (the series breaks here; no change point across it)");
-    lo = i;
   }
   svg << "<polyline class=\"series\" points=\"";
   for (std::size_t i = 0; i < s.points.size(); ++i) {

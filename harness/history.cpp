@@ -128,10 +128,6 @@ constexpr const char* kSchema4 = R"sql(
 ALTER TABLE runs ADD COLUMN floor_ns {real};
 )sql";
 
-// The steps from each version to the next: kSteps[v - 1] takes version v to v + 1.
-constexpr const char* kSteps[] = {kSchema2, kSchema3, kSchema4};
-static_assert(std::size(kSteps) + 1 == HistoryDb::kSchemaVersion, "a step for every version");
-
 std::string schema_for(const SqlDb& db, const char* sql) {
   return fmt::format(fmt::runtime(sql), fmt::arg("id", db.id_column()),
                      fmt::arg("int", db.integer_type()), fmt::arg("real", db.real_type()));
@@ -171,11 +167,20 @@ struct HistoryDb::Impl {
                               db->where(), version, kSchemaVersion));
     }
     if (!sql_null(v) && version == kSchemaVersion) return {};
+    // The steps from each version to the next: steps[v - 1] takes version v to v + 1, its SQL
+    // and then what SQL alone cannot do.
+    struct Step {
+      const char* sql;
+      Result<void> (Impl::*then)();
+    };
+    static constexpr Step steps[] = {
+        {kSchema2, nullptr}, {kSchema3, nullptr}, {kSchema4, &Impl::fill_floors}};
+    static_assert(std::size(steps) + 1 == kSchemaVersion, "a step for every version");
     for (auto at = version; at < kSchemaVersion; ++at) {
-      if (auto r = db->exec(schema_for(*db, kSteps[at - 1])); !r) return r;
-      if (at + 1 == 4) {
-        if (auto r = fill_floors(); !r) return r;
-      }
+      const Step& step = steps[at - 1];
+      if (auto r = db->exec(schema_for(*db, step.sql)); !r) return r;
+      if (step.then == nullptr) continue;
+      if (auto r = (this->*step.then)(); !r) return r;
     }
     auto put = db->query("DELETE FROM schema_version");
     if (put)
@@ -493,14 +498,13 @@ std::vector<ChangePoint> change_points(const std::vector<double>& medians,
   return out;
 }
 
-std::string series_break(const std::vector<HistoryPoint>& pts, std::size_t lo, std::size_t i) {
-  const auto& was = pts[i - 1];
-  const auto& now = pts[i];
+namespace {
+
+// Why the series breaks between `was` and `now`, given the floors of the piece so far (at most
+// kFloorWindow, newest last).
+std::string break_between(const HistoryPoint& was, const HistoryPoint& now,
+                          std::vector<double> floors) {
   if (now.kernel != was.kernel) return "the kernel changed: " + was.kernel + " to " + now.kernel;
-  std::vector<double> floors;
-  for (std::size_t k = lo; k < i; ++k) {
-    if (std::isfinite(pts[k].floor_ns) && pts[k].floor_ns > 0) floors.push_back(pts[k].floor_ns);
-  }
   if (floors.empty() || !std::isfinite(now.floor_ns) || now.floor_ns <= 0) return "";
   std::nth_element(floors.begin(), floors.begin() + static_cast<long>(floors.size() / 2),
                    floors.end());
@@ -512,14 +516,29 @@ std::string series_break(const std::vector<HistoryPoint>& pts, std::size_t lo, s
       piece, now.floor_ns);
 }
 
+}  // namespace
+
+std::vector<std::string> series_breaks(const std::vector<HistoryPoint>& pts) {
+  std::vector<std::string> out(pts.size());
+  std::vector<double> floors;  // the current piece's newest floors
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    if (i > 0) out[i] = break_between(pts[i - 1], pts[i], floors);
+    if (!out[i].empty()) floors.clear();
+    if (std::isfinite(pts[i].floor_ns) && pts[i].floor_ns > 0) floors.push_back(pts[i].floor_ns);
+    if (floors.size() > kFloorWindow) floors.erase(floors.begin());
+  }
+  return out;
+}
+
 // The points of a series, split where the machine changed (series_break: never a change point),
 // with each piece's change points.
 std::vector<std::pair<std::size_t, ChangePoint>> series_changes(
     const std::vector<HistoryPoint>& pts, const ChangeOptions& o) {
   std::vector<std::pair<std::size_t, ChangePoint>> out;
+  const auto breaks = series_breaks(pts);
   for (std::size_t lo = 0; lo < pts.size();) {
     std::size_t hi = lo + 1;
-    while (hi < pts.size() && series_break(pts, lo, hi).empty()) ++hi;
+    while (hi < pts.size() && breaks[hi].empty()) ++hi;
     std::vector<double> medians;
     for (std::size_t i = lo; i < hi; ++i) medians.push_back(pts[i].median);
     for (auto c : change_points(medians, o)) {
@@ -619,7 +638,7 @@ int list_changes(HistoryDb& db, bool csv, std::ostream& out, std::ostream& err) 
       const auto& [i, c] = changes[k];
       ++found;
       const auto& at = (*pts)[i];
-      const std::string status = change_status(changes, k, *kept, (*pts)[i].run_id, o);
+      const std::string status = change_status(changes, k, *kept, at.run_id, o);
       auto programs = db.same_programs((*pts)[i - 1].run_id, at.run_id);
       if (!programs) {
         err << "ptbench history changes: " << programs.error() << '\n';
@@ -666,10 +685,10 @@ int show_trend(HistoryDb& db, const std::vector<std::string>& args, const Histor
     write_csv_row(
         out, {"run_id", "git_sha", "kernel", "started_utc", "median", "ci95_low", "ci95_high", "n",
               "floor_ns", "x_floor", "x_floor_low", "x_floor_high", "break"});
-  for (std::size_t i = 0, lo = 0; i < pts->size(); ++i) {
+  const auto breaks = series_breaks(*pts);
+  for (std::size_t i = 0; i < pts->size(); ++i) {
     const auto& p = (*pts)[i];
-    const std::string why = i == 0 ? "" : series_break(*pts, lo, i);
-    if (!why.empty()) lo = i;
+    const std::string& why = breaks[i];
     if (csv) {
       write_csv_row(out,
                     {p.run_id, p.git_sha, p.kernel, p.started_utc, csv_number(p.median),

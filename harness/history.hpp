@@ -48,12 +48,14 @@ struct HistoryPoint {
 };
 
 // A series breaks where the host is no longer the machine it was: a new kernel release, or a
-// cache-line floor that moved by more than this factor from the median of the piece so far (the
-// same VM type has run in modes with floors 5-6x apart, 65 and 397 ns; within a mode the floor
-// moved 420-514 ns). Breaks are never change points.
+// cache-line floor that moved by more than this factor from the median of the piece's last
+// kFloorWindow floors (the same VM type has run in modes with floors 5-6x apart, 65 and 397 ns;
+// within a mode the floor moved 420-514 ns). Breaks are never change points.
 inline constexpr double kFloorBreak = 1.5;
-// Why the series breaks before point `i` of the piece that began at `lo`; "" when it does not.
-std::string series_break(const std::vector<HistoryPoint>& pts, std::size_t lo, std::size_t i);
+inline constexpr std::size_t kFloorWindow = 5;
+// For each point, why the series breaks before it ("" when it does not; always "" for the
+// first), in one pass.
+std::vector<std::string> series_breaks(const std::vector<HistoryPoint>& pts);
 
 class SqlDb;
 

@@ -511,21 +511,22 @@ TEST(SeriesBreaks, AKernelOrAFloorModeBreaksTheSeries) {
     pts[i].floor_ns = 400 + 10.0 * static_cast<double>(i % 3);  // within one mode
     pts[i].median = (i >= 10 ? 130.0 : 100.0) + 0.01 * static_cast<double>(i);
   }
-  for (std::size_t i = 1; i < pts.size(); ++i) EXPECT_EQ(series_break(pts, 0, i), "") << i;
+  for (const auto& why : series_breaks(pts)) EXPECT_EQ(why, "");
   ASSERT_EQ(series_changes(pts, ChangeOptions{}).size(), 1u);  // the step, found
   auto moved = pts;
   for (std::size_t i = 10; i < moved.size(); ++i) moved[i].floor_ns = 70;  // the fast mode
-  EXPECT_NE(series_break(moved, 0, 10).find("floor moved from 410 ns to 70 ns"), std::string::npos)
-      << series_break(moved, 0, 10);
-  EXPECT_EQ(series_break(moved, 10, 11), "");
+  const auto moved_breaks = series_breaks(moved);
+  EXPECT_NE(moved_breaks[10].find("floor moved from 410 ns to 70 ns"), std::string::npos)
+      << moved_breaks[10];
+  EXPECT_EQ(moved_breaks[11], "");
   EXPECT_TRUE(series_changes(moved, ChangeOptions{}).empty());
   auto kernel = pts;
   for (std::size_t i = 10; i < kernel.size(); ++i) kernel[i].kernel = "6.18.44";
-  EXPECT_EQ(series_break(kernel, 0, 10), "the kernel changed: 6.1.0 to 6.18.44");
+  EXPECT_EQ(series_breaks(kernel)[10], "the kernel changed: 6.1.0 to 6.18.44");
   EXPECT_TRUE(series_changes(kernel, ChangeOptions{}).empty());
   auto unknown = pts;
   unknown[10].floor_ns = NAN;  // a run without the floor: no break on it
-  EXPECT_EQ(series_break(unknown, 0, 10), "");
+  EXPECT_EQ(series_breaks(unknown)[10], "");
 }
 
 TEST(HostKey, StaysAcrossAReboot) {
