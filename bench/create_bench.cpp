@@ -8,11 +8,11 @@
 // mappings and threads are reported (parent_rss_mib, parent_mappings, parent_threads).
 // Mechanisms: pthread, fork (+_exit+waitpid), fork split into until the parent resumes and
 // until the child runs (interval=...; the child stamps the clock into a shared page), vfork,
-// posix_spawn and fork+exec of /bin/true; at same-cpu, cross-cpu (pthread only: a forked child
-// starts on its parent's CPU, so fork and vfork list that row as skipped with the reason) and
-// unpinned; fork, vfork and pthread again with the parent holding touched ballast (rss_mib=...).
-// The same creations from this program itself are a labelled variant (parent=suite), with
-// std::thread, clone(CLONE_VM) and a hand-off to a running pool thread.
+// posix_spawn and fork+exec of /bin/true; at same-cpu, each level across CPUs (pthread only: a
+// forked child starts on its parent's CPU, so fork and vfork list that row as skipped with the
+// reason) and unpinned; fork, vfork and pthread again with the parent holding touched ballast
+// (rss_mib=...). The same creations from this program itself are a labelled variant (parent=suite),
+// with std::thread, clone(CLONE_VM) and a hand-off to a running pool thread.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -230,12 +230,14 @@ struct CreatePlacement {
   ipc::CpuPair cpus;
 };
 
+// Same-cpu, then (for a child that can be placed) each level across CPUs this host offers, then
+// unpinned.
 std::vector<CreatePlacement> create_placements(bool cross_cpu_child) {
   std::vector<CreatePlacement> out;
-  const auto allowed = ipc::allowed_cpus();
-  for (Placement p : {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned}) {
-    if (p == Placement::kCrossCpu && !cross_cpu_child) continue;
-    const auto r = ipc::cpus_for(p, allowed);
+  const auto all = cross_cpu_child ? with_cross({Placement::kSameCpu}, {Placement::kUnpinned})
+                                   : std::vector{Placement::kSameCpu, Placement::kUnpinned};
+  for (Placement p : all) {
+    const auto r = ipc::cpus_for(p);
     if (r.error.empty())
       out.push_back(
           {p, p == Placement::kSameCpu ? ipc::CpuPair{r.cpus.first, r.cpus.first} : r.cpus});
@@ -257,7 +259,7 @@ benchmark::internal::Benchmark* add(const std::string& name,
 }
 
 // What each profile measures: the ballast sweep (MiB resident in the parent), and whether it
-// runs at every placement or on one CPU only (the stable mode; cross-cpu and unpinned then run
+// runs at every placement or on one CPU only (the stable mode; the cross levels and unpinned run
 // at rss 0). Quick stops at 64 MiB on one CPU: it has to stay within 90 s.
 struct Budget {
   std::vector<std::size_t> ballast_mib;
@@ -271,6 +273,15 @@ const Budget& budget(Profile profile) {
       .full = {{0, 64, 256, 1024}, true},
   };
   return table[profile];
+}
+
+// A forked child starts on its parent's CPU: its rows across CPUs are listed as skipped.
+void note_cross_skips(const std::string& mech) {
+  for (Placement p : ipc::offered_cross_placements()) {
+    note_skipped(
+        grid_name("Create", mech, "process", p, 0, rss(0)),
+        "a forked child starts on its parent's CPU: no way to place it elsewhere before it runs");
+  }
 }
 
 // The headline creations, from the minimal parent, over the profile's ballast sweep.
@@ -287,12 +298,7 @@ void register_minimal(Profile profile) {
             true);
       }
     }
-    if (mech != "pthread" &&
-        ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus()).error.empty()) {
-      note_skipped(
-          grid_name("Create", mech, "process", Placement::kCrossCpu, 0, rss(0)),
-          "a forked child starts on its parent's CPU: no way to place it elsewhere before it runs");
-    }
+    if (mech != "pthread") note_cross_skips(mech);
   }
   for (std::string mech : {"posix_spawn", "fork_exec"}) {
     for (const auto& [placement, cpus] : create_placements(false)) {

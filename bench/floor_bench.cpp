@@ -220,12 +220,11 @@ void BM_clock_read(benchmark::State& state) {
 
 // The thread baseline: two threads hand a message back and forth through ordinary heap memory
 // (copy in, flip a flag, the other spins, copies out): what threads get without any IPC.
-void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
-  auto cpus = ipc::cpus_for(Placement::kCrossCpu, ipc::allowed_cpus());
+void BM_heap_handoff(benchmark::State& state, std::size_t bytes, ipc::CpuPair cpus) {
   // Each buffer on cache lines of its own, so the two threads do not falsely share a line.
   PaddedBuffer box(bytes, 0), mine(bytes, 3), theirs(bytes, 0);
   Line flag;
-  ipc::ScopedPin pin(cpus.cpus.first);
+  ipc::ScopedPin pin(cpus.first);
   std::unique_ptr<ipc::Peer> peer;
   auto body = [&](const std::function<void()>& ready) -> ipc::Status {
     ready();
@@ -240,7 +239,7 @@ void BM_heap_handoff(benchmark::State& state, std::size_t bytes) {
       flag.value.store(v + 1, std::memory_order_release);
     }
   };
-  if (auto s = ipc::Peer::start(Endpoint::kThread, cpus.cpus.second, body, &peer);
+  if (auto s = ipc::Peer::start(Endpoint::kThread, cpus.second, body, &peer);
       !s || !(s = peer->wait_ready())) {
     return state.SkipWithError(s.message().c_str());
   }
@@ -273,13 +272,13 @@ constexpr PerProfile<std::size_t> kMatrixPairsPerLevel = {.smoke = 1, .quick = 4
 void register_matrix(Profile profile, const std::vector<int>& allowed) {
   ipc::Topology topo;
   if (auto s = ipc::load_topology(allowed, &topo); !s) {
-    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "cross-cpu", 64),
+    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "all-pairs", 64),
                  "hwloc could not read the topology: " + s.message());
     return;
   }
   const auto pairs = ipc::matrix_pairs(topo, kMatrixPairsPerLevel[profile]);
   if (pairs.empty()) {
-    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "cross-cpu", 64),
+    note_skipped(grid::format("CoreToCore", "cacheline", "thread", "all-pairs", 64),
                  "one CPU only: no pair of CPUs to measure");
   }
   for (const auto& p : pairs) {
@@ -293,49 +292,45 @@ void register_matrix(Profile profile, const std::vector<int>& allowed) {
   }
 }
 
+// The floors between two CPUs at one topology level the host offers: the cache-line round trip,
+// the heap hand-off and the streaming floor (each IPC row across CPUs is held against the floor
+// of its own level).
+void register_pair_floors(Placement pl, const std::vector<std::size_t>& sizes) {
+  const ipc::CpuPair cpus = ipc::cpus_for(pl).cpus;
+  for (Endpoint e : bench_endpoints()) {
+    add_benchmark(grid_name("Floor", "cacheline", ipc::to_string(e), pl, 64),
+                  [e, cpus](benchmark::State& s) { BM_cacheline(s, e, cpus); })
+        ->UseManualTime()
+        ->Unit(benchmark::kNanosecond);
+  }
+  for (std::size_t bytes : sizes) {
+    add_benchmark(grid_name("Floor", "heap_handoff", "thread", pl, bytes),
+                  [bytes, cpus](benchmark::State& s) { BM_heap_handoff(s, bytes, cpus); })
+        ->UseManualTime()
+        ->Unit(benchmark::kNanosecond);
+    add_benchmark(grid_name("Floor", "stream", "thread", pl, bytes), [bytes,
+                                                                      cpus](benchmark::State& s) {
+      BM_stream_floor(s, bytes, cpus);
+    })->UseRealTime();
+  }
+}
+
 }  // namespace
 
 void register_benchmarks(Profile profile) {
   declare_primary("Floor", "real_time", false);
   declare_primary("CoreToCore", "real_time", false);
   const auto& sizes = ipc_budget(profile).sizes;
-  const auto allowed = ipc::allowed_cpus();
-  const auto cross = ipc::cpus_for(Placement::kCrossCpu, allowed);
-  const bool two_cpus = cross.error.empty();
-  for (Endpoint e : bench_endpoints()) {
-    const std::string name =
-        grid_name("Floor", "cacheline", ipc::to_string(e), Placement::kCrossCpu, 64);
-    if (!two_cpus) {
-      note_skipped(name, cross.error);
-      continue;
-    }
-    add_benchmark(name, [e, cpus = cross.cpus](benchmark::State& s) { BM_cacheline(s, e, cpus); })
-        ->UseManualTime()
-        ->Unit(benchmark::kNanosecond);
-  }
+  for (Placement pl : ipc::offered_cross_placements()) register_pair_floors(pl, sizes);
   for (std::size_t bytes : sizes) {
     add_benchmark(grid_name("Floor", "memcpy", "thread", Placement::kUnpinned, bytes),
                   [bytes](benchmark::State& s) { BM_memcpy(s, bytes); })
         ->UseRealTime();  // as the IPC rates it is compared with
-    const std::string handoff =
-        grid_name("Floor", "heap_handoff", "thread", Placement::kCrossCpu, bytes);
-    const std::string stream = grid_name("Floor", "stream", "thread", Placement::kCrossCpu, bytes);
-    if (!two_cpus) {
-      note_skipped(handoff, cross.error);
-      note_skipped(stream, cross.error);
-      continue;
-    }
-    add_benchmark(handoff, [bytes](benchmark::State& s) { BM_heap_handoff(s, bytes); })
-        ->UseManualTime()
-        ->Unit(benchmark::kNanosecond);
-    add_benchmark(stream, [bytes, cpus = cross.cpus](benchmark::State& s) {
-      BM_stream_floor(s, bytes, cpus);
-    })->UseRealTime();
   }
   add_benchmark(grid_name("Floor", "null_syscall", "thread", Placement::kUnpinned, 0),
                 BM_null_syscall);
   add_benchmark(grid_name("Floor", "clock_read", "thread", Placement::kUnpinned, 0), BM_clock_read);
-  register_matrix(profile, allowed);
+  register_matrix(profile, ipc::allowed_cpus());
 }
 
 }  // namespace ptbench::bench

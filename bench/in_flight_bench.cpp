@@ -121,15 +121,17 @@ std::vector<InFlightCase> in_flight_cases(Profile profile) {
 
 void register_in_flight(Profile profile) {
   for (const InFlightCase& f : in_flight_cases(profile)) {
-    const IpcCase c{f.mechanism, f.policy, bench_endpoints().front(), ipc::Placement::kCrossCpu,
-                    kBytes};
-    std::vector<std::pair<std::string, std::string>> params = {{"in_flight", std::to_string(f.k)}};
-    if (f.batch > 0) params.emplace_back("batch", std::to_string(f.batch));
-    if (f.policy) params.emplace_back("policy", std::string(ipc::to_string(*f.policy)));
-    const std::string name =
-        grid_name("InFlight", ipc::to_string(f.mechanism), "process", c.placement, kBytes, params);
-    auto run = [c, f](benchmark::State& s) { BM_in_flight(s, c, f.k, f.batch); };
-    if (auto* b = register_or_skip(name, skip_reason(c), run)) b->UseRealTime();
+    for (ipc::Placement pl : ipc::offered_cross_placements()) {
+      const IpcCase c{f.mechanism, f.policy, bench_endpoints().front(), pl, kBytes};
+      std::vector<std::pair<std::string, std::string>> params = {
+          {"in_flight", std::to_string(f.k)}};
+      if (f.batch > 0) params.emplace_back("batch", std::to_string(f.batch));
+      if (f.policy) params.emplace_back("policy", std::string(ipc::to_string(*f.policy)));
+      const std::string name = grid_name("InFlight", ipc::to_string(f.mechanism),
+                                         ipc::to_string(c.endpoint), pl, kBytes, params);
+      auto run = [c, f](benchmark::State& s) { BM_in_flight(s, c, f.k, f.batch); };
+      if (auto* b = register_or_skip(name, skip_reason(c), run)) b->UseRealTime();
+    }
   }
 }
 

@@ -173,10 +173,11 @@ void register_benchmarks(Profile profile) {
     }
   }
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");
-  // The hardware floor each round trip is compared with: a cache line bouncing between the same
-  // two CPUs (measured by floor_bench in the same run).
+  // The hardware floor each round trip across CPUs is compared with: a cache line bouncing
+  // between the same two CPUs (measured by floor_bench in the same run). A round trip on one
+  // CPU is two context switches, which no cache line bounds: it has no floor.
   benchmark::AddCustomContext(grid::kContextFloor,
-                              "BM_Floor/cacheline/{endpoint}/cross-cpu/64:real_time");
+                              "BM_Floor/cacheline/{endpoint}/{placement}/64:real_time");
 }
 
 }  // namespace ptbench::bench

@@ -185,6 +185,23 @@ const Budget& budget(Profile profile) {
   return table[profile];
 }
 
+// One row per offered load for one transport, endpoint and placement.
+void register_loads(const Budget& plan, const IpcCase& ipc_case) {
+  for (int load : plan.loads) {
+    OpenLoopCase c{ipc_case, load, plan.durations};
+    std::vector<std::pair<std::string, std::string>> params = {{"load_pct", std::to_string(load)}};
+    if (ipc_case.policy) {
+      params.emplace_back("policy", std::string(ipc::to_string(*ipc_case.policy)));
+    }
+    const std::string name =
+        grid_name("OpenLoop", ipc::to_string(ipc_case.mechanism), ipc::to_string(ipc_case.endpoint),
+                  ipc_case.placement, kBytes, params);
+    auto run = [c](benchmark::State& s) { BM_open_loop(s, c); };
+    if (auto* b = register_or_skip(name, skip_reason(c.ipc), run))
+      b->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
+  }
+}
+
 }  // namespace
 
 void register_benchmarks(Profile profile) {
@@ -194,18 +211,8 @@ void register_benchmarks(Profile profile) {
       plan.every_endpoint ? bench_endpoints() : std::vector{bench_endpoints().front()};
   for (auto [mechanism, policy] : plan.variants) {
     for (ipc::Endpoint e : endpoints) {
-      for (int load : plan.loads) {
-        OpenLoopCase c{
-            {mechanism, policy, e, ipc::Placement::kCrossCpu, kBytes}, load, plan.durations};
-        std::vector<std::pair<std::string, std::string>> params = {
-            {"load_pct", std::to_string(load)}};
-        if (policy) params.emplace_back("policy", std::string(ipc::to_string(*policy)));
-        const std::string name = grid_name("OpenLoop", ipc::to_string(mechanism), ipc::to_string(e),
-                                           c.ipc.placement, kBytes, params);
-        auto run = [c](benchmark::State& s) { BM_open_loop(s, c); };
-        if (auto* b = register_or_skip(name, skip_reason(c.ipc), run))
-          b->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
-      }
+      for (ipc::Placement pl : ipc::offered_cross_placements())
+        register_loads(plan, {mechanism, policy, e, pl, kBytes});
     }
   }
   benchmark::AddCustomContext(grid::kContextBaseline, "pipe");

@@ -79,7 +79,7 @@ void report_sides(benchmark::State& state, double seconds, double this_cpu_s, co
 // (cpus.second is the other side's CPU), and options for kBytes messages at that placement.
 struct Start {
   Start(ipc::Placement placement, std::optional<WaitPolicy> policy)
-      : cpus(ipc::cpus_for(placement, ipc::allowed_cpus()).cpus), pin(cpus.first) {
+      : cpus(ipc::cpus_for(placement).cpus), pin(cpus.first) {
     options.max_message = kBytes;
     options.placement = placement;
     if (policy) options.policy = *policy;
@@ -201,7 +201,7 @@ struct Budget {
   std::vector<int> stages;      // of a pipeline
   bool seqpacket;               // sequenced packets, which behave as datagrams here
   bool threads_beyond_fan_in;   // fan-outs and pipelines between threads too
-  bool placed;                  // same-cpu and cross-cpu beside unpinned (placements_for)
+  bool placed;                  // same-cpu and each cross level beside unpinned (placements_for)
   std::vector<WaitPolicy> fan_in_policies;  // of the transports with wait policies
   std::vector<Variant> pipelines;
 };
@@ -227,16 +227,17 @@ const Budget& budget(Profile profile) {
 }
 
 // Unpinned always; a placed budget also asks, for processes at one size of the pattern (`asked`:
-// 4 on the many side of a fan, 3 stages of a pipeline), same-cpu (all on one CPU) and cross-cpu
-// (the one side on the first CPU, the many on the second; a pipeline's links all cross).
+// 4 on the many side of a fan, 3 stages of a pipeline), same-cpu (all on one CPU) and each level
+// across CPUs (the one side on the level's first CPU, the many on its second; a pipeline's links
+// all cross between the two).
 std::vector<ipc::Placement> placements_for(const Budget& b, Endpoint e, bool asked) {
   if (!b.placed || e != Endpoint::kProcess || !asked) return {ipc::Placement::kUnpinned};
-  return {ipc::Placement::kUnpinned, ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu};
+  return with_cross({ipc::Placement::kUnpinned, ipc::Placement::kSameCpu});
 }
 
 // Whether this host has the CPUs `pl` needs; notes the benchmark as skipped when not.
 bool placeable(const std::string& name, ipc::Placement pl) {
-  const std::string why = ipc::cpus_for(pl, ipc::allowed_cpus()).error;
+  const std::string why = ipc::cpus_for(pl).error;
   if (!why.empty()) note_skipped(name, why);
   return why.empty();
 }
@@ -340,7 +341,7 @@ struct PipelineCase {
   std::optional<WaitPolicy> policy;
   Endpoint endpoint;
   int stages;
-  ipc::Placement placement = ipc::Placement::kUnpinned;  // cross-cpu: every link crosses CPUs
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // across CPUs: every link crosses
 };
 
 ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::int64_t>* cpu_ns,
@@ -369,7 +370,7 @@ ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::
 
 void BM_pipeline(benchmark::State& state, PipelineCase c) {
   // This thread on the first CPU, the stages alternating from the second (all on one for
-  // same-cpu), so that for cross-cpu every link crosses CPUs.
+  // same-cpu), so that across CPUs every link crosses them.
   Start start(c.placement, c.policy);
   if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *start.shared.get();

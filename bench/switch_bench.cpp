@@ -153,7 +153,7 @@ void report_switches(benchmark::State& state, const Switches& mine, std::int64_t
 // `plant`: nanoseconds PTBENCH_PLANT adds to each round trip (0 unless validating the gate).
 void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
   // Set-up: the calls' own cost, the two hand-offs, the counters shared with the peer.
-  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  auto cpus = ipc::cpus_for(c.placement);
   ipc::ScopedPin pin(cpus.cpus.first);
   double own = 0;
   std::unique_ptr<ipc::Handoff> to_peer, to_us;
@@ -203,7 +203,7 @@ void BM_handoff(benchmark::State& state, SwitchCase c, std::int64_t plant) {
 
 // The same calls inside one task: the mechanism's cost without any switch.
 void BM_in_task(benchmark::State& state, SwitchCase c) {
-  auto cpus = ipc::cpus_for(Placement::kSameCpu, ipc::allowed_cpus());
+  auto cpus = ipc::cpus_for(Placement::kSameCpu);
   ipc::ScopedPin pin(cpus.cpus.first);
   std::unique_ptr<ipc::Handoff> a, b;
   Status made = ipc::make_handoff(c.primitive, &a);
@@ -220,7 +220,7 @@ void BM_in_task(benchmark::State& state, SwitchCase c) {
 
 // lmbench's lat_ctx: N tasks in a ring of pipes pass one token; timed per trip around the ring.
 void BM_ring(benchmark::State& state, Endpoint e, Placement placement, int tasks) {
-  auto cpus = ipc::cpus_for(placement, ipc::allowed_cpus());
+  auto cpus = ipc::cpus_for(placement);
   std::vector<std::unique_ptr<ipc::Handoff>> pipes(static_cast<std::size_t>(tasks));
   ipc::SharedObject<std::atomic<int>> shared_stop;
   Status s = shared_stop.create();
@@ -280,25 +280,20 @@ const Budget& budget(Profile profile) {
   const std::vector<H> all = {H::kPipe,      H::kFutex,   H::kEventfd,
                               H::kSemaphore, H::kCondvar, H::kYield};
   static const PerProfile<Budget> table = {
-      .smoke = {all,
-                {16},
-                {Placement::kSameCpu, Placement::kCrossCpu},
-                {4},
-                {Placement::kSameCpu},
-                true,
-                true},
+      .smoke =
+          {all, {16}, with_cross({Placement::kSameCpu}), {4}, {Placement::kSameCpu}, true, true},
       .quick = {{H::kPipe, H::kFutex, H::kCondvar},
                 {0, 256},
-                {Placement::kSameCpu, Placement::kCrossCpu},
+                with_cross({Placement::kSameCpu}),
                 {2, 8},
                 {Placement::kSameCpu},
                 false,
                 false},
       .full = {all,
                {0, 16, 256, 4096},
-               {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned},
+               with_cross({Placement::kSameCpu}, {Placement::kUnpinned}),
                {2, 4, 8, 16},
-               {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned},
+               with_cross({Placement::kSameCpu}, {Placement::kUnpinned}),
                true,
                true},
   };
@@ -310,7 +305,6 @@ const Budget& budget(Profile profile) {
 void register_benchmarks(Profile profile) {
   declare_primary("Switch", "real_time", false);
   const Budget& b = budget(profile);
-  const auto allowed = ipc::allowed_cpus();
   for (ipc::HandoffKind p : b.primitives) {
     for (Endpoint e : bench_endpoints()) {
       for (std::size_t ws : b.working_sets) {
@@ -330,7 +324,7 @@ void register_benchmarks(Profile profile) {
               {"tasks", "2"}, {"ws_kib", std::to_string(ws)}};
           const std::string name =
               grid_name("Switch", ipc::to_string(p), ipc::to_string(e), pl, 0, two);
-          if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {
+          if (auto err = ipc::cpus_for(pl).error; !err.empty()) {
             note_skipped(name, err);
             continue;
           }
@@ -351,7 +345,7 @@ void register_benchmarks(Profile profile) {
       for (int n : b.ring_sizes) {
         const std::string name = grid_name("Switch", "pipe_ring", ipc::to_string(e), pl, 0,
                                            {{"tasks", std::to_string(n)}, {"ws_kib", "0"}});
-        if (auto err = ipc::cpus_for(pl, allowed).error; !err.empty()) {
+        if (auto err = ipc::cpus_for(pl).error; !err.empty()) {
           note_skipped(name, err);
           continue;
         }

@@ -27,27 +27,27 @@ const std::string kThreadCreate256 =
 const std::string kFork256 =
     format("Create", "fork", "process", "same-cpu", 0, {{"rss_mib", "256"}});
 
-std::string switch_name(const char* endpoint, const char* placement, const char* tasks) {
+std::string switch_name(const char* endpoint, std::string_view placement, const char* tasks) {
   return format("Switch", "pipe", endpoint, placement, 0, {{"tasks", tasks}, {"ws_kib", "0"}});
 }
 const std::string kThreadSwitch = switch_name("thread", "same-cpu", "2");
 const std::string kProcessSwitch = switch_name("process", "same-cpu", "2");
-const std::string kThreadSwitchX = switch_name("thread", "cross-cpu", "2");
-const std::string kProcessSwitchX = switch_name("process", "cross-cpu", "2");
+const std::string kThreadSwitchX = switch_name("thread", kCrossRef, "2");
+const std::string kProcessSwitchX = switch_name("process", kCrossRef, "2");
 
-const std::string kHeapHandoff = format("Floor", "heap_handoff", "thread", "cross-cpu", 64);
-const std::string kPipeProcess = format("IpcLatency", "pipe", "process", "cross-cpu", 64);
-const std::string kPipeThread = format("IpcLatency", "pipe", "thread", "cross-cpu", 64);
+const std::string kHeapHandoff = format("Floor", "heap_handoff", "thread", kCrossRef, 64);
+const std::string kPipeProcess = format("IpcLatency", "pipe", "process", kCrossRef, 64);
+const std::string kPipeThread = format("IpcLatency", "pipe", "thread", kCrossRef, 64);
 const std::string kRingProcess =
-    format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}});
+    format("IpcLatency", "shm_ring", "process", kCrossRef, 64, {{"policy", "spin"}});
 const std::string kRingThread =
-    format("IpcLatency", "shm_ring", "thread", "cross-cpu", 64, {{"policy", "spin"}});
+    format("IpcLatency", "shm_ring", "thread", kCrossRef, 64, {{"policy", "spin"}});
 
 const std::vector<std::size_t> kStreamSizes = {64, 4096, 65536, 1 << 20};
 std::string stream_name(const char* mechanism, std::size_t bytes) {
   return std::string(mechanism) == "pipe"
-             ? format("IpcThroughput", "pipe", "process", "cross-cpu", bytes)
-             : format("IpcThroughput", "shm_ring", "process", "cross-cpu", bytes,
+             ? format("IpcThroughput", "pipe", "process", kCrossRef, bytes)
+             : format("IpcThroughput", "shm_ring", "process", kCrossRef, bytes,
                       {{"policy", "spin_futex"}});
 }
 
@@ -236,7 +236,7 @@ const std::vector<std::string>& benchmarks() {
 }
 
 Index::Index(const std::vector<Sample>& samples, const KeyValues& host)
-    : host_(host.begin(), host.end()) {
+    : host_(host.begin(), host.end()), level_(run_reference_level(host)) {
   for (const auto& s : samples) {
     if (s.error.empty() && !std::isnan(s.value))
       series_[{s.benchmark, s.metric}][s.repetition] = s.value;
@@ -249,7 +249,7 @@ std::string Index::host(const std::string& key) const {
 }
 
 const Series* Index::find(const std::string& benchmark, const std::string& metric) const {
-  auto it = series_.find({benchmark, metric});
+  auto it = series_.find({at_level(benchmark, level_), metric});
   return it == series_.end() ? nullptr : &it->second;
 }
 

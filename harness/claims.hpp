@@ -20,7 +20,10 @@ class Index {
   explicit Index(const std::vector<Sample>& samples, const KeyValues& host = {});
   // A fact of the run's host (host.csv), or "unknown".
   std::string host(const std::string& key) const;
+  // A benchmark's series; kCrossRef in its name stands for the run's reference level.
   const Series* find(const std::string& benchmark, const std::string& metric = "real_time") const;
+  // The run's reference level ("cross-cpu" when its host.csv recorded none).
+  const std::string& level() const { return level_; }
   std::vector<double> values(const std::string& benchmark,
                              const std::string& metric = "real_time") const;
   // The median over repetitions, or NaN.
@@ -42,6 +45,7 @@ class Index {
  private:
   std::map<std::pair<std::string, std::string>, Series> series_;
   std::map<std::string, std::string> host_;
+  std::string level_;  // the run's reference level: what kCrossRef in a name stands for
 };
 
 // What a comparison of a costlier side with a cheaper one found.

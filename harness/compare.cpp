@@ -42,6 +42,7 @@ Result<std::vector<Sample>> load_samples(const fs::path& where) {
   auto samples = parse_samples_csv(*text);
   if (!samples) return samples.with_context(file.string());
   if (samples->empty()) return fail(fmt::format("{}: no samples", file.string()));
+  map_legacy_placements(*samples, run_reference_level(file.parent_path()));
   return samples;
 }
 

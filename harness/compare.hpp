@@ -52,7 +52,8 @@ Result<ComparisonResult> compare_samples(const std::vector<Sample>& base,
                                          const std::vector<Sample>& candidate,
                                          const CompareOptions& opt);
 
-// Loads samples from a run directory or a samples.csv path.
+// Loads samples from a run directory or a samples.csv path, its rows named at the run's
+// reference level (map_legacy_placements, from the host.csv beside it).
 Result<std::vector<Sample>> load_samples(const std::filesystem::path& where);
 // The samples of several runs pooled (for interleaved A/B rounds).
 Result<std::vector<Sample>> load_pooled(const std::vector<std::string>& runs);

@@ -70,7 +70,9 @@ TEST_F(Contract, EveryBenchmarkVerifyAndCrosscheckReadIsListed) {
   std::set<std::string> names;
   for (const auto& b : *listed_) names.insert(b.grid);
   std::vector<std::string> relied;
-  for (const auto& p : crosscheck_pairs(PTBENCH_TEST_BENCH_DIR, {0, 1}, false))
+  const std::string level = host_reference_level();
+  for (const auto& p :
+       crosscheck_pairs(PTBENCH_TEST_BENCH_DIR, crosscheck_cpus(level), false, level))
     relied.push_back(p.benchmark);
   for (const auto& b : verify_benchmarks()) relied.push_back(b);
   ASSERT_FALSE(relied.empty());

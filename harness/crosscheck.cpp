@@ -234,24 +234,24 @@ void one_cpu_pairs(const fs::path& dir, const std::string& a, bool with_perf,
   }
 }
 
-// Pairs across two CPUs, `a` and `b`.
+// Pairs across two CPUs, `a` and `b`, which share `level` (the suite's rows of that placement).
 void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string& b,
-                   std::vector<CrosscheckPair>& pairs) {
+                   const std::string& level, std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"cache-line round trip, two CPUs",
                    "floor_bench",
-                   grid::format("Floor", "cacheline", "thread", "cross-cpu", 64),
+                   grid::format("Floor", "cacheline", "thread", level, 64),
                    "real_time",
                    {probe(dir, "cacheline"), a, b},
                    "cacheline_probe"});
   pairs.push_back({"pthread create+join, child on the other CPU",
                    "create_bench",
-                   grid::format("Create", "pthread", "thread", "cross-cpu", 0, {{"rss_mib", "0"}}),
+                   grid::format("Create", "pthread", "thread", level, 0, {{"rss_mib", "0"}}),
                    "real_time",
                    {probe(dir, "pthread"), a, b},
                    "pthread_probe"});
   pairs.push_back({"pipe round trip 64 B, two CPUs",
                    "ipc_latency_bench",
-                   grid::format("IpcLatency", "pipe", "process", "cross-cpu", 64),
+                   grid::format("IpcLatency", "pipe", "process", level, 64),
                    "real_time",
                    {probe(dir, "pipe"), a, b},
                    "pipe_probe"});
@@ -261,7 +261,7 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
   pairs.push_back(
       {"shm ring round trip 64 B, two CPUs (minimal ring)",
        "ipc_latency_bench",
-       grid::format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}}),
+       grid::format("IpcLatency", "shm_ring", "process", level, 64, {{"policy", "spin"}}),
        "real_time",
        {probe(dir, "ring"), a, b},
        "ring_probe",
@@ -269,20 +269,20 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
   pairs.push_back(
       {"shm ring stream 64 B, two CPUs (minimal ring)",
        "ipc_throughput_bench",
-       grid::format("IpcThroughput", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}}),
+       grid::format("IpcThroughput", "shm_ring", "process", level, 64, {{"policy", "spin"}}),
        "bytes_per_second",
        {probe(dir, "ring"), a, b, "stream"},
        "ring_probe stream"});
   pairs.push_back({"unix stream bandwidth 64 KiB, two CPUs",
                    "ipc_throughput_bench",
-                   grid::format("IpcThroughput", "unix_stream", "process", "cross-cpu", 65536),
+                   grid::format("IpcThroughput", "unix_stream", "process", level, 65536),
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});
   // Requests in flight in batches: the least two processes can do over two pipes.
   pairs.push_back({"pipe, 64 requests in flight in batches of 8 (requests/s)",
                    "in_flight_bench",
-                   grid::format("InFlight", "pipe", "process", "cross-cpu", 64,
+                   grid::format("InFlight", "pipe", "process", level, 64,
                                 {{"in_flight", "64"}, {"batch", "8"}}),
                    "items_per_second",
                    {probe(dir, "inflight"), a, b, "64", "8"},
@@ -306,12 +306,24 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
 
 }  // namespace
 
+std::vector<int> crosscheck_cpus(const std::string& level) {
+  const auto same = ipc::cpus_for(ipc::Placement::kSameCpu);
+  if (!same.error.empty()) return {};
+  const auto p = ipc::parse_placement(level);
+  if (!p || *p == ipc::Placement::kUnpinned) return {same.cpus.first};
+  const auto two = ipc::cpus_for(*p);
+  if (!two.error.empty()) return {same.cpus.first};
+  return {two.cpus.first, two.cpus.second};
+}
+
 std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vector<int>& cpus,
-                                             bool with_perf) {
+                                             bool with_perf, const std::string& level) {
   std::vector<CrosscheckPair> pairs;
   if (cpus.empty()) return pairs;
   one_cpu_pairs(dir, std::to_string(cpus[0]), with_perf, pairs);
-  if (cpus.size() >= 2) two_cpu_pairs(dir, std::to_string(cpus[0]), std::to_string(cpus[1]), pairs);
+  if (cpus.size() >= 2) {
+    two_cpu_pairs(dir, std::to_string(cpus[0]), std::to_string(cpus[1]), level, pairs);
+  }
   return pairs;
 }
 
@@ -344,7 +356,8 @@ int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ost
     err << fmt::format("ptbench crosscheck: cannot create {}: {}\n", work.string(), ec.message());
     return kExitBadInput;
   }
-  const auto pairs = crosscheck_pairs(opt.bench_dir, ipc::allowed_cpus(), true);
+  const std::string level = host_reference_level();
+  const auto pairs = crosscheck_pairs(opt.bench_dir, crosscheck_cpus(level), true, level);
   std::vector<CrosscheckRow> rows;
   for (const auto& p : pairs)
     rows.push_back({p, {}, {}, "", 0, 0, 0, NAN, NAN, Agreement::kFailed});

@@ -46,10 +46,15 @@ struct CrosscheckOptions {
 enum class Agreement { kAgrees, kDisagrees, kUndecided, kFailed };
 const char* agreement_name(Agreement a);
 
-// The pairs for this host: the two CPUs come from the allowed set; with one CPU the cross-cpu
-// pairs are left out. perf's pair is added when `perf` is on PATH.
+// The pairs for `cpus`: the first for the one-CPU pairs, the first two for the pairs across
+// CPUs, which read the suite's rows of the placement `level` (the level those two CPUs share);
+// with one CPU the pairs across CPUs are left out. perf's pair is added when `with_perf`.
 std::vector<CrosscheckPair> crosscheck_pairs(const std::filesystem::path& bench_dir,
-                                             const std::vector<int>& cpus, bool with_perf);
+                                             const std::vector<int>& cpus, bool with_perf,
+                                             const std::string& level);
+// The CPUs the suite uses at `level` on this host (ipc::cpus_for): both ends for a level it
+// offers, else the one CPU of same-cpu; empty when there is none.
+std::vector<int> crosscheck_cpus(const std::string& level);
 
 // The number a probe printed: the last line of its output that parses as a number. perf bench
 // sched pipe's "usecs/op" line is read as ns. nullopt when there is none.

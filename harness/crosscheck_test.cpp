@@ -27,18 +27,18 @@ TEST(Crosscheck, PerfBenchSchedPipeIsReadInNanoseconds) {
 }
 
 TEST(Crosscheck, PairsUseTheAllowedCpusAndLeaveOutCrossCpuOnOne) {
-  const auto two = crosscheck_pairs("/b", {3, 5}, false);
-  const auto one = crosscheck_pairs("/b", {3}, false);
+  const auto two = crosscheck_pairs("/b", {3, 5}, false, "cross-package");
+  const auto one = crosscheck_pairs("/b", {3}, false, "cross-package");
   EXPECT_GT(two.size(), one.size());
-  for (const auto& p : one) EXPECT_EQ(p.benchmark.find("cross-cpu"), std::string::npos);
+  for (const auto& p : one) EXPECT_EQ(p.benchmark.find("cross-package"), std::string::npos);
   auto cacheline = std::find_if(two.begin(), two.end(), [](const CrosscheckPair& p) {
     return p.reference_name == "cacheline_probe";
   });
   ASSERT_NE(cacheline, two.end());
-  EXPECT_EQ(cacheline->benchmark, "BM_Floor/cacheline/thread/cross-cpu/64");
+  EXPECT_EQ(cacheline->benchmark, "BM_Floor/cacheline/thread/cross-package/64");
   EXPECT_EQ(cacheline->reference,
             (std::vector<std::string>{"/b/ptbench_probe_cacheline", "3", "5"}));
-  EXPECT_TRUE(crosscheck_pairs("/b", {}, false).empty());
+  EXPECT_TRUE(crosscheck_pairs("/b", {}, false, "smt").empty());
 }
 
 TEST(Crosscheck, TheRatioIsTheMedianOfPairedRoundsSoDriftCancels) {

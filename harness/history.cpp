@@ -128,6 +128,11 @@ constexpr const char* kSchema4 = R"sql(
 ALTER TABLE runs ADD COLUMN floor_ns {real};
 )sql";
 
+// Schema 5: placements named by topology level. Rows imported under the old name "cross-cpu"
+// take the level their run recorded (rename_legacy_placements; runs that recorded none keep it),
+// so that a series continues across the renaming. No DDL.
+constexpr const char* kSchema5 = "";
+
 std::string schema_for(const SqlDb& db, const char* sql) {
   return fmt::format(fmt::runtime(sql), fmt::arg("id", db.id_column()),
                      fmt::arg("int", db.integer_type()), fmt::arg("real", db.real_type()));
@@ -173,12 +178,16 @@ struct HistoryDb::Impl {
       const char* sql;
       Result<void> (Impl::*then)();
     };
-    static constexpr Step steps[] = {
-        {kSchema2, nullptr}, {kSchema3, nullptr}, {kSchema4, &Impl::fill_floors}};
+    static constexpr Step steps[] = {{kSchema2, nullptr},
+                                     {kSchema3, nullptr},
+                                     {kSchema4, &Impl::fill_floors},
+                                     {kSchema5, &Impl::rename_legacy_placements}};
     static_assert(std::size(steps) + 1 == kSchemaVersion, "a step for every version");
     for (auto at = version; at < kSchemaVersion; ++at) {
       const Step& step = steps[at - 1];
-      if (auto r = db->exec(schema_for(*db, step.sql)); !r) return r;
+      if (*step.sql != '\0') {
+        if (auto r = db->exec(schema_for(*db, step.sql)); !r) return r;
+      }
       if (step.then == nullptr) continue;
       if (auto r = (this->*step.then)(); !r) return r;
     }
@@ -186,6 +195,30 @@ struct HistoryDb::Impl {
     if (put)
       put = db->query("INSERT INTO schema_version VALUES($1)", {std::int64_t{kSchemaVersion}});
     return put ? Result<void>() : Result<void>(fail(put.error()));
+  }
+
+  // Schema 5: each recorded level (one statement per level and table, whatever the run count).
+  Result<void> rename_legacy_placements() {
+    auto levels = db->query("SELECT DISTINCT value FROM host_facts WHERE key = $1",
+                            {std::string(ipc::kReferenceLevelKey)});
+    if (!levels) return fail(levels.error());
+    const std::string legacy = fmt::format("%/{}/%", ipc::kLegacyCrossCpu);
+    for (const auto& row : *levels) {
+      const std::string recorded = sql_text(row[0]);
+      const std::string level = reference_level(recorded);
+      if (level == ipc::kLegacyCrossCpu) continue;
+      for (const char* table : {"summary", "samples"}) {
+        auto put =
+            db->query(fmt::format("UPDATE {} SET benchmark = replace(benchmark, $1, $2)"
+                                  " WHERE benchmark LIKE $3 AND run IN"
+                                  " (SELECT run FROM host_facts WHERE key = $4 AND value = $5)",
+                                  table),
+                      {fmt::format("/{}/", ipc::kLegacyCrossCpu), fmt::format("/{}/", level),
+                       legacy, std::string(ipc::kReferenceLevelKey), recorded});
+        if (!put) return fail(put.error());
+      }
+    }
+    return {};
   }
 
   // Schema 4's floor_ns from the facts each run recorded (parsed here: the text may be empty).
@@ -310,6 +343,7 @@ Result<bool> HistoryDb::import_run(const fs::path& dir) {
   if (!summary_text) return fail(fmt::format("{}: no summary.csv", dir.string()));
   auto summary = parse_summary_csv(*summary_text);
   if (!summary) return summary.with_context((dir / "summary.csv").string());
+  map_legacy_placements(*summary, run_reference_level(*host));
   auto seen = impl_->db->query("SELECT 1 FROM runs WHERE run_id = $1", {fact(*host, "run_id")});
   if (!seen) return fail(seen.error());
   if (!seen->empty()) return false;

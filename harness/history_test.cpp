@@ -216,7 +216,13 @@ TEST_P(Store, AnOlderSchemaIsUpgradedInPlace) {
           std::string("INSERT INTO summary(run, benchmark, metric, n, median, is_primary)"
                       " VALUES(1, 'BM_Old', 'real_time', 5, 42.5, 1)"),
           std::string("INSERT INTO host_facts(run, key, value)"
-                      " VALUES(1, 'cacheline_floor_before_ns', '412.5')")}) {
+                      " VALUES(1, 'cacheline_floor_before_ns', '412.5')"),
+          // A row under the old placement name, in a run that recorded its level.
+          std::string(
+              "INSERT INTO summary(run, benchmark, metric, n, median, is_primary)"
+              " VALUES(1, 'BM_IpcLatency/pipe/process/cross-cpu/64', 'real_time', 5, 9, 1)"),
+          std::string("INSERT INTO host_facts(run, key, value)"
+                      " VALUES(1, 'cross_cpu_level', 'cross-package')")}) {
       auto r = sql.exec(statement);
       ASSERT_TRUE(r.ok()) << r.error();
     }
@@ -232,6 +238,12 @@ TEST_P(Store, AnOlderSchemaIsUpgradedInPlace) {
   EXPECT_EQ(pts->front().median, 42.5);
   EXPECT_EQ(pts->front().run_id, "old");
   EXPECT_EQ(pts->front().floor_ns, 412.5);  // schema 4 read it from the run's facts
+  // Schema 5 named the old row by the level its run recorded.
+  auto renamed = (*db)->trend("BM_IpcLatency/pipe/process/cross-package/64", "real_time");
+  ASSERT_TRUE(renamed.ok()) << renamed.error();
+  ASSERT_EQ(renamed->size(), 1u);
+  EXPECT_EQ(renamed->front().median, 9);
+  EXPECT_TRUE((*db)->trend("BM_IpcLatency/pipe/process/cross-cpu/64", "real_time")->empty());
   // And it takes new runs after the old one.
   auto added = (*db)->import_run(small_runs().front());
   ASSERT_TRUE(added.ok()) << added.error();

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/csv.hpp"
+#include "harness/results.hpp"
 #include "ipc/placement.hpp"
 #include "ipc/topology.hpp"
 
@@ -278,33 +279,71 @@ void container_limits(const fs::path& root, KeyValues* kv) {
   kv->emplace_back("cgroup_cpuset", cpuset);
 }
 
-// The topology of the CPUs this process may use (hwloc), and what the first and the last of them
-// share: the level today's "cross-cpu" rows measure on this host.
-void topology(KeyValues* kv) {
-  ipc::Topology t;
-  const auto allowed = ipc::allowed_cpus();
-  if (auto s = ipc::load_topology(allowed, &t); !s) {
-    kv->emplace_back("topology", "unknown: " + s.message());
-    return;
-  }
-  kv->emplace_back("topology", t.summary());
-  kv->emplace_back("topology_synthetic", t.synthetic.empty() ? "unknown" : t.synthetic);
-  const auto level = ipc::level_between(t, allowed.front(), allowed.back());
-  kv->emplace_back("cross_cpu_level", allowed.size() < 2 ? "none (one CPU)"
-                                      : level            ? std::string(ipc::to_string(*level))
-                                                         : "unknown");
-  // The CPUs each pinned placement uses in this run (the rule: ipc::cpus_for).
+// "same-cpu=0,0; smt=none; same-cache=0,1; ...": the CPUs each pinned placement uses on `t`.
+std::string placement_cpus(const ipc::Topology& t) {
   std::string cpus;
-  for (ipc::Placement p : {ipc::Placement::kSameCpu, ipc::Placement::kCrossCpu}) {
-    const auto r = ipc::cpus_for(p, allowed);
+  for (ipc::Level level : ipc::all_levels()) {
+    const ipc::Placement p = ipc::placement_of(level);
+    const auto r = ipc::cpus_for(p, t);
     if (!cpus.empty()) cpus += "; ";
     cpus += std::string(ipc::to_string(p)) + "=" +
             (r.error.empty() ? fmt::format("{},{}", r.cpus.first, r.cpus.second) : "none");
   }
-  kv->emplace_back("placement_cpus", cpus);
+  return cpus;
 }
 
+// "smt: no SMT siblings here: ...; cross-package: one package here": the levels a grid leaves out
+// on `t`, each with the reason; "none" when every level is there.
+std::string placements_skipped(const ipc::Topology& t) {
+  std::string out;
+  for (ipc::Level level : ipc::all_levels()) {
+    const ipc::LevelPair pair = ipc::pick_pair(t, level);
+    if (pair.error.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += fmt::format("{}: {}", ipc::to_string(level), pair.error);
+  }
+  return out.empty() ? "none" : out;
+}
+
+// The topology of the CPUs this process may use (hwloc); the level the first and the last of them
+// share (what rows named "cross-cpu" measured before placements were named by level, and the
+// level a harness picks when it needs one row across CPUs); the CPUs each placement uses.
+void topology(KeyValues* kv) {
+  std::string why;
+  const ipc::Topology& t = ipc::host_topology(&why);
+  if (!why.empty()) {
+    kv->emplace_back("topology", "unknown: " + why);
+    return;
+  }
+  kv->emplace_back("topology", t.summary());
+  kv->emplace_back("topology_synthetic", t.synthetic.empty() ? "unknown" : t.synthetic);
+  const auto ref = ipc::reference_placement(t);
+  kv->emplace_back(std::string(ipc::kReferenceLevelKey), t.cpus.size() < 2 ? "none (one CPU)"
+                                                         : ref ? std::string(ipc::to_string(*ref))
+                                                               : "unknown");
+  kv->emplace_back("placement_cpus", placement_cpus(t));
+  kv->emplace_back("placements_skipped", placements_skipped(t));
+}
 }  // namespace
+
+std::string run_reference_level(const KeyValues& host) {
+  for (const auto& [k, v] : host) {
+    if (k == ipc::kReferenceLevelKey) return reference_level(v);
+  }
+  return reference_level("");
+}
+
+std::string host_reference_level() {
+  const auto p = ipc::reference_placement(ipc::host_topology());
+  return p ? std::string(ipc::to_string(*p)) : std::string(ipc::kLegacyCrossCpu);
+}
+
+std::string run_reference_level(const fs::path& dir) {
+  const auto text = read_text_file(dir / "host.csv");
+  if (!text) return reference_level("");
+  const auto host = parse_host_csv(*text);
+  return host ? run_reference_level(*host) : reference_level("");
+}
 
 Result<std::string> topology_xml() {
   ipc::Topology t;

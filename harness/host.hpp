@@ -32,6 +32,16 @@ std::string bracketed_choice(const std::string& text);
 void write_host_csv(std::ostream& out, const KeyValues& kv);
 Result<KeyValues> parse_host_csv(std::string_view text);
 
+// The level a run's rows across CPUs are read at (results.hpp: reference_level), from its
+// host.csv's cross_cpu_level; "cross-cpu" when there is none.
+std::string run_reference_level(const KeyValues& host);
+// The same from the run directory's host.csv ("cross-cpu" when it has none).
+std::string run_reference_level(const std::filesystem::path& dir);
+
+// This host's reference level: what the first and the last allowed CPU share ("cross-cpu" when
+// that is unknown: one CPU, or hwloc could not read the machine).
+std::string host_reference_level();
+
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_text_file(const std::filesystem::path& path);
 

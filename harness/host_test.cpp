@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "ipc/placement.hpp"
+
 namespace ptbench::harness {
 namespace {
 
@@ -58,10 +60,18 @@ TEST(Host, TheRealHostHasAKernelAndAllowedCpus) {
   EXPECT_NE(m["kernel"], "unknown");
   EXPECT_NE(m["cpus_allowed"], "unknown");
   EXPECT_FALSE(m["cpus_allowed"].empty());
-  // Where the pinned placements run, and what cross-cpu shares here.
-  EXPECT_NE(m["placement_cpus"].find("same-cpu="), std::string::npos) << m["placement_cpus"];
-  EXPECT_NE(m["placement_cpus"].find("cross-cpu="), std::string::npos) << m["placement_cpus"];
+  // Where each pinned placement runs, and what the first and the last allowed CPU share.
+  for (ipc::Level l : ipc::all_levels()) {  // every level: its CPUs, or "none"
+    EXPECT_NE(m["placement_cpus"].find(std::string(ipc::to_string(l)) + "="), std::string::npos)
+        << m["placement_cpus"];
+  }
   EXPECT_FALSE(m["cross_cpu_level"].empty());
+  // Each level with no CPUs is listed with its reason.
+  for (ipc::Level l : ipc::all_levels()) {
+    const std::string name(ipc::to_string(l));
+    const bool none = m["placement_cpus"].find(name + "=none") != std::string::npos;
+    EXPECT_EQ(none, m["placements_skipped"].find(name + ": ") != std::string::npos) << name;
+  }
 }
 
 TEST(Host, CsvHasAHeaderAndQuotesValues) {

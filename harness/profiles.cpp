@@ -1,6 +1,8 @@
 #include "harness/profiles.hpp"
 
 #include "bench/support/grid.hpp"
+#include "harness/host.hpp"
+#include "harness/results.hpp"
 
 namespace ptbench::harness {
 
@@ -24,7 +26,7 @@ std::vector<std::string> ci_list() {
     out.push_back(format("Create", m, endpoint, "same-cpu", 0, {{"rss_mib", "0"}}));
   }
   // Floors (not the heap hand-off: two spinning threads, it moved +-14% between rounds here).
-  out.push_back(format("Floor", "cacheline", "thread", "cross-cpu", 64));
+  out.push_back(format("Floor", "cacheline", "thread", kCrossRef, 64));
   out.push_back(format("Floor", "memcpy", "thread", "unpinned", 65536));
   out.push_back(format("Floor", "null_syscall", "thread", "unpinned", 0));
   // Context switches on one CPU, processes and threads.
@@ -34,19 +36,19 @@ std::vector<std::string> ci_list() {
           format("Switch", prim, endpoint, "same-cpu", 0, {{"tasks", "2"}, {"ws_kib", "0"}}));
     }
   }
-  // IPC round trips of 64 B between processes on two CPUs, and the thread pipe.
+  // IPC round trips of 64 B between processes on two CPUs (the first and the last allowed, at
+  // the level they share: kCrossRef), and the thread pipe.
   for (const char* m : {"pipe", "unix_stream", "unix_dgram", "tcp", "posix_mq", "sysv_mq"})
-    out.push_back(format("IpcLatency", m, "process", "cross-cpu", 64));
-  out.push_back(format("IpcLatency", "pipe", "thread", "cross-cpu", 64));
+    out.push_back(format("IpcLatency", m, "process", kCrossRef, 64));
+  out.push_back(format("IpcLatency", "pipe", "thread", kCrossRef, 64));
   for (const char* policy : {"spin", "spin_futex"}) {
-    out.push_back(
-        format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", policy}}));
+    out.push_back(format("IpcLatency", "shm_ring", "process", kCrossRef, 64, {{"policy", policy}}));
   }
   // Streaming 64 KiB between processes.
   for (const char* m : {"pipe", "unix_stream"})
-    out.push_back(format("IpcThroughput", m, "process", "cross-cpu", 65536));
-  out.push_back(format("IpcThroughput", "shm_ring", "process", "cross-cpu", 65536,
-                       {{"policy", "spin_futex"}}));
+    out.push_back(format("IpcThroughput", m, "process", kCrossRef, 65536));
+  out.push_back(
+      format("IpcThroughput", "shm_ring", "process", kCrossRef, 65536, {{"policy", "spin_futex"}}));
   // The control: a known cost that must come out the same between two builds.
   out.push_back(format("Calibrated", "spin_syscall", "thread", "unpinned", 0));
   return out;
@@ -55,7 +57,12 @@ std::vector<std::string> ci_list() {
 }  // namespace
 
 const std::vector<std::string>& ci_benchmarks() {
-  static const std::vector<std::string> list = ci_list();
+  static const std::vector<std::string> list = [] {
+    auto names = ci_list();
+    const std::string level = host_reference_level();
+    for (auto& n : names) n = at_level(n, level);
+    return names;
+  }();
   return list;
 }
 

@@ -16,7 +16,7 @@ const std::vector<std::string>& profile_names();
 // The profile the benchmark programs are started with: ci runs the quick grid.
 std::string bench_profile(const std::string& profile);
 
-// The grid names of the ci profile.
+// The grid names of the ci profile (the rows across CPUs at this host's reference level).
 const std::vector<std::string>& ci_benchmarks();
 
 // The programs a profile runs: the suites, and for ci the validation programs too.

@@ -203,8 +203,9 @@ void thread_process_table(std::ostream& out, const std::vector<SummaryRow>& rows
 
 // Context switches at a glance: two tasks, no working set, process against thread on one CPU
 // (a switch) and across two (a wake-up on another core).
-void switch_glance_table(std::ostream& out, const std::vector<SummaryRow>& rows) {
-  const std::vector<std::string> placements = {"same-cpu", "cross-cpu"};
+void switch_glance_table(std::ostream& out, const std::vector<SummaryRow>& rows,
+                         const std::string& level) {
+  const std::vector<std::string> placements = {"same-cpu", level};
   std::vector<std::string> order;
   std::map<std::string, const SummaryRow*> cell;  // primitive|placement|endpoint
   for (const auto& r : rows) {
@@ -219,8 +220,10 @@ void switch_glance_table(std::ostream& out, const std::vector<SummaryRow>& rows)
   }
   if (order.empty()) return;
   out << "At a glance (two tasks, no working set; medians of the round trip):\n\n"
-         "| primitive | same-cpu process | same-cpu thread | thread / process | cross-cpu "
-         "process | cross-cpu thread | thread / process |\n|---|---:|---:|---:|---:|---:|---:|\n";
+      << fmt::format(
+             "| primitive | same-cpu process | same-cpu thread | thread / process | {0} "
+             "process | {0} thread | thread / process |\n|---|---:|---:|---:|---:|---:|---:|\n",
+             level);
   for (const auto& m : order) {
     out << "| " << m << " |";
     for (const auto& pl : placements) {
@@ -269,15 +272,17 @@ void report_head(std::ostream& md, const HostMap& h, const std::string& chart_no
       "- **Host:** {}, CPUs online {}, allowed {}; {}; kernel {}; THP {}; governor {} "
       "(mitigations and more in host.csv)\n"
       "- **Build:** {} {}; Google Benchmark {} ({} library build)\n"
-      "- **Placement:** {}; `cross-cpu` rows ran on two CPUs that share `{}` here, `same-cpu` "
-      "rows on one (CPUs: {})\n"
+      "- **Placement:** {}; rows are named by what their two CPUs share (same-cpu, smt, "
+      "same-cache, cross-cache, cross-numa, cross-package); the tables at a glance show `{}`, "
+      "what the first and the last allowed CPU share (CPUs: {}; not on this host: {})\n"
       "- **Run:** profile {}, {} repetitions of at least {} s each, one process per program and "
       "repetition round, in a random interleaved order (seed {}); load {} before, {} after; "
       "completed: {}\n\n",
       hv("cpu_model"), hv("cpus_online"), hv("cpus_allowed"), hv("virtualization"), hv("kernel"),
       hv("thp"), hv("governor"), hv("compiler"), hv("build_type"), hv("google_benchmark_version"),
-      hv("google_benchmark_library_build"), hv("topology"), hv("cross_cpu_level"),
-      hv("placement_cpus"), hv("profile"), hv("repetitions"), hv("min_time_s"),
+      hv("google_benchmark_library_build"), hv("topology"),
+      run_reference_level(KeyValues(h.begin(), h.end())), hv("placement_cpus"),
+      hv("placements_skipped"), hv("profile"), hv("repetitions"), hv("min_time_s"),
       hv("interleave_seed"), hv("load_before"), hv("load_after"), hv("completed"));
   md << "Each repetition gives one mean per benchmark (batch-timed); tables show the median of "
         "those repetition means with their 25th–75th percentiles, and per-message percentiles "
@@ -305,7 +310,7 @@ void report_creation_and_switches(std::ostream& md, const std::vector<SummaryRow
         "forth. On one CPU (same-cpu) every hand-off is a context switch; across two CPUs it is "
         "a wake-up of a sleeping task on the other core. `tasks=1` rows make the same calls "
         "inside one task: the mechanism's own cost without a switch. Baseline: the pipe.\n\n";
-  switch_glance_table(md, rows);
+  switch_glance_table(md, rows, run_reference_level(dir));
   folded_table(md, "Process against thread for every placement, task count and working set",
                [&](std::ostream& o) { thread_process_table(o, rows); });
   folded_table(md, "Every primitive, endpoint, placement and working set", [&](std::ostream& o) {
@@ -327,7 +332,7 @@ struct IpcSection {
 void report_ipc_section(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir,
                         const IpcSection& s) {
   md << "\n" << s.heading << "\n\n";
-  glance_table(md, rows, s.suite, s.metric, "cross-cpu");
+  glance_table(md, rows, s.suite, s.metric, run_reference_level(dir));
   folded_table(md, "Every transport, endpoint, placement and size", [&](std::ostream& o) {
     section_table(o, rows, s.suite, s.metric, true, s.extra_metric);
   });
@@ -536,6 +541,7 @@ Result<std::string> write_report(const fs::path& dir) {
   if (!rows) return fail(rows.error());
   auto host = read_run_file(dir / "host.csv", parse_host_csv);
   if (!host) return fail(host.error());
+  map_legacy_placements(*rows, run_reference_level(*host));
   const HostMap h(host->begin(), host->end());
   std::string chart_note = run_plot(dir);
   std::ostringstream md;

@@ -19,11 +19,13 @@ using grid::format;
 
 class Rows {
  public:
-  explicit Rows(const std::vector<SummaryRow>& rows) : rows_(rows) {}
-  // The median of a benchmark's metric, or NaN.
+  Rows(const std::vector<SummaryRow>& rows, std::string level)
+      : rows_(rows), level_(std::move(level)) {}
+  // The median of a benchmark's metric (kCrossRef: at the run's reference level), or NaN.
   double median(const std::string& benchmark, const std::string& metric = "real_time") const {
+    const std::string name = at_level(benchmark, level_);
     for (const auto& r : rows_) {
-      if (r.benchmark == benchmark && r.metric == metric) return r.stats.median;
+      if (r.benchmark == name && r.metric == metric) return r.stats.median;
     }
     return NAN;
   }
@@ -34,6 +36,7 @@ class Rows {
 
  private:
   const std::vector<SummaryRow>& rows_;
+  std::string level_;
 };
 
 std::string times(double a, double b) {
@@ -50,9 +53,9 @@ void communication_2x2(std::ostream& md, const Rows& r) {
         "| endpoint | pipe (through the kernel) | shared-memory ring (spin) | pipe / ring |\n"
         "|---|---:|---:|---:|\n";
   for (const char* e : {"process", "thread"}) {
-    const std::string pipe = format("IpcLatency", "pipe", e, "cross-cpu", 64);
+    const std::string pipe = format("IpcLatency", "pipe", e, kCrossRef, 64);
     const std::string ring =
-        format("IpcLatency", "shm_ring", e, "cross-cpu", 64, {{"policy", "spin"}});
+        format("IpcLatency", "shm_ring", e, kCrossRef, 64, {{"policy", "spin"}});
     md << fmt::format("| {} | {} | {} | {} |\n", e, r.time(pipe), r.time(ring),
                       times(r.median(pipe), r.median(ring)));
   }
@@ -64,8 +67,8 @@ void bulk_by_size(std::ostream& md, const Rows& r) {
         "| size | pipe | shared-memory ring (spin_futex) | ring / pipe |\n|---:|---:|---:|---:|\n";
   for (std::size_t bytes :
        {std::size_t{64}, std::size_t{4096}, std::size_t{65536}, std::size_t{1} << 20}) {
-    const std::string pipe = format("IpcThroughput", "pipe", "process", "cross-cpu", bytes);
-    const std::string ring = format("IpcThroughput", "shm_ring", "process", "cross-cpu", bytes,
+    const std::string pipe = format("IpcThroughput", "pipe", "process", kCrossRef, bytes);
+    const std::string ring = format("IpcThroughput", "shm_ring", "process", kCrossRef, bytes,
                                     {{"policy", "spin_futex"}});
     const double p = r.median(pipe, "bytes_per_second"), g = r.median(ring, "bytes_per_second");
     if (std::isnan(p) && std::isnan(g)) continue;
@@ -186,7 +189,7 @@ void report_claims(std::ostream& md, const fs::path& dir) {
 }
 
 void report_notes(std::ostream& md, const std::vector<SummaryRow>& rows, const fs::path& dir) {
-  const Rows r(rows);
+  const Rows r(rows, run_reference_level(dir));
   md << "\n## The course notes, measured\n\nThe numbers behind the verdicts (medians of "
         "repetition means).\n\n";
   communication_2x2(md, r);

@@ -11,6 +11,7 @@
 
 #include "harness/csv.hpp"
 #include "harness/profiles.hpp"
+#include "ipc/placement.hpp"
 
 namespace ptbench::harness {
 
@@ -146,6 +147,52 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   }
   return s;
 }
+}  // namespace
+
+std::string reference_level(std::string_view recorded) {
+  const auto p = ipc::parse_placement(recorded);
+  if (p && *p != ipc::Placement::kUnpinned) return std::string(recorded);
+  return std::string(ipc::kLegacyCrossCpu);
+}
+
+std::string at_level(std::string_view name, std::string_view level) {
+  std::string out = replace_all(std::string(name), std::string(kCrossRef), std::string(level));
+  if (level == ipc::kLegacyCrossCpu) return out;
+  const std::string legacy = fmt::format("/{}/", ipc::kLegacyCrossCpu);
+  // The placement is the fourth part of a grid name: BM_Q/mechanism/endpoint/placement/bytes.
+  std::size_t at = 0;
+  for (int part = 0; part < 3 && at != std::string::npos; ++part) at = out.find('/', at + 1);
+  if (at != std::string::npos && out.compare(at, legacy.size(), legacy) == 0) {
+    out.replace(at + 1, ipc::kLegacyCrossCpu.size(), level);
+  }
+  return out;
+}
+
+namespace {
+void map_placement(std::string& placement, std::string_view level) {
+  if (placement == ipc::kLegacyCrossCpu) placement = level;
+}
+}  // namespace
+
+void map_legacy_placements(std::vector<Sample>& samples, std::string_view level) {
+  if (level == ipc::kLegacyCrossCpu) return;
+  for (auto& s : samples) {
+    s.benchmark = at_level(s.benchmark, level);
+    map_placement(s.placement, level);
+  }
+}
+
+void map_legacy_placements(std::vector<SummaryRow>& rows, std::string_view level) {
+  if (level == ipc::kLegacyCrossCpu) return;
+  for (auto& r : rows) {
+    r.benchmark = at_level(r.benchmark, level);
+    r.baseline = at_level(r.baseline, level);
+    r.floor = at_level(r.floor, level);
+    map_placement(r.placement, level);
+  }
+}
+
+namespace {
 
 SummaryRow row_of(const Sample& s) {
   SummaryRow r;

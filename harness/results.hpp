@@ -97,6 +97,21 @@ void write_samples_csv(std::ostream& out, const std::vector<Sample>& samples);
 // reading an old run gives its rows the new ids, so old runs compare and report with new ones.
 std::string current_suite(const std::string& suite, const std::string& benchmark);
 
+// Placements are named by topology level (same-cpu, smt, same-cache, cross-cache, cross-numa,
+// cross-package: ipc/placement.hpp). Runs from before 2026-12-03 named the pair (first allowed
+// CPU, last allowed CPU) "cross-cpu"; runs from 2026-12-02 on recorded in host.csv
+// (cross_cpu_level) which level that pair shares. The harness names "the run's one row across
+// CPUs" (a claim's, a gate's) with the placeholder kCrossRef, read at the run's reference level.
+inline constexpr std::string_view kCrossRef = "{cross}";
+// The level host.csv recorded when it names one; else "cross-cpu": a run from before the level
+// was recorded keeps its rows' old name, because which level they measured is not known.
+std::string reference_level(std::string_view recorded);
+// `name` with kCrossRef, and a "cross-cpu" placement, replaced by `level`.
+std::string at_level(std::string_view name, std::string_view level);
+// Every row of a run read back at its reference level (names, placements, baselines, floors).
+void map_legacy_placements(std::vector<Sample>& samples, std::string_view level);
+void map_legacy_placements(std::vector<SummaryRow>& rows, std::string_view level);
+
 // Reads a samples.csv back; a failure says what and where. A file from before the primary column
 // existed gets the legacy rule (legacy_primary); old suite ids are mapped (current_suite).
 Result<std::vector<Sample>> parse_samples_csv(std::string_view text);

@@ -247,6 +247,45 @@ TEST(Results, HumanValues) {
   EXPECT_EQ(human_value(12, "1/s"), "12/s");
 }
 
+// Rows named "cross-cpu" (the first and the last allowed CPU, before placements were named by
+// level) read at the level their run recorded; a run that recorded none keeps the old name.
+TEST(Results, LegacyCrossCpuRowsReadAtTheRecordedLevel) {
+  EXPECT_EQ(reference_level("same-cache"), "same-cache");
+  EXPECT_EQ(reference_level(""), "cross-cpu");
+  EXPECT_EQ(reference_level("unknown"), "cross-cpu");
+  EXPECT_EQ(reference_level("none (one CPU)"), "cross-cpu");
+  EXPECT_EQ(reference_level("unpinned"), "cross-cpu");
+  EXPECT_EQ(at_level("BM_IpcLatency/pipe/process/cross-cpu/64", "same-cache"),
+            "BM_IpcLatency/pipe/process/same-cache/64");
+  EXPECT_EQ(at_level("BM_IpcLatency/pipe/process/{cross}/64", "smt"),
+            "BM_IpcLatency/pipe/process/smt/64");
+  // Only the placement part: a mechanism or a param of that name stays.
+  EXPECT_EQ(at_level("BM_X/cross-cpu/process/same-cpu/0/at=cross-cpu", "smt"),
+            "BM_X/cross-cpu/process/same-cpu/0/at=cross-cpu");
+  EXPECT_EQ(at_level("BM_IpcLatency/pipe/process/cross-cpu/64", "cross-cpu"),
+            "BM_IpcLatency/pipe/process/cross-cpu/64");
+
+  std::vector<Sample> samples = three_reps("BM_IpcLatency/pipe/process/cross-cpu/64", 20e3);
+  samples[0].placement = "cross-cpu";
+  map_legacy_placements(samples, "cross-package");
+  EXPECT_EQ(samples[0].benchmark, "BM_IpcLatency/pipe/process/cross-package/64");
+  EXPECT_EQ(samples[0].placement, "cross-package");
+  SummaryRow row;
+  row.benchmark = "BM_IpcLatency/pipe/process/cross-cpu/64";
+  row.placement = "cross-cpu";
+  row.floor = "BM_Floor/cacheline/process/cross-cpu/64";
+  row.baseline = "BM_IpcLatency/pipe/process/cross-cpu/64";
+  std::vector<SummaryRow> rows = {row};
+  map_legacy_placements(rows, "same-cache");
+  EXPECT_EQ(rows[0].benchmark, "BM_IpcLatency/pipe/process/same-cache/64");
+  EXPECT_EQ(rows[0].placement, "same-cache");
+  EXPECT_EQ(rows[0].floor, "BM_Floor/cacheline/process/same-cache/64");
+  EXPECT_EQ(rows[0].baseline, "BM_IpcLatency/pipe/process/same-cache/64");
+  rows = {row};
+  map_legacy_placements(rows, "cross-cpu");  // nothing recorded: nothing renamed
+  EXPECT_EQ(rows[0].benchmark, row.benchmark);
+}
+
 // Runs written before notes_bench was split read with today's suite ids.
 TEST(Results, OldSuiteIdsMapToTodaysPrograms) {
   EXPECT_EQ(current_suite("notes", "BM_CowWrite/fork/process/unpinned/4096/pages=1024"),

@@ -373,9 +373,10 @@ std::optional<double> Run::floor_probe(const std::string& stem) {
       access((opt_.bench_dir / program).c_str(), X_OK) != 0) {
     return std::nullopt;
   }
-  auto run = run_one_benchmark(opt_.bench_dir / program, bench_profile(opt_.profile),
-                               grid::format("Floor", "cacheline", "thread", "cross-cpu", 64), 0.05,
-                               dir_ / "raw" / stem);
+  auto run =
+      run_one_benchmark(opt_.bench_dir / program, bench_profile(opt_.profile),
+                        grid::format("Floor", "cacheline", "thread", host_reference_level(), 64),
+                        0.05, dir_ / "raw" / stem);
   return run ? std::optional<double>(run->real_time_ns) : std::nullopt;
 }
 

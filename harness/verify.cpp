@@ -16,6 +16,7 @@
 #include "harness/csv.hpp"
 #include "harness/report.hpp"
 #include "harness/stats.hpp"
+#include "ipc/placement.hpp"
 
 namespace ptbench::harness {
 
@@ -42,7 +43,13 @@ std::optional<ClaimVerdict> parse_verdict(std::string_view text) {
 }
 
 const std::vector<std::string>& verify_benchmarks() {
-  return claims::benchmarks();
+  static const std::vector<std::string> list = [] {
+    auto names = claims::benchmarks();
+    const std::string level = host_reference_level();
+    for (auto& n : names) n = at_level(n, level);
+    return names;
+  }();
+  return list;
 }
 
 std::vector<ClaimResult> evaluate_claims(const std::vector<Sample>& samples, double alpha,
@@ -173,18 +180,29 @@ void print_claims(std::ostream& out, const std::vector<ClaimResult>& claims,
 }
 
 std::string placement_line(const KeyValues& host, bool ko) {
-  std::string level = "unknown", topology = "unknown";
+  std::string topology = "unknown";
   for (const auto& [k, v] : host) {
-    if (k == "cross_cpu_level") level = v;
     if (k == "topology") topology = v;
   }
+  const std::string level = run_reference_level(host);
+  if (level == ipc::kLegacyCrossCpu) {
+    return ko ? fmt::format(
+                    "배치: 'cross-cpu' 행은 허용된 첫 CPU와 마지막 CPU에서 측정했습니다; 두 CPU가 "
+                    "공유하는 수준은 이 실행에 기록되지 않았습니다 ({}).\n",
+                    topology)
+              : fmt::format(
+                    "placement: the 'cross-cpu' rows ran on the first and the last allowed CPU; "
+                    "the level those two share was not recorded in this run ({}).\n",
+                    topology);
+  }
   return ko ? fmt::format(
-                  "배치: 'cross-cpu' 행은 이 호스트에서 '{}' 수준을 공유하는 두 CPU에서, "
-                  "'same-cpu' 행은 한 CPU에서 측정했습니다 ({}).\n",
+                  "배치: 두 CPU 사이의 주장은 '{}' 수준(허용된 첫 CPU와 마지막 CPU가 공유하는 "
+                  "수준)에서, 'same-cpu' 행은 한 CPU에서 측정했습니다 ({}).\n",
                   level, topology)
             : fmt::format(
-                  "placement: the 'cross-cpu' rows ran on two CPUs that share '{}' on this "
-                  "host, the 'same-cpu' rows on one ({}).\n",
+                  "placement: the claims across two CPUs were measured at '{}' (what the first "
+                  "and the last allowed CPU share on this host), the 'same-cpu' rows on one "
+                  "CPU ({}).\n",
                   level, topology);
 }
 

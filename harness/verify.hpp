@@ -49,7 +49,7 @@ struct ClaimResult : ClaimNumbers {
   Text note;         // what limits the verdict
 };
 
-// The benchmarks the claims need (grid names).
+// The benchmarks the claims need (grid names, at this host's reference level).
 const std::vector<std::string>& verify_benchmarks();
 
 // Tests the twelve claims on the samples of a run and the facts of its host (host.csv: PCID, PTI,

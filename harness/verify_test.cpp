@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
@@ -109,10 +110,33 @@ TEST(Verify, ThePlacementLineNamesTheLevel) {
   const KeyValues host = {{"topology", "2 packages, 2 NUMA nodes, 2 LLC domains, 16 cores"},
                           {"cross_cpu_level", "cross-package"}};
   const std::string en = placement_line(host, false);
-  EXPECT_NE(en.find("share 'cross-package'"), std::string::npos) << en;
+  EXPECT_NE(en.find("measured at 'cross-package'"), std::string::npos) << en;
   EXPECT_NE(en.find("2 packages"), std::string::npos) << en;
-  EXPECT_NE(placement_line({}, false).find("'unknown'"), std::string::npos);
+  // A run from before the level was recorded says so instead of guessing one.
+  EXPECT_NE(placement_line({}, false).find("was not recorded"), std::string::npos);
   EXPECT_NE(placement_line(host, true).find("cross-package"), std::string::npos);
+}
+
+// A run whose host.csv recorded the level reads its rows across CPUs at that level: the same
+// data named by level give the same verdicts as under the old name.
+TEST(Verify, ClaimsReadTheRowsAtTheRunsLevel) {
+  std::vector<Sample> named = textbook_host();
+  map_legacy_placements(named, "cross-package");
+  KeyValues facts = textbook_facts();
+  facts.emplace_back("cross_cpu_level", "cross-package");
+  const auto old = by_number(evaluate_claims(textbook_host(), 0.01, textbook_facts()));
+  const auto now = by_number(evaluate_claims(named, 0.01, facts));
+  ASSERT_EQ(old.size(), now.size());
+  for (const auto& [n, c] : old) {
+    EXPECT_EQ(c.verdict, now.at(n).verdict) << n;
+    if (!std::isnan(c.ratio)) {
+      EXPECT_DOUBLE_EQ(c.ratio, now.at(n).ratio) << n;
+    }
+  }
+  // Read at a level the run did not measure, the claims across CPUs find nothing.
+  facts.back().second = "smt";
+  const auto wrong = by_number(evaluate_claims(named, 0.01, facts));
+  EXPECT_EQ(wrong.at(3).verdict, ClaimVerdict::kInconclusive);
 }
 
 TEST(Verify, TwelveClaimsOnATextbookHost) {

@@ -11,22 +11,49 @@
 namespace ptbench::ipc {
 
 std::string_view to_string(Placement p) {
-  switch (p) {
-    case Placement::kSameCpu:
-      return "same-cpu";
-    case Placement::kCrossCpu:
-      return "cross-cpu";
-    case Placement::kUnpinned:
-      return "unpinned";
-  }
-  return "unknown";
+  if (auto l = level_of(p)) return to_string(*l);
+  return p == Placement::kUnpinned ? "unpinned" : "unknown";
 }
 
 std::optional<Placement> parse_placement(std::string_view s) {
-  for (auto p : {Placement::kSameCpu, Placement::kCrossCpu, Placement::kUnpinned}) {
-    if (to_string(p) == s) return p;
-  }
+  if (s == to_string(Placement::kUnpinned)) return Placement::kUnpinned;
+  if (auto l = parse_level(s)) return placement_of(*l);
   return std::nullopt;
+}
+
+std::optional<Level> level_of(Placement p) {
+  if (p == Placement::kUnpinned) return std::nullopt;
+  return static_cast<Level>(static_cast<int>(p));
+}
+
+Placement placement_of(Level l) {
+  return static_cast<Placement>(static_cast<int>(l));
+}
+
+const std::vector<Placement>& cross_placements() {
+  static const std::vector<Placement> cross = [] {
+    std::vector<Placement> out;
+    for (Level l : all_levels()) {
+      if (l != Level::kSameCpu) out.push_back(placement_of(l));
+    }
+    return out;
+  }();
+  return cross;
+}
+
+std::vector<Placement> offered_cross_placements() {
+  std::vector<Placement> out;
+  for (Placement p : cross_placements()) {
+    if (cpus_for(p).error.empty()) out.push_back(p);
+  }
+  return out;
+}
+
+std::optional<Placement> reference_placement(const Topology& t) {
+  if (t.cpus.size() < 2) return std::nullopt;
+  const auto l = level_between(t, t.cpus.front().os, t.cpus.back().os);
+  if (!l) return std::nullopt;
+  return placement_of(*l);
 }
 
 std::vector<int> allowed_cpus() {
@@ -76,32 +103,45 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
   return cpus;
 }
 
-PlacementResult cpus_for(Placement p, const std::vector<int>& allowed) {
+PlacementResult cpus_for(Placement p, const Topology& t) {
   PlacementResult r;
-  switch (p) {
-    case Placement::kUnpinned:
-      return r;
-    case Placement::kSameCpu:
-      if (allowed.empty()) {
-        r.error = "same-cpu needs one allowed CPU and sched_getaffinity reported none";
-      } else {
-        r.cpus = {allowed.front(), allowed.front()};
-      }
-      return r;
-    case Placement::kCrossCpu:
-      if (allowed.size() < 2) {
-        r.error = fmt::format(
-            "cross-cpu needs two allowed CPUs, this process may run on {} ({}); "
-            "run without taskset/cpuset limits or on a machine with more CPUs",
-            allowed.size(), format_cpu_list(allowed));
-      } else {
-        // The first and the last allowed CPU: on most hosts the farthest pair we may use.
-        r.cpus = {allowed.front(), allowed.back()};
-      }
-      return r;
+  const auto level = level_of(p);
+  if (!level) return r;  // unpinned
+  const LevelPair pair = pick_pair(t, *level);
+  if (!pair.error.empty()) {
+    r.error = fmt::format("{}: {} (this process may run on {}: {})", to_string(p), pair.error,
+                          t.cpus.size() == 1 ? "1 CPU" : fmt::format("{} CPUs", t.cpus.size()),
+                          t.summary());
+  } else {
+    r.cpus = {pair.first, pair.second};
   }
-  r.error = "unknown placement";
   return r;
+}
+
+const Topology& host_topology(std::string* error) {
+  static std::string why;
+  static const Topology topology = [] {
+    Topology t;
+    const auto allowed = allowed_cpus();
+    if (auto s = load_topology(allowed, &t); !s) {
+      why = s.message();
+      t = {};
+      for (int c : allowed) t.cpus.push_back({c, c, -1, -1, -1});
+      t.source = "allowed CPUs only (hwloc: " + why + ")";
+    }
+    return t;
+  }();
+  if (error != nullptr) *error = why;
+  return topology;
+}
+
+PlacementResult cpus_for(Placement p) {
+  std::string why;
+  const Topology& t = host_topology(&why);
+  if (!why.empty() && p != Placement::kSameCpu && p != Placement::kUnpinned) {
+    return {{}, fmt::format("{}: the machine's topology is unknown ({})", to_string(p), why)};
+  }
+  return cpus_for(p, t);
 }
 
 std::string pin_current_thread(int cpu) {

@@ -46,7 +46,7 @@ class ShmRingTest : public testing::TestWithParam<Param> {
     ChannelOptions o;
     o.max_message = max;
     o.policy = GetParam().policy;
-    o.placement = Placement::kCrossCpu;
+    o.placement = Placement::kSameCache;
     o.timeout = timeout;
     std::unique_ptr<Transport> t;
     Status s = make_shm_ring_transport(o, &t);
@@ -168,7 +168,7 @@ TEST(ShmRing, AnUnreleasedSlotIsNotLentAgain) {
   ChannelOptions o;
   o.max_message = 64;
   o.policy = WaitPolicy::kSpin;
-  o.placement = Placement::kCrossCpu;
+  o.placement = Placement::kSameCache;
   o.timeout = 200ms;
   std::unique_ptr<Transport> t;
   ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
@@ -195,7 +195,7 @@ TEST(ShmRing, AnUnreleasedSlotIsNotLentAgain) {
 TEST(ShmRing, ALoanLargerThanTheSlotsIsRefused) {
   ChannelOptions o;
   o.max_message = 64;
-  o.placement = Placement::kCrossCpu;
+  o.placement = Placement::kSameCache;
   std::unique_ptr<Transport> t;
   ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
   std::unique_ptr<Channel> a;
@@ -245,7 +245,7 @@ TEST(ShmRing, ASleepingPolicyWaitsWithoutBurningTheCpu) {
     ChannelOptions o;
     o.max_message = 64;
     o.policy = policy;
-    o.placement = Placement::kCrossCpu;
+    o.placement = Placement::kSameCache;
     std::unique_ptr<Transport> t;
     ASSERT_TRUE(IsOk(make_shm_ring_transport(o, &t)));
     auto late = [](Channel& c) -> Status {

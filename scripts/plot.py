@@ -19,6 +19,7 @@ import sys
 
 def load(run_dir):
     path = os.path.join(run_dir, "summary.csv")
+    level = recorded_level(run_dir)
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     for r in rows:
@@ -28,7 +29,32 @@ def load(run_dir):
             except ValueError:
                 r[k] = math.nan
         r["params_map"] = dict(p.split("=", 1) for p in r["params"].split(";") if "=" in p)
+        r["run_level"] = level
     return rows
+
+
+# Levels across two CPUs, farthest first; "cross-cpu" names them in runs from before placements
+# were named by level.
+CROSS_LEVELS = ("cross-package", "cross-numa", "cross-cache", "same-cache", "smt", "cross-cpu")
+
+
+def recorded_level(run_dir):
+    """host.csv's cross_cpu_level: what the first and the last allowed CPU share (None if absent)."""
+    try:
+        with open(os.path.join(run_dir, "host.csv"), newline="") as f:
+            return {row[0]: row[1] for row in csv.reader(f) if len(row) == 2}.get("cross_cpu_level")
+    except (OSError, csv.Error):
+        return None
+
+
+def reference_level(rows):
+    """The placement the charts across CPUs show: the level the run recorded for the first and
+    the last allowed CPU when it has rows there, else the farthest level it has."""
+    have = {r["placement"] for r in rows}
+    recorded = rows[0].get("run_level") if rows else None
+    if recorded in have:
+        return recorded
+    return next((p for p in CROSS_LEVELS if p in have), "cross-cpu")
 
 
 def pick(rows, suite, metric):
@@ -127,7 +153,8 @@ def switch(plt, data, rows, run_dir):
     plt.close(fig)
 
 
-def by_transport(rows, suite, metric, endpoint="process", placement="cross-cpu"):
+def by_transport(rows, suite, metric, endpoint="process", placement=None):
+    placement = placement or reference_level(rows)
     series = {}
     for r in pick(rows, suite, metric):
         if r["endpoint"] != endpoint or r["placement"] != placement:
@@ -196,7 +223,8 @@ def ipc_latency(plt, data, rows, run_dir):
     if single_x(series, lambda r: r["payload_bytes"]):
         size = int(next(iter(series.values()))[0]["payload_bytes"])
         items = [(n, p[0]["median"] / 1e3, p[0]["p25"] / 1e3, p[0]["p75"] / 1e3) for n, p in series.items()]
-        floor = floor_value(rows, "BM_Floor/cacheline/process/cross-cpu/64")
+        level = next(iter(series.values()))[0]["placement"]
+        floor = floor_value(rows, f"BM_Floor/cacheline/process/{level}/64")
         bars(plt, items, "µs per round trip (log; bars p25-p75)", f"IPC round trip of {size} B between processes on two CPUs", run_dir, "ipc_latency",
              ("the cache-line round trip", floor / 1e3) if floor else None)
         return

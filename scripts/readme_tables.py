@@ -23,19 +23,21 @@ import re
 import sys
 
 # The headline rows: (what a reader asks, grid name, metric). One place; the README shows them.
+# {cross} is the run's level across CPUs (host.csv's cross_cpu_level: what the first and the last
+# allowed CPU share); runs from before placements were named by level called it "cross-cpu".
 HEADLINE = [
     ("create a thread: pthread create + join, one CPU", "BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "real_time"),
     ("create a process: fork + exit + wait, one CPU", "BM_Create/fork/process/same-cpu/0/rss_mib=0", "real_time"),
     ("start a program: posix_spawn /bin/true + wait", "BM_Create/posix_spawn/process/same-cpu/0/rss_mib=0", "real_time"),
     ("switch between threads: pipe hand-off round trip, one CPU", "BM_Switch/pipe/thread/same-cpu/0/tasks=2/ws_kib=0", "real_time"),
     ("switch between processes: the same", "BM_Switch/pipe/process/same-cpu/0/tasks=2/ws_kib=0", "real_time"),
-    ("the floor: a cache line's round trip between two CPUs", "BM_Floor/cacheline/process/cross-cpu/64", "real_time"),
-    ("64 B round trip between processes on two CPUs: pipe", "BM_IpcLatency/pipe/process/cross-cpu/64", "real_time"),
-    ("the same over a shared-memory ring (spinning)", "BM_IpcLatency/shm_ring/process/cross-cpu/64/policy=spin", "real_time"),
-    ("64 B messages streamed between processes: pipe", "BM_IpcThroughput/pipe/process/cross-cpu/64", "items_per_second"),
-    ("the same over the ring (spinning)", "BM_IpcThroughput/shm_ring/process/cross-cpu/64/policy=spin", "items_per_second"),
-    ("64 KiB streamed between processes: pipe", "BM_IpcThroughput/pipe/process/cross-cpu/65536", "bytes_per_second"),
-    ("the same over the zero-copy ring (spinning)", "BM_IpcThroughput/shm_ring_zc/process/cross-cpu/65536/policy=spin", "bytes_per_second"),
+    ("the floor: a cache line's round trip between two CPUs", "BM_Floor/cacheline/process/{cross}/64", "real_time"),
+    ("64 B round trip between processes on two CPUs: pipe", "BM_IpcLatency/pipe/process/{cross}/64", "real_time"),
+    ("the same over a shared-memory ring (spinning)", "BM_IpcLatency/shm_ring/process/{cross}/64/policy=spin", "real_time"),
+    ("64 B messages streamed between processes: pipe", "BM_IpcThroughput/pipe/process/{cross}/64", "items_per_second"),
+    ("the same over the ring (spinning)", "BM_IpcThroughput/shm_ring/process/{cross}/64/policy=spin", "items_per_second"),
+    ("64 KiB streamed between processes: pipe", "BM_IpcThroughput/pipe/process/{cross}/65536", "bytes_per_second"),
+    ("the same over the zero-copy ring (spinning)", "BM_IpcThroughput/shm_ring_zc/process/{cross}/65536/policy=spin", "bytes_per_second"),
     ("the floor: memcpy of 64 KiB in one core", "BM_Floor/memcpy/thread/unpinned/65536", "bytes_per_second"),
 ]
 
@@ -93,12 +95,23 @@ def reference_csv(ctx, kind, name, remedy):
     return rel, read_csv(path), None
 
 
+def at_level(rows, bench, metric, level):
+    """The benchmark's name at the run's level, or under the old name where the run used it."""
+    named = bench.replace("{cross}", level)
+    if (named, metric) in rows:
+        return named
+    return bench.replace("{cross}", "cross-cpu")
+
+
 def headline(ctx):
     run, rel = ctx["runs"]["summary"]
     rows = {(r["benchmark"], r["metric"]): r for r in read_csv(os.path.join(run, "summary.csv"))}
+    host = {r["key"]: r["value"] for r in read_csv(os.path.join(run, "host.csv"))}
+    level = host.get("cross_cpu_level", "cross-cpu")
     lines = [host_line(run), "",
              "| what | median | spread | n | benchmark |", "|---|---:|---:|---:|---|"]
-    for what, bench, metric in HEADLINE:
+    for what, template, metric in HEADLINE:
+        bench = at_level(rows, template, metric, level)
         r = rows.get((bench, metric))
         if r is None or not r["median"]:
             lines.append(f"| {what} | not in this run | | | `{bench}` |")
@@ -107,6 +120,10 @@ def headline(ctx):
         spread = f"±{100 * mad / median:.0f}%" if median else "-"
         lines.append(f"| {what} | {human(median, r['unit'])} | {spread} | {r['n']} | `{bench}` |")
     lines += ["", f"Medians of the repetitions (spread: median absolute deviation / median) from "
+              f"[`results/{rel}`]({ctx['up']}results/{rel}/report.md); the two CPUs share "
+              f"`{level}` there (hwloc), which runs of that date named `cross-cpu`."
+              if level != "cross-cpu" else
+              f"Medians of the repetitions (spread: median absolute deviation / median) from "
               f"[`results/{rel}`]({ctx['up']}results/{rel}/report.md)."]
     return lines
 

@@ -62,6 +62,17 @@ std::string grid_name(std::string_view question, std::string_view mechanism,
                       std::string_view endpoint, ipc::Placement placement, std::size_t bytes,
                       const std::vector<std::pair<std::string, std::string>>& params = {});
 
+// `first`, then every placement across two CPUs that this host offers
+// (ipc::offered_cross_placements: smt to cross-package), then `last`: a grid measures each level
+// the topology has; host.csv (placements_skipped) says why the others are not there.
+inline std::vector<ipc::Placement> with_cross(std::vector<ipc::Placement> first,
+                                              const std::vector<ipc::Placement>& last = {}) {
+  const auto cross = ipc::offered_cross_placements();
+  first.insert(first.end(), cross.begin(), cross.end());
+  first.insert(first.end(), last.begin(), last.end());
+  return first;
+}
+
 // Declares the metric that rows of BM_<question> are judged on and whether higher is better;
 // every question a program registers needs one (a contract test checks), and the harness reads
 // it instead of guessing from names. Call it in register_benchmarks.

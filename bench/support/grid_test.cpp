@@ -7,15 +7,15 @@ namespace {
 
 TEST(Grid, FormatAndParseAgree) {
   const std::string name =
-      format("IpcLatency", "shm_ring", "process", "cross-cpu", 64, {{"policy", "spin"}});
-  EXPECT_EQ(name, "BM_IpcLatency/shm_ring/process/cross-cpu/64/policy=spin");
+      format("IpcLatency", "shm_ring", "process", "same-cache", 64, {{"policy", "spin"}});
+  EXPECT_EQ(name, "BM_IpcLatency/shm_ring/process/same-cache/64/policy=spin");
   auto g = parse(name + "/manual_time");
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->benchmark, name);
   EXPECT_EQ(g->question, "IpcLatency");
   EXPECT_EQ(g->mechanism, "shm_ring");
   EXPECT_EQ(g->endpoint, "process");
-  EXPECT_EQ(g->placement, "cross-cpu");
+  EXPECT_EQ(g->placement, "same-cache");
   EXPECT_EQ(g->payload_bytes, 64);
   EXPECT_EQ(g->params, "policy=spin");
 }

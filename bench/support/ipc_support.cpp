@@ -20,8 +20,8 @@ const IpcBudget& ipc_budget(Profile p) {
       .smoke = {{64},
                 {64},
                 {64},
-                {P::kSameCpu, P::kCrossCpu},
-                {P::kCrossCpu},
+                with_cross({P::kSameCpu}),
+                with_cross({}),
                 {W::kSpin, W::kSpinFutex},
                 {W::kSpin},
                 {},
@@ -31,8 +31,8 @@ const IpcBudget& ipc_budget(Profile p) {
       .quick = {{64, k64K},
                 {64},
                 {64, k64K},
-                {P::kSameCpu, P::kCrossCpu},
-                {P::kCrossCpu},
+                with_cross({P::kSameCpu}),
+                with_cross({}),
                 {W::kSpin, W::kSpinFutex},
                 {W::kSpin},
                 {},
@@ -41,8 +41,8 @@ const IpcBudget& ipc_budget(Profile p) {
       .full = {{8, 64, 4096, k64K, 1 << 20},
                {8, 64, 4096, k64K, 1 << 20},
                {64, 4096, k64K, 1 << 20},
-               {P::kSameCpu, P::kCrossCpu, P::kUnpinned},
-               {P::kSameCpu, P::kCrossCpu, P::kUnpinned},
+               with_cross({P::kSameCpu}, {P::kUnpinned}),
+               with_cross({P::kSameCpu}, {P::kUnpinned}),
                {W::kSpin, W::kYield, W::kFutex, W::kSpinFutex},
                {W::kSpin, W::kSpinFutex},
                {W::kSpin, W::kSpinFutex},
@@ -103,7 +103,7 @@ std::string ipc_name(std::string_view question, const IpcCase& c) {
 }
 
 std::string skip_reason(const IpcCase& c) {
-  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  auto cpus = ipc::cpus_for(c.placement);
   if (!cpus.error.empty()) return cpus.error;
   if (c.policy == WaitPolicy::kSpin && c.placement == ipc::Placement::kSameCpu) {
     return "spin with both ends on one CPU is refused: the waiter burns its time slice while the "
@@ -141,7 +141,7 @@ const std::vector<std::pair<std::string, std::string>>& skipped_benchmarks() {
 
 ipc::Status open_session(const IpcCase& c, std::size_t max_message,
                          std::function<ipc::Status(ipc::Channel&)> peer_work, IpcSession* s) {
-  auto cpus = ipc::cpus_for(c.placement, ipc::allowed_cpus());
+  auto cpus = ipc::cpus_for(c.placement);
   if (!cpus.error.empty()) return {ipc::Errc::kRefused, cpus.error};
   s->pin.emplace(cpus.cpus.first);
   if (!s->pin->error().empty()) return {ipc::Errc::kSystem, s->pin->error()};

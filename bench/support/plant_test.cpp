@@ -10,9 +10,9 @@ namespace {
 
 TEST(Plant, ParsesRegexAndNanoseconds) {
   std::string why;
-  auto spec = parse_plant("^BM_IpcLatency/pipe/process/cross-cpu/64$:250", &why);
+  auto spec = parse_plant("^BM_IpcLatency/pipe/process/same-cache/64$:250", &why);
   ASSERT_TRUE(spec.has_value()) << why;
-  EXPECT_EQ(spec->pattern, "^BM_IpcLatency/pipe/process/cross-cpu/64$");
+  EXPECT_EQ(spec->pattern, "^BM_IpcLatency/pipe/process/same-cache/64$");
   EXPECT_EQ(spec->ns, 250);
   // The last colon splits, so a pattern may hold colons of its own.
   spec = parse_plant("a:b:7", &why);
