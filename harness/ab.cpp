@@ -346,8 +346,13 @@ std::size_t AbRun::open_count() const {
 Result<std::map<std::string, double>> AbRun::measure(const AbSide& side, const std::string& program,
                                                      const std::vector<AbRow*>& rows,
                                                      const std::string& stem) {
+  // Each side runs the rows by the names its program registered.
+  auto name_of = [&](const AbRow* row) -> const std::string& {
+    return &side == &sides_[0] && !row->base_benchmark.empty() ? row->base_benchmark
+                                                               : row->benchmark;
+  };
   std::vector<std::string> names;
-  for (const auto* row : rows) names.push_back(row->benchmark);
+  for (const auto* row : rows) names.push_back(name_of(row));
   const std::string filter = exactly_one_of(names, kTimeSuffix);
   const fs::path json = dir_ / "raw" / (stem + ".json");
   auto r = run_process(
@@ -368,7 +373,7 @@ Result<std::map<std::string, double>> AbRun::measure(const AbSide& side, const s
   for (const auto& run : parsed->runs) {
     if (run.error) return fail(fmt::format("{} {}: {}", side.label, run.name, run.error_message));
     for (const auto* row : rows) {
-      if (row->benchmark != run.grid.benchmark) continue;
+      if (name_of(row) != run.grid.benchmark) continue;
       auto it = run.counters.find(row->metric);
       if (row->metric == "real_time")
         values[row->benchmark] = run.real_time_ns;
@@ -494,7 +499,8 @@ AbRow make_row(const Listed& b, const Listed* cand, const AbOptions& opt) {
   AbRow r;
   r.program = b.program;
   r.suite = b.suite;
-  r.benchmark = b.grid;
+  r.benchmark = cand ? cand->grid : b.grid;
+  r.base_benchmark = b.grid;
   const grid::Primary& primary = cand && cand->primary_declared ? cand->primary : b.primary;
   r.metric = opt.metric.empty() ? primary.metric : opt.metric;
   const auto info = metric_info(r.metric);
@@ -512,7 +518,12 @@ Result<std::vector<AbRow>> plan_rows(const AbOptions& opt, const std::vector<AbS
   auto base = list_side(opt, sides[0], err);
   auto cand = base ? list_side(opt, sides[1], err) : base;
   if (!cand) return fail(cand.error());
-  const auto in_base = runnable(*base), in_cand = runnable(*cand);
+  // A base from before placements were named by level lists "cross-cpu" where the candidate
+  // lists the host's reference level (the same pair of CPUs): such rows pair by that level.
+  const std::string level = host_reference_level();
+  std::set<std::string> in_base;
+  for (const auto& name : runnable(*base)) in_base.insert(at_level(name, level));
+  const auto in_cand = runnable(*cand);
   for (const auto& name : in_cand) {
     if (!in_base.count(name))
       err << "ptbench ab: " << name << " is new in the candidate: not gated\n";
@@ -522,8 +533,9 @@ Result<std::vector<AbRow>> plan_rows(const AbOptions& opt, const std::vector<AbS
   std::vector<AbRow> rows;
   for (const auto& b : *base) {
     if (!b.skipped.empty()) continue;
-    if (in_cand.count(b.grid)) {
-      rows.push_back(make_row(b, cand_by_name[b.grid], opt));
+    const std::string paired = in_cand.count(b.grid) ? b.grid : at_level(b.grid, level);
+    if (in_cand.count(paired)) {
+      rows.push_back(make_row(b, cand_by_name[paired], opt));
     } else {
       err << "ptbench ab: " << b.grid << " runs on the base only: not gated\n";
     }

@@ -47,6 +47,9 @@ const char* decision_name(AbDecision d);
 
 struct AbRow {
   std::string program, suite, benchmark, metric, unit;
+  // The name the base's program registered: `benchmark`, except for a base built before
+  // placements were named by level, whose rows across CPUs are "cross-cpu".
+  std::string base_benchmark;
   bool higher_is_better = false;
   double min_effect = 0.05;
   std::vector<double> base, cand;  // one value per round, paired

@@ -217,6 +217,29 @@ TEST_F(AbCommand, ACrashOnOneSideExitsThreeWithTheReason) {
       << out_.str();
 }
 
+// A base built before placements were named by level lists its reference pair's rows as
+// "cross-cpu"; the candidate lists them at this host's level: ab pairs and decides them, each
+// side run by the name its program registered.
+TEST_F(AbCommand, ABaseWithTheOldPlacementNamePairsWithTheLevel) {
+  auto placed = [](const std::string& placement) {
+    std::string script = kFakeBench;
+    for (auto at = script.find("/unpinned/"); at != std::string::npos;
+         at = script.find("/unpinned/", at + 1)) {
+      script.replace(at + 1, std::string("unpinned").size(), placement);
+    }
+    return script;
+  };
+  const std::string level = host_reference_level();
+  testing::write_script(dir_ / "old/bench/fake_bench", placed("cross-cpu"));
+  testing::write_script(dir_ / "new/bench/fake_bench", placed(level));
+  opt_.base = (dir_ / "old").string();
+  opt_.candidate = (dir_ / "new").string();
+  EXPECT_EQ(run(), kExitOk) << err_.str();
+  EXPECT_NE(out_.str().find("1 same, 0 slower, 0 faster, 0 undecided\n"), std::string::npos)
+      << out_.str() << err_.str();
+  EXPECT_NE(out_.str().find("BM_Fake/x/thread/" + level + "/0"), std::string::npos) << out_.str();
+}
+
 TEST_F(AbCommand, BadInputExitsTwo) {
   opt_.candidate = (dir_ / "nowhere").string();
   EXPECT_EQ(run(), kExitBadInput);

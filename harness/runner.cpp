@@ -190,9 +190,13 @@ Result<std::vector<Listed>> list_benchmarks(const RunOptions& opt) {
   }
   attach_primaries(opt.bench_dir, &all);
   if (opt.profile == "ci") {
+    // A build from before placements were named by level lists "cross-cpu" for the reference
+    // level's rows: they are ci rows too.
     const auto& ci = ci_benchmarks();
-    std::erase_if(
-        all, [&](const Listed& b) { return std::find(ci.begin(), ci.end(), b.grid) == ci.end(); });
+    const std::string level = host_reference_level();
+    std::erase_if(all, [&](const Listed& b) {
+      return std::find(ci.begin(), ci.end(), at_level(b.grid, level)) == ci.end();
+    });
   }
   return filter_listed(std::move(all), opt);
 }
