@@ -338,6 +338,12 @@ std::string host_reference_level() {
   return p ? std::string(ipc::to_string(*p)) : std::string(ipc::kLegacyCrossCpu);
 }
 
+std::vector<std::string> at_host_level(std::vector<std::string> names) {
+  const std::string level = host_reference_level();
+  for (auto& n : names) n = at_level(n, level);
+  return names;
+}
+
 std::string run_reference_level(const fs::path& dir) {
   const auto text = read_text_file(dir / "host.csv");
   if (!text) return reference_level("");
@@ -346,8 +352,9 @@ std::string run_reference_level(const fs::path& dir) {
 }
 
 Result<std::string> topology_xml() {
-  ipc::Topology t;
-  if (auto s = ipc::load_topology(ipc::allowed_cpus(), &t); !s) return fail(s.message());
+  std::string why;
+  const ipc::Topology& t = ipc::host_topology(&why);
+  if (!why.empty()) return fail(why);
   return t.xml;
 }
 

@@ -41,6 +41,8 @@ std::string run_reference_level(const std::filesystem::path& dir);
 // This host's reference level: what the first and the last allowed CPU share ("cross-cpu" when
 // that is unknown: one CPU, or hwloc could not read the machine).
 std::string host_reference_level();
+// `names` with kCrossRef (results.hpp) at this host's reference level.
+std::vector<std::string> at_host_level(std::vector<std::string> names);
 
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_text_file(const std::filesystem::path& path);

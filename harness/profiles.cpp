@@ -57,12 +57,7 @@ std::vector<std::string> ci_list() {
 }  // namespace
 
 const std::vector<std::string>& ci_benchmarks() {
-  static const std::vector<std::string> list = [] {
-    auto names = ci_list();
-    const std::string level = host_reference_level();
-    for (auto& n : names) n = at_level(n, level);
-    return names;
-  }();
+  static const std::vector<std::string> list = at_host_level(ci_list());
   return list;
 }
 

@@ -43,12 +43,7 @@ std::optional<ClaimVerdict> parse_verdict(std::string_view text) {
 }
 
 const std::vector<std::string>& verify_benchmarks() {
-  static const std::vector<std::string> list = [] {
-    auto names = claims::benchmarks();
-    const std::string level = host_reference_level();
-    for (auto& n : names) n = at_level(n, level);
-    return names;
-  }();
+  static const std::vector<std::string> list = at_host_level(claims::benchmarks());
   return list;
 }
 
