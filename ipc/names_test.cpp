@@ -37,6 +37,13 @@ TEST(Names, AreUniqueAndCarryThePrefixAndPid) {
 }
 
 TEST(Names, SigtermRemovesWhatTheProcessRegistered) {
+#ifdef __SANITIZE_THREAD__
+  // In the child of a multi-threaded process (the watchdog of an earlier test in this program)
+  // ThreadSanitizer never runs the SIGTERM handler; the release and ASan builds run this test.
+  const auto threads = std::distance(fs::directory_iterator("/proc/self/task"), {});
+  if (threads > 1)
+    GTEST_SKIP() << "ThreadSanitizer does not support fork with " << threads << " threads";
+#endif
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t child = fork();
@@ -50,8 +57,7 @@ TEST(Names, SigtermRemovesWhatTheProcessRegistered) {
         dir = e.path().string();
     }
     (void)!write(fds[1], dir.c_str(), dir.size() + 1);
-    pause();
-    _exit(0);
+    for (;;) pause();  // pause() returns after any handled signal
   }
   close(fds[1]);
   char buf[512] = {};
@@ -61,7 +67,7 @@ TEST(Names, SigtermRemovesWhatTheProcessRegistered) {
   kill(child, SIGTERM);
   int status = 0;
   waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << "wait status " << status;
   EXPECT_FALSE(fs::exists(dir)) << dir << " survived SIGTERM";
   close(fds[0]);
 }

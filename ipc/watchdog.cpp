@@ -19,7 +19,8 @@ struct alignas(128) WatchdogSlot {
   std::atomic<std::uint64_t> calls{0};  // odd while inside a guarded call
   std::atomic<std::uint32_t> timeout_ticks{0};
   std::atomic<std::uint64_t> expired_call{0};  // the odd `calls` value the watchdog expired
-  pthread_t thread{};
+  // Atomic: the watchdog may read the previous owner's id while a new thread claims the slot.
+  std::atomic<pthread_t> thread{};
   // The watchdog's own view, touched only by the watchdog thread.
   std::uint64_t last_seen = 0;
   std::uint32_t still_ticks = 0;
@@ -69,11 +70,12 @@ bool scan_slots() {
       continue;
     }
     if (++s.still_ticks < s.timeout_ticks.load(std::memory_order_relaxed)) continue;
+    const pthread_t owner = s.thread.load(std::memory_order_acquire);
     if (s.expired_call.load() != calls) {
       s.expired_call.store(calls, std::memory_order_release);
-      pthread_kill(s.thread, watchdog_signal());
+      pthread_kill(owner, watchdog_signal());
     } else if (s.still_ticks % 4 == 0) {
-      pthread_kill(s.thread, watchdog_signal());  // the call was between checks: again
+      pthread_kill(owner, watchdog_signal());  // the call was between checks: again
     }
   }
   return active;
@@ -149,7 +151,7 @@ WatchdogSlot* my_slot() {
   for (auto& s : g_slots) {
     bool expected = false;
     if (s.used.load() || !s.used.compare_exchange_strong(expected, true)) continue;
-    s.thread = pthread_self();
+    s.thread.store(pthread_self(), std::memory_order_release);
     s.calls.store(0);
     s.expired_call.store(0);
     t_slot.slot = &s;  // fields, not a temporary ThreadSlot: its destructor would free the slot
