@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ipc/status_testing.hpp"
+#include "ipc/topology_testing.hpp"
 
 namespace ptbench::ipc {
 namespace {
@@ -31,12 +32,6 @@ TEST(Placement, FormatsCpuListsLikeTheKernel) {
   EXPECT_EQ(format_cpu_list({0}), "0");
   EXPECT_EQ(format_cpu_list({0, 1, 2, 3, 6}), "0-3,6");
   EXPECT_EQ(format_cpu_list({1, 3, 4}), "1,3-4");
-}
-
-Topology synthetic(const std::string& description) {
-  Topology t;
-  EXPECT_TRUE(IsOk(load_synthetic_topology(description, &t))) << description;
-  return t;
 }
 
 // Each placement on four machines: this VM's shape, a 2-package SMT-2 server, an AMD-style

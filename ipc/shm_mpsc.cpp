@@ -12,10 +12,10 @@ namespace ptbench::ipc {
 
 namespace {
 
-constexpr std::uint64_t kLine = 64;
-constexpr std::uint64_t kQueueBytes = 256 << 10;
-constexpr std::uint64_t kMinSlots = 16, kMaxSlots = 4096;
-constexpr std::size_t kMaxMessage = 64 << 20;
+constexpr std::uint64_t kMpscLine = 64;
+constexpr std::uint64_t kMpscQueueBytes = 256 << 10;
+constexpr std::uint64_t kMpscMinSlots = 16, kMpscMaxSlots = 4096;
+constexpr std::size_t kMpscMaxMessage = 64 << 20;
 
 }  // namespace
 
@@ -26,9 +26,9 @@ struct MpscEnd::Slot {
 };
 
 MpscGeometry mpsc_geometry(std::size_t max_message) {
-  const std::uint64_t slot = (MpscEnd::kSlotHeader + max_message + kLine - 1) / kLine * kLine;
-  std::uint64_t n = kMinSlots;
-  while (n < kMaxSlots && (n * 2) * slot <= kQueueBytes) n *= 2;
+  const std::uint64_t slot = (MpscEnd::kSlotHeader + max_message + kMpscLine - 1) / kMpscLine * kMpscLine;
+  std::uint64_t n = kMpscMinSlots;
+  while (n < kMpscMaxSlots && (n * 2) * slot <= kMpscQueueBytes) n *= 2;
   return {slot, n};
 }
 
@@ -223,7 +223,7 @@ class ShmMpscTransport final : public Transport {
 
 Status make_shm_mpsc_transport(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
   if (auto s = spin_allowed(o); !s) return s;
-  if (o.max_message > kMaxMessage) {
+  if (o.max_message > kMpscMaxMessage) {
     return {Errc::kTooLarge, "shm_mpsc messages are limited to 64 MiB (16 slots per direction)"};
   }
   const MpscGeometry g = mpsc_geometry(o.max_message);

@@ -11,16 +11,10 @@
 
 #include "ipc/placement.hpp"
 #include "ipc/status_testing.hpp"
+#include "ipc/topology_testing.hpp"
 
 namespace ptbench::ipc {
 namespace {
-
-Topology synthetic(const std::string& description) {
-  Topology t;
-  const Status s = load_synthetic_topology(description, &t);
-  EXPECT_TRUE(IsOk(s)) << s.message();
-  return t;
-}
 
 void expect_pair(const Topology& t, Level l, int a, int b) {
   const LevelPair p = pick_pair(t, l);
