@@ -37,13 +37,20 @@ Status too_large_for_channel(std::size_t size, std::size_t max) {
 
 // ---- POSIX message queues -------------------------------------------------------------------
 
+// On Linux a message queue descriptor is a file descriptor (open() below dup()s them): close()
+// it, which ThreadSanitizer sees. It does not see mq_close, and took a descriptor number that
+// one thread closed and another got from dup() for a data race (2026-12-03).
+void close_queue(mqd_t q) {
+  close(q);
+}
+
 class PosixMqChannel final : public Channel {
  public:
   PosixMqChannel(mqd_t tx, mqd_t rx, std::size_t max, std::chrono::milliseconds timeout)
       : tx_(tx), rx_(rx), max_(max), timeout_(timeout) {}
   ~PosixMqChannel() override {
-    mq_close(tx_);
-    mq_close(rx_);
+    close_queue(tx_);
+    close_queue(rx_);
   }
   Status send(const void* data, std::size_t size) override {
     if (size > max_) return too_large_for_channel(size, max_);
@@ -87,8 +94,8 @@ class PosixMqTransport final : public Transport {
  public:
   PosixMqTransport(mqd_t ab, mqd_t ba, const ChannelOptions& o) : ab_(ab), ba_(ba), opt_(o) {}
   ~PosixMqTransport() override {
-    if (ab_ != -1) mq_close(ab_);
-    if (ba_ != -1) mq_close(ba_);
+    if (ab_ != -1) close_queue(ab_);
+    if (ba_ != -1) close_queue(ba_);
   }
   Status open(Side side, std::unique_ptr<Channel>* out) override {
     // Each side gets its own descriptors (dup), so both ends may live in one process.
@@ -135,7 +142,7 @@ Status make_posix_mq(const ChannelOptions& o, std::unique_ptr<Transport>* out) {
     mq_unlink(name.c_str());
     unregister_resource(handle);
     if (q[i] == -1) {
-      if (i == 1) mq_close(q[0]);
+      if (i == 1) close_queue(q[0]);
       if (err == EMFILE) {
         rlimit rl{};
         getrlimit(RLIMIT_MSGQUEUE, &rl);
