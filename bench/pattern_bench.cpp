@@ -75,17 +75,21 @@ void report_sides(benchmark::State& state, double seconds, double this_cpu_s, co
   state.counters[many] = others / seconds;
 }
 
-// What each pattern starts with: the board its tasks share, this thread pinned by the placement
-// (cpus.second is the other side's CPU), and options for kBytes messages at that placement.
+// What each pattern starts with: the board its tasks share, the CPUs of its `tasks` tasks by the
+// placement's group rule (a pipeline is a chain, a fan a star with this thread as the hub), this
+// thread (task 0) pinned, and options for kBytes messages at that placement.
 struct Start {
-  Start(ipc::Placement placement, std::optional<WaitPolicy> policy)
-      : cpus(ipc::cpus_for(placement).cpus), pin(cpus.first) {
+  Start(ipc::Placement placement, std::optional<WaitPolicy> policy, std::size_t tasks,
+        ipc::GroupShape shape_)
+      : group(ipc::cpus_for_group(placement, tasks, shape_).cpus), shape(shape_), pin(cpu(0)) {
     options.max_message = kBytes;
     options.placement = placement;
     if (policy) options.policy = *policy;
   }
+  int cpu(std::size_t task) const { return ipc::group_cpu(group, task, shape); }  // -1: unpinned
   SharedBoard shared;
-  ipc::CpuPair cpus;
+  std::vector<int> group;
+  ipc::GroupShape shape;
   ipc::ScopedPin pin;
   ipc::ChannelOptions options;
 };
@@ -117,8 +121,7 @@ struct FanInCase {
   std::optional<WaitPolicy> policy;
   Endpoint endpoint;
   int producers;
-  ipc::Placement placement = ipc::Placement::kUnpinned;  // the one side on the first CPU, the
-                                                         // many on the second (or all on one)
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // a star: the one side the hub
 };
 
 // One producer: sends numbered, stamped messages until told to stop, then its goodbye.
@@ -148,13 +151,14 @@ ipc::Status consume(ipc::Channel& ch, std::vector<unsigned char>& buf,
   return ipc::verify_fan_in(buf.data(), n, kBytes, next);
 }
 
-ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board, int cpu,
+ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board, const Start& start,
                             std::vector<std::unique_ptr<ipc::Peer>>* peers) {
   for (int w = 0; w < c.producers; ++w) {
     auto body = [&t, &board, w](const std::function<void()>& ready) {
       return produce(t, board, static_cast<unsigned>(w), ready);
     };
     peers->emplace_back();
+    const int cpu = start.cpu(static_cast<std::size_t>(w) + 1);
     if (auto s = ipc::Peer::start(c.endpoint, cpu, body, &peers->back()); !s) return s;
   }
   for (auto& p : *peers) {
@@ -164,7 +168,8 @@ ipc::Status start_producers(const FanInCase& c, ipc::Transport& t, Board& board,
 }
 
 void BM_fan_in(benchmark::State& state, FanInCase c) {
-  Start start(c.placement, c.policy);
+  Start start(c.placement, c.policy, static_cast<std::size_t>(c.producers) + 1,
+              ipc::GroupShape::kStar);
   if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *start.shared.get();
   std::unique_ptr<ipc::Transport> t;
@@ -172,7 +177,7 @@ void BM_fan_in(benchmark::State& state, FanInCase c) {
   ipc::Status status = ipc::make_transport(c.mechanism, start.options, &t);
   if (status) status = t->open(ipc::Side::kB, &rx);
   std::vector<std::unique_ptr<ipc::Peer>> peers;
-  if (status) status = start_producers(c, *t, board, start.cpus.second, &peers);
+  if (status) status = start_producers(c, *t, board, start, &peers);
   std::vector<unsigned char> buf(kBytes);
   std::vector<std::uint64_t> next(c.producers, 1);
   int byes = 0;
@@ -228,8 +233,8 @@ const Budget& budget(Profile profile) {
 
 // Unpinned always; a placed budget also asks, for processes at one size of the pattern (`asked`:
 // 4 on the many side of a fan, 3 stages of a pipeline), same-cpu (all on one CPU) and each level
-// across CPUs (the one side on the level's first CPU, the many on its second; a pipeline's links
-// all cross between the two).
+// across CPUs (ipc::pick_group: a fan's many sides each at the level from the one, on CPUs of
+// their own where the host has them; every link of a pipeline at the level).
 std::vector<ipc::Placement> placements_for(const Budget& b, Endpoint e, bool asked) {
   if (!b.placed || e != Endpoint::kProcess || !asked) return {ipc::Placement::kUnpinned};
   return with_cross({ipc::Placement::kUnpinned, ipc::Placement::kSameCpu});
@@ -302,7 +307,8 @@ ipc::Status check_shares(const Board& board, int consumers, std::uint64_t sent) 
 }
 
 void BM_fan_out(benchmark::State& state, FanOutCase c) {
-  Start start(c.placement, WaitPolicy::kSpinFutex);
+  Start start(c.placement, WaitPolicy::kSpinFutex, static_cast<std::size_t>(c.consumers) + 1,
+              ipc::GroupShape::kStar);
   if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *start.shared.get();
   std::unique_ptr<ipc::Transport> t;
@@ -312,7 +318,7 @@ void BM_fan_out(benchmark::State& state, FanOutCase c) {
   for (int i = 0; status && i < c.consumers; ++i) {
     peers.emplace_back();
     status = ipc::Peer::start(
-        c.endpoint, start.cpus.second,
+        c.endpoint, start.cpu(static_cast<std::size_t>(i) + 1),
         [&t, &board, i](const std::function<void()>& ready) {
           return consume_share(*t, board, i, ready);
         },
@@ -341,7 +347,7 @@ struct PipelineCase {
   std::optional<WaitPolicy> policy;
   Endpoint endpoint;
   int stages;
-  ipc::Placement placement = ipc::Placement::kUnpinned;  // across CPUs: every link crosses
+  ipc::Placement placement = ipc::Placement::kUnpinned;  // a chain: every link at the level
 };
 
 ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::int64_t>* cpu_ns,
@@ -369,12 +375,11 @@ ipc::Status run_stage(ipc::Transport& in, ipc::Transport* out, std::atomic<std::
 }
 
 void BM_pipeline(benchmark::State& state, PipelineCase c) {
-  // This thread on the first CPU, the stages alternating from the second (all on one for
-  // same-cpu), so that across CPUs every link crosses them.
-  Start start(c.placement, c.policy);
+  // This thread feeds the chain's first link from its first CPU; stage i runs on its CPU i + 1,
+  // so that every link is at the placement's level (all on one CPU for same-cpu).
+  Start start(c.placement, c.policy, static_cast<std::size_t>(c.stages), ipc::GroupShape::kChain);
   if (start.shared.get() == nullptr) return state.SkipWithError("mmap of the shared board failed");
   Board& board = *start.shared.get();
-  const ipc::CpuPair cpus = start.cpus;
   std::vector<std::unique_ptr<ipc::Transport>> links(c.stages - 1);
   ipc::Status status;
   for (auto& l : links) {
@@ -385,7 +390,7 @@ void BM_pipeline(benchmark::State& state, PipelineCase c) {
     ipc::Transport* next = i + 1 < links.size() ? links[i + 1].get() : nullptr;
     peers.emplace_back();
     status = ipc::Peer::start(
-        c.endpoint, i % 2 == 0 ? cpus.second : cpus.first,
+        c.endpoint, start.cpu(i + 1),
         [&links, i, next, &board](const std::function<void()>& ready) {
           return run_stage(*links[i], next, &board.cpu_ns[i], ready);
         },

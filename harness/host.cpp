@@ -2,6 +2,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -292,6 +293,23 @@ std::string placement_cpus(const ipc::Topology& t) {
   return cpus;
 }
 
+// "same-cache=chain 0,1 star 0,1; ...": the CPUs a group of up to kGroupShown tasks takes at each
+// level the host offers (pick_group: the patterns' pipelines are chains, their fans stars); a
+// smaller group takes the first of them.
+constexpr std::size_t kGroupShown = 8;
+std::string placement_groups(const ipc::Topology& t) {
+  std::string out;
+  for (ipc::Level level : ipc::all_levels()) {
+    const auto chain = ipc::pick_group(t, level, kGroupShown, ipc::GroupShape::kChain);
+    const auto star = ipc::pick_group(t, level, kGroupShown, ipc::GroupShape::kStar);
+    if (!chain.error.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += fmt::format("{}=chain {} star {}", ipc::to_string(level), fmt::join(chain.cpus, ","),
+                       fmt::join(star.cpus, ","));
+  }
+  return out.empty() ? "none" : out;
+}
+
 // "smt: no SMT siblings here: ...; cross-package: one package here": the levels a grid leaves out
 // on `t`, each with the reason; "none" when every level is there.
 std::string placements_skipped(const ipc::Topology& t) {
@@ -322,6 +340,7 @@ void topology(KeyValues* kv) {
                                                          : ref ? std::string(ipc::to_string(*ref))
                                                                : "unknown");
   kv->emplace_back("placement_cpus", placement_cpus(t));
+  kv->emplace_back("placement_groups", placement_groups(t));
   kv->emplace_back("placements_skipped", placements_skipped(t));
 }
 }  // namespace

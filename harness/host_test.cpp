@@ -71,6 +71,8 @@ TEST(Host, TheRealHostHasAKernelAndAllowedCpus) {
     const std::string name(ipc::to_string(l));
     const bool none = m["placement_cpus"].find(name + "=none") != std::string::npos;
     EXPECT_EQ(none, m["placements_skipped"].find(name + ": ") != std::string::npos) << name;
+    // A level with CPUs has groups too (the patterns' tasks), starting where its pair starts.
+    EXPECT_EQ(none, m["placement_groups"].find(name + "=chain ") == std::string::npos) << name;
   }
 }
 

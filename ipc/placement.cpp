@@ -103,17 +103,47 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
   return cpus;
 }
 
+namespace {
+
+// "smt: no SMT siblings here: ... (this process may run on 2 CPUs: 1 package, ...)".
+std::string unavailable(Placement p, const std::string& why, const Topology& t) {
+  return fmt::format("{}: {} (this process may run on {}: {})", to_string(p), why,
+                     t.cpus.size() == 1 ? "1 CPU" : fmt::format("{} CPUs", t.cpus.size()),
+                     t.summary());
+}
+
+// The host's topology, or why a pinned placement other than same-cpu cannot use it.
+std::string unknown_topology(Placement p, const Topology** t) {
+  std::string why;
+  *t = &host_topology(&why);
+  if (why.empty() || p == Placement::kSameCpu || p == Placement::kUnpinned) return {};
+  return fmt::format("{}: the machine's topology is unknown ({})", to_string(p), why);
+}
+
+}  // namespace
+
 PlacementResult cpus_for(Placement p, const Topology& t) {
   PlacementResult r;
   const auto level = level_of(p);
   if (!level) return r;  // unpinned
   const LevelPair pair = pick_pair(t, *level);
   if (!pair.error.empty()) {
-    r.error = fmt::format("{}: {} (this process may run on {}: {})", to_string(p), pair.error,
-                          t.cpus.size() == 1 ? "1 CPU" : fmt::format("{} CPUs", t.cpus.size()),
-                          t.summary());
+    r.error = unavailable(p, pair.error, t);
   } else {
     r.cpus = {pair.first, pair.second};
+  }
+  return r;
+}
+
+GroupResult cpus_for_group(Placement p, std::size_t n, GroupShape shape, const Topology& t) {
+  GroupResult r;
+  const auto level = level_of(p);
+  if (!level) return r;  // unpinned
+  LevelGroup g = pick_group(t, *level, n, shape);
+  if (!g.error.empty()) {
+    r.error = unavailable(p, g.error, t);
+  } else {
+    r.cpus = std::move(g.cpus);
   }
   return r;
 }
@@ -136,12 +166,15 @@ const Topology& host_topology(std::string* error) {
 }
 
 PlacementResult cpus_for(Placement p) {
-  std::string why;
-  const Topology& t = host_topology(&why);
-  if (!why.empty() && p != Placement::kSameCpu && p != Placement::kUnpinned) {
-    return {{}, fmt::format("{}: the machine's topology is unknown ({})", to_string(p), why)};
-  }
-  return cpus_for(p, t);
+  const Topology* t = nullptr;
+  if (auto why = unknown_topology(p, &t); !why.empty()) return {{}, why};
+  return cpus_for(p, *t);
+}
+
+GroupResult cpus_for_group(Placement p, std::size_t n, GroupShape shape) {
+  const Topology* t = nullptr;
+  if (auto why = unknown_topology(p, &t); !why.empty()) return {{}, why};
+  return cpus_for_group(p, n, shape, *t);
 }
 
 std::string pin_current_thread(int cpu) {

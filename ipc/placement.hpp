@@ -69,6 +69,14 @@ PlacementResult cpus_for(Placement p, const Topology& t);
 // The same on this process's CPUs (allowed_cpus) as hwloc sees them, loaded once; when hwloc
 // cannot load the machine, every pinned placement but same-cpu fails with hwloc's reason.
 PlacementResult cpus_for(Placement p);
+// CPUs for a group of `n` tasks by the level's group rule (pick_group; task i runs on
+// group_cpu(cpus, i, shape)); unpinned: no CPUs.
+struct GroupResult {
+  std::vector<int> cpus;
+  std::string error;  // empty on success
+};
+GroupResult cpus_for_group(Placement p, std::size_t n, GroupShape shape, const Topology& t);
+GroupResult cpus_for_group(Placement p, std::size_t n, GroupShape shape);
 // This process's topology (loaded once), or the reason it could not be loaded.
 const Topology& host_topology(std::string* error = nullptr);
 

@@ -248,6 +248,60 @@ LevelPair pick_pair(const Topology& t, Level l) {
   return p;
 }
 
+namespace {
+
+// The lowest CPU of `t` not in `taken` that shares exactly `l` with `link`, preferring one on a
+// core no taken CPU is on (two tasks on SMT siblings would share a core they do not link
+// through), or nullptr.
+const TopoCpu* next_in_group(const Topology& t, const TopoCpu& link, Level l,
+                             const std::vector<int>& taken) {
+  auto is_taken = [&](const TopoCpu& c, bool by_core) {
+    return std::any_of(taken.begin(), taken.end(),
+                       [&](int os) { return by_core ? t.find(os)->core == c.core : os == c.os; });
+  };
+  for (const bool fresh_core : {l != Level::kSmt, false}) {
+    for (const auto& c : t.cpus) {
+      if (is_taken(c, false) || (fresh_core && is_taken(c, true)) || !is_level(link, c, l))
+        continue;
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+LevelGroup pick_group(const Topology& t, Level l, std::size_t n, GroupShape shape) {
+  LevelGroup g;
+  const LevelPair pair = pick_pair(t, l);
+  if (!pair.error.empty()) {
+    g.error = pair.error;
+    return g;
+  }
+  g.cpus = {pair.first};
+  if (l == Level::kSameCpu) return g;
+  g.cpus.push_back(pair.second);
+  while (g.cpus.size() < n) {
+    const TopoCpu& link = *t.find(shape == GroupShape::kChain ? g.cpus.back() : g.cpus.front());
+    const TopoCpu* next = next_in_group(t, link, l, g.cpus);
+    if (next == nullptr) break;
+    g.cpus.push_back(next->os);
+  }
+  if (shape == GroupShape::kChain && g.cpus.size() < n) {
+    while (g.cpus.size() > 2 && !is_level(*t.find(g.cpus.back()), *t.find(g.cpus.front()), l)) {
+      g.cpus.pop_back();
+    }
+  }
+  return g;
+}
+
+int group_cpu(const std::vector<int>& cpus, std::size_t task, GroupShape shape) {
+  if (cpus.empty()) return -1;
+  if (cpus.size() == 1 || task < cpus.size()) return cpus[task % cpus.size()];
+  if (shape == GroupShape::kChain) return cpus[task % cpus.size()];
+  return cpus[1 + (task - 1) % (cpus.size() - 1)];  // spokes only, never the hub's CPU
+}
+
 std::optional<Level> level_between(const Topology& t, int a, int b) {
   const TopoCpu *x = t.find(a), *y = t.find(b);
   if (x == nullptr || y == nullptr) return std::nullopt;

@@ -71,6 +71,22 @@ struct LevelPair {
 };
 LevelPair pick_pair(const Topology& t, Level l);
 
+// CPUs for a group of tasks (a pipeline's stages, a fan's hub and spokes) at one level, by the
+// pair's rule extended: the first CPU is the pair's first; each next one is the lowest allowed
+// CPU not taken yet that shares exactly the level with the one it links to, the CPU before it
+// (kChain: every link of a pipeline at the level) or the first one (kStar: every spoke at the
+// level from the hub). The list stops at `n` CPUs or when no CPU qualifies (a chain is also
+// shortened until its last CPU links to its first at the level, as its tasks wrap around);
+// group_cpu then gives the tasks beyond it the same CPUs again in turn. same-cpu is one CPU.
+enum class GroupShape { kChain, kStar };
+struct LevelGroup {
+  std::vector<int> cpus;
+  std::string error;  // why there is not even a pair (pick_pair's reason)
+};
+LevelGroup pick_group(const Topology& t, Level l, std::size_t n, GroupShape shape);
+// Task `task`'s CPU (task 0: the chain's head or the star's hub), -1 for an empty group.
+int group_cpu(const std::vector<int>& cpus, std::size_t task, GroupShape shape);
+
 // The level two CPUs share (the closest one): what "cross-cpu" means between them on this host.
 std::optional<Level> level_between(const Topology& t, int a, int b);
 

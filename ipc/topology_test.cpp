@@ -92,6 +92,83 @@ TEST(Topology, ACpusetSmallerThanTheMachine) {
   EXPECT_EQ(level_between(one, 4, 5), std::nullopt);  // 5 is not in it
 }
 
+using Cpus = std::vector<int>;
+
+Cpus group(const Topology& t, Level l, std::size_t n, GroupShape shape) {
+  const LevelGroup g = pick_group(t, l, n, shape);
+  EXPECT_TRUE(g.error.empty()) << to_string(l) << ": " << g.error;
+  return g.cpus;
+}
+
+// Each of `n` tasks' CPU.
+Cpus tasks(const Cpus& cpus, std::size_t n, GroupShape shape) {
+  Cpus out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(group_cpu(cpus, i, shape));
+  return out;
+}
+
+// Groups beyond a pair: a pipeline's stages on CPUs of their own, on cores of their own, where
+// the machine has them; a fan's spokes all at the level from its hub.
+TEST(Topology, GroupsPutEachTaskOnACoreOfItsOwn) {
+  const Topology server = synthetic("pack:2 node:1 l3:1 core:8 pu:2");
+  EXPECT_EQ(group(server, Level::kCrossPackage, 4, GroupShape::kChain), (Cpus{0, 16, 2, 18}));
+  EXPECT_EQ(group(server, Level::kSameCache, 4, GroupShape::kChain), (Cpus{0, 2, 4, 6}));
+  EXPECT_EQ(group(server, Level::kCrossPackage, 4, GroupShape::kStar), (Cpus{0, 16, 18, 20}));
+  EXPECT_EQ(group(server, Level::kSmt, 4, GroupShape::kChain), (Cpus{0, 1}));
+  const Topology amd = synthetic("pack:1 node:1 l3:4 core:8 pu:2");
+  EXPECT_EQ(group(amd, Level::kCrossCache, 3, GroupShape::kChain), (Cpus{0, 16, 2}));
+  EXPECT_EQ(group(amd, Level::kCrossCache, 3, GroupShape::kStar), (Cpus{0, 16, 18}));
+}
+
+// Whatever the machine and the size, every link of a chain (the wrap-around included) and
+// every spoke of a star is at the level asked for.
+TEST(Topology, EveryLinkOfAGroupIsAtItsLevel) {
+  const Topology all = synthetic("pack:2 node:1 l3:1 core:8 pu:2");
+  const std::vector<Topology> machines = {
+      synthetic("pack:1 l3:1 core:2 pu:1"), all, synthetic("pack:1 node:1 l3:4 core:8 pu:2"),
+      synthetic("pack:2 node:2 l3:1 core:4 pu:2"), restrict_topology(all, {3, 5, 17})};
+  int checked = 0;
+  for (const auto& t : machines) {
+    for (Level l : all_levels()) {
+      for (std::size_t n : {2, 3, 4, 7, 40}) {
+        for (GroupShape shape : {GroupShape::kChain, GroupShape::kStar}) {
+          const LevelGroup g = pick_group(t, l, n, shape);
+          if (!g.error.empty()) continue;
+          const Cpus cpu = tasks(g.cpus, n, shape);
+          for (std::size_t i = 1; i < n; ++i) {
+            const int link = shape == GroupShape::kChain ? cpu[i - 1] : cpu[0];
+            EXPECT_EQ(level_between(t, link, cpu[i]), l)
+                << t.summary() << " " << to_string(l) << " n=" << n << " task " << i;
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500);
+}
+
+// On this VM's shape a group is the pair, and the tasks take its two CPUs in turn.
+TEST(Topology, GroupsOnTwoCpusAlternate) {
+  const Topology vm = synthetic("pack:1 l3:1 core:2 pu:1");
+  const Cpus chain = group(vm, Level::kSameCache, 4, GroupShape::kChain);
+  EXPECT_EQ(tasks(chain, 4, GroupShape::kChain), (Cpus{0, 1, 0, 1}));
+  const Cpus star = group(vm, Level::kSameCache, 5, GroupShape::kStar);
+  EXPECT_EQ(tasks(star, 5, GroupShape::kStar), (Cpus{0, 1, 1, 1, 1}));
+  const Cpus one = group(vm, Level::kSameCpu, 3, GroupShape::kChain);
+  EXPECT_EQ(tasks(one, 3, GroupShape::kChain), (Cpus{0, 0, 0}));
+  EXPECT_NE(pick_group(vm, Level::kCrossPackage, 4, GroupShape::kChain).error.find("one package"),
+            std::string::npos);
+}
+
+// A chain whose last CPU cannot link back to its first at the level is cut until it can: the
+// tasks beyond it wrap around.
+TEST(Topology, AChainThatCannotWrapAroundIsCut) {
+  const Topology t = restrict_topology(synthetic("pack:2 core:2 pu:1"), {0, 1, 3});
+  EXPECT_EQ(group(t, Level::kCrossPackage, 4, GroupShape::kChain), (Cpus{0, 3}));
+  EXPECT_EQ(group(t, Level::kCrossPackage, 3, GroupShape::kChain), (Cpus{0, 3, 1}));
+}
+
 // How many pairs of each level a matrix keeps.
 std::map<Level, int> count_levels(const std::vector<LevelledPair>& pairs) {
   std::map<Level, int> n;
