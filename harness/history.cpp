@@ -133,6 +133,13 @@ ALTER TABLE runs ADD COLUMN floor_ns {real};
 // so that a series continues across the renaming. No DDL.
 constexpr const char* kSchema5 = "";
 
+// Schema 6: each run's count of summary rows beside it; `history list` counted them run by run,
+// 4.7 s for 100,000 runs (2026-12-03).
+constexpr const char* kSchema6 = R"sql(
+ALTER TABLE runs ADD COLUMN summary_rows {int};
+UPDATE runs SET summary_rows = (SELECT count(*) FROM summary s WHERE s.run = runs.id);
+)sql";
+
 std::string schema_for(const SqlDb& db, const char* sql) {
   return fmt::format(fmt::runtime(sql), fmt::arg("id", db.id_column()),
                      fmt::arg("int", db.integer_type()), fmt::arg("real", db.real_type()));
@@ -181,7 +188,8 @@ struct HistoryDb::Impl {
     static constexpr Step steps[] = {{kSchema2, nullptr},
                                      {kSchema3, nullptr},
                                      {kSchema4, &Impl::fill_floors},
-                                     {kSchema5, &Impl::rename_legacy_placements}};
+                                     {kSchema5, &Impl::rename_legacy_placements},
+                                     {kSchema6, nullptr}};
     static_assert(std::size(steps) + 1 == kSchemaVersion, "a step for every version");
     for (auto at = version; at < kSchemaVersion; ++at) {
       const Step& step = steps[at - 1];
@@ -287,11 +295,15 @@ struct HistoryDb::Impl {
                       r.direction, std::int64_t{r.primary}, h, fact(host, "profile"),
                       fact(host, "started_utc")});
     }
-    return db->insert_rows(
+    auto put = db->insert_rows(
         "summary",
         {"run", "suite", "benchmark", "metric", "n", "median", "ci_low", "ci_high", "mad", "unit",
          "direction", "is_primary", "host", "profile", "started_utc"},
         rows);
+    if (!put) return put;
+    auto count = db->query("UPDATE runs SET summary_rows = $1 WHERE id = $2",
+                           {static_cast<std::int64_t>(rows.size()), run});
+    return count ? Result<void>() : Result<void>(fail(count.error()));
   }
 
   // The whole run in one transaction: true when written, false when it was there already.
@@ -352,8 +364,7 @@ Result<bool> HistoryDb::import_run(const fs::path& dir) {
 
 Result<std::vector<HistoryRun>> HistoryDb::runs() {
   auto q = impl_->db->query(
-      "SELECT r.run_id, h.label, r.git_sha, r.profile, r.kernel, r.started_utc,"
-      " (SELECT count(*) FROM summary s WHERE s.run = r.id)"
+      "SELECT r.run_id, h.label, r.git_sha, r.profile, r.kernel, r.started_utc, r.summary_rows"
       " FROM runs r JOIN hosts h ON h.id = r.host ORDER BY r.started_utc, r.run_id");
   if (!q) return fail(q.error());
   std::vector<HistoryRun> out;

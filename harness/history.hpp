@@ -91,7 +91,7 @@ class HistoryDb {
   };
   Result<std::vector<Series>> series(std::size_t min_points);
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
   // The tables as schema 1 made them, in `db`'s types: a new database starts there and takes
   // every step up (tests build a database of version 1 with it).
   static std::string first_schema(const SqlDb& db);

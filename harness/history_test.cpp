@@ -244,6 +244,11 @@ TEST_P(Store, AnOlderSchemaIsUpgradedInPlace) {
   ASSERT_EQ(renamed->size(), 1u);
   EXPECT_EQ(renamed->front().median, 9);
   EXPECT_TRUE((*db)->trend("BM_IpcLatency/pipe/process/cross-cpu/64", "real_time")->empty());
+  // Schema 6 counted each run's summary rows.
+  auto runs = (*db)->runs();
+  ASSERT_TRUE(runs.ok()) << runs.error();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().rows, 2u);
   // And it takes new runs after the old one.
   auto added = (*db)->import_run(small_runs().front());
   ASSERT_TRUE(added.ok()) << added.error();
