@@ -16,6 +16,7 @@
 #include "harness/csv.hpp"
 #include "harness/exit_codes.hpp"
 #include "harness/gbench_json.hpp"
+#include "harness/history.hpp"
 #include "harness/host.hpp"
 #include "harness/paths.hpp"
 #include "harness/profiles.hpp"
@@ -301,6 +302,7 @@ class AbRun {
   // Runs rounds until every row is decided, the rounds or the budget run out, or Ctrl-C (false).
   bool run();
   const std::vector<AbRow>& rows() const { return rows_; }
+  const std::vector<AbSide>& sides() const { return sides_; }
   int rounds_done() const { return rounds_; }
   double elapsed_s() const;
 
@@ -591,6 +593,94 @@ Result<void> write_files(const fs::path& dir, const AbOptions& opt, const AbRun&
   return {};
 }
 
+// The revision a side's programs were built from: the ptbench-revision file their build wrote
+// beside them ("unknown" for a build that predates it).
+KeyValues side_revision(const fs::path& bench_dir) {
+  KeyValues out{{"git_sha", "unknown"}, {"git_ordinal", "unknown"}};
+  std::ifstream in(bench_dir / "ptbench-revision");
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    for (auto& [key, value] : out) {
+      if (eq != std::string::npos && eq + 1 < line.size() && line.compare(0, eq, key) == 0 &&
+          eq == key.size())
+        value = line.substr(eq + 1);
+    }
+  }
+  return out;
+}
+
+// One side's rounds as the samples of a run: round i is repetition i.
+std::vector<Sample> side_samples(const std::vector<AbRow>& rows, bool base,
+                                 const std::string& run_id) {
+  std::vector<Sample> out;
+  for (const auto& r : rows) {
+    const auto& values = base ? r.base : r.cand;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      Sample x;
+      x.run_id = run_id;
+      x.suite = r.suite;
+      x.benchmark = r.benchmark;
+      x.metric = r.metric;
+      x.unit = r.unit;
+      x.direction = r.higher_is_better ? "higher_is_better" : "lower_is_better";
+      x.primary = true;
+      x.repetition = static_cast<int>(i);
+      x.value = values[i];
+      out.push_back(std::move(x));
+    }
+  }
+  return out;
+}
+
+// A side as a run directory the history imports (DIR/history/base, DIR/history/candidate): its
+// rounds are the repetitions, its commit and binary hash its own, the profile "ab-<profile>" (a
+// series of its own: a gate's paired rounds are not a run's repetitions).
+Result<fs::path> write_side_run(const fs::path& dir, const AbOptions& opt, const AbRun& run,
+                                const AbSide& side, const std::string& started) {
+  const fs::path out = dir / "history" / side.label;
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  const std::string run_id = fmt::format("{}_ab_{}", dir.filename().string(), side.label);
+  KeyValues meta{{"run_id", run_id}};
+  const KeyValues revision = side_revision(side.bench_dir);
+  for (const auto& kv : collect_host()) {
+    if (kv.first != "git_sha" && kv.first != "git_ordinal") meta.push_back(kv);
+  }
+  meta.insert(meta.end(), revision.begin(), revision.end());
+  std::vector<fs::path> programs;
+  for (const auto& p : opt.run.programs) programs.push_back(side.bench_dir / p);
+  meta.emplace_back("binary_hash", files_fingerprint(programs));
+  meta.emplace_back("profile", "ab-" + opt.run.profile);
+  meta.emplace_back("ab_side", side.label);
+  meta.emplace_back("started_utc", started);
+  const auto samples = side_samples(run.rows(), side.label == "base", run_id);
+  std::ofstream host(out / "host.csv"), samples_csv(out / "samples.csv"),
+      summary(out / "summary.csv");
+  write_host_csv(host, meta);
+  write_samples_csv(samples_csv, samples);
+  write_summary_csv(summary, summarize_samples(samples, {}));
+  if (ec || !host || !samples_csv || !summary)
+    return fail(fmt::format("cannot write the files in {}", out.string()));
+  return out;
+}
+
+// Both sides into the history database the options name (none: nothing); a failure warns, as a
+// run's does: the gate's answer stands either way.
+void record_sides(const fs::path& dir, const AbOptions& opt, const AbRun& run,
+                  const std::string& started, std::ostream& err) {
+  if (opt.run.history_db.empty() || run.rounds_done() == 0) return;
+  auto db = HistoryDb::open(opt.run.history_db);
+  for (const auto& side : run.sides()) {
+    auto written =
+        db ? write_side_run(dir, opt, run, side, started) : Result<fs::path>(fail(db.error()));
+    auto added = written ? (*db)->import_run(*written) : Result<bool>(fail(written.error()));
+    if (!added) {
+      err << "ptbench ab: warning: the " << side.label
+          << " side is not recorded in the history: " << added.error() << '\n';
+    }
+  }
+}
+
 int exit_code(const std::vector<AbRow>& rows) {
   auto any = [&](auto pred) { return std::any_of(rows.begin(), rows.end(), pred); };
   if (any([](const AbRow& r) { return r.decision == AbDecision::kSlower; })) return kExitRegression;
@@ -621,6 +711,7 @@ int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err,
   err << fmt::format("ptbench ab: {} benchmarks, {} to {} rounds, budget {:.0f}s, into {}\n",
                      rows->size(), opt.min_rounds, opt.max_rounds, opt.budget_s, dir.string());
   AbRun run(opt, std::move(*rows), std::move(*sides), dir, err);
+  const std::string started = utc_stamp(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ");
   const bool completed = run.run();
   if (decided != nullptr) *decided = run.rows();
   print_table(out, run.rows());
@@ -628,6 +719,7 @@ int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err,
     err << "ptbench ab: " << written.error() << '\n';
     return kExitSystem;
   }
+  if (completed) record_sides(dir, opt, run, started, err);
   out << fmt::format("\nab.csv, ab.md and github-benchmark-*.json: {}\n", dir.string());
   out << ab_summary_line(run.rows()) << '\n';
   return completed ? exit_code(run.rows()) : kExitInterrupted;

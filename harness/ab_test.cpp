@@ -6,11 +6,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
 #include "harness/csv.hpp"
 #include "harness/exit_codes.hpp"
+#include "harness/history.hpp"
 #include "harness/host.hpp"
 #include "harness/test_support.hpp"
 
@@ -200,6 +202,43 @@ TEST_F(AbCommand, TheSameBuildIsTheSameAndExitsZero) {
   EXPECT_TRUE(fs::exists(dir_ / "out/github-benchmark-smaller.json"));
   const auto host = read_text_file(dir_ / "out/host.csv").value_or("");
   EXPECT_NE(host.find("ab_base,"), std::string::npos);
+}
+
+// Both sides go into the history as runs of profile ab-<profile>, each under the commit its build
+// wrote beside its programs; without a database named, nothing is recorded.
+TEST_F(AbCommand, EachSideIsRecordedUnderItsOwnCommit) {
+  const fs::path cand = dir_ / "cand";
+  testing::write_script(cand / "bench/fake_bench", kFakeBench);
+  std::ofstream(dir_ / "bench/ptbench-revision") << "git_sha=aaa111\ngit_ordinal=7\n";
+  std::ofstream(cand / "bench/ptbench-revision") << "git_sha=bbb222\ngit_ordinal=8\n";
+  opt_.candidate = cand.string();
+  opt_.cand_env = {"FAKE_NS=1300"};
+  opt_.run.history_db = dir_ / "history.sqlite";
+  EXPECT_EQ(run(), kExitRegression) << err_.str();
+  auto db = HistoryDb::open(opt_.run.history_db);
+  ASSERT_TRUE(db.ok()) << db.error();
+  auto runs = (*db)->runs();
+  ASSERT_TRUE(runs.ok()) << runs.error();
+  ASSERT_EQ(runs->size(), 2u) << err_.str();
+  std::map<std::string, std::string> sha_of_side;
+  for (const auto& r : *runs) {
+    EXPECT_EQ(r.profile, "ab-quick");
+    EXPECT_EQ(r.rows, 1u);
+    sha_of_side[r.run_id.substr(r.run_id.rfind('_') + 1)] = r.git_sha;
+  }
+  EXPECT_EQ(sha_of_side["base"], "aaa111");
+  EXPECT_EQ(sha_of_side["candidate"], "bbb222");
+  auto pts = (*db)->trend("BM_Fake/x/thread/unpinned/0", "real_time", "", "ab-quick");
+  ASSERT_TRUE(pts.ok()) << pts.error();
+  ASSERT_EQ(pts->size(), 2u);
+  double base = 0, candidate = 0;
+  for (const auto& p : *pts) (p.git_sha == "aaa111" ? base : candidate) = p.median;
+  EXPECT_GT(candidate, base * 1.2) << base << " " << candidate;
+}
+
+TEST_F(AbCommand, WithoutADatabaseNothingIsRecorded) {
+  EXPECT_EQ(run(), kExitOk) << err_.str();
+  EXPECT_FALSE(fs::exists(dir_ / "out/history"));
 }
 
 TEST_F(AbCommand, APlantedSlowdownExitsOneAndNamesTheBenchmark) {

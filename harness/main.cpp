@@ -203,6 +203,7 @@ int ab_from_cli(Cli& c) {
   }
   c.ab.run.programs = profile_programs(c.ab.run.profile, split_list(PTBENCH_BENCH_PROGRAMS),
                                        split_list(PTBENCH_VALIDATION_PROGRAMS));
+  c.ab.run.history_db = default_history_db();  // both sides, as runs of profile ab-<profile>
   return ab_command(c.ab, std::cout, std::cerr);
 }
 
