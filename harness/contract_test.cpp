@@ -257,8 +257,9 @@ TEST_F(Contract, EveryChartSelectsRowsFromTheListedBenchmarks) {
   const fs::path dir = fs::temp_directory_path() / ("ptbench-contract-" + std::to_string(getpid()));
   fs::create_directories(dir);
   {
-    std::ofstream summary(dir / "summary.csv");
+    std::ofstream summary(dir / "summary.csv"), host(dir / "host.csv");
     write_summary_csv(summary, summarize_samples(samples, {}));
+    write_host_csv(host, collect_host());  // the levels, as a run records them
   }
   auto r = run_process({"/usr/bin/python3", PTBENCH_TEST_PLOT_SCRIPT, "--check", dir.string()},
                        dir / "check.log", std::chrono::seconds(60), nullptr);

@@ -19,7 +19,7 @@ import sys
 
 def load(run_dir):
     path = os.path.join(run_dir, "summary.csv")
-    level = recorded_level(run_dir)
+    level, levels = recorded_level(run_dir), cross_levels(run_dir)
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     for r in rows:
@@ -30,21 +30,31 @@ def load(run_dir):
                 r[k] = math.nan
         r["params_map"] = dict(p.split("=", 1) for p in r["params"].split(";") if "=" in p)
         r["run_level"] = level
+        r["run_levels"] = levels
     return rows
 
 
-# Levels across two CPUs, farthest first; "cross-cpu" names them in runs from before placements
-# were named by level.
-CROSS_LEVELS = ("cross-package", "cross-numa", "cross-cache", "same-cache", "smt", "cross-cpu")
+def host_facts(run_dir):
+    """host.csv as a dict (empty when the run has none)."""
+    try:
+        with open(os.path.join(run_dir, "host.csv"), newline="") as f:
+            return {row[0]: row[1] for row in csv.reader(f) if len(row) == 2}
+    except (OSError, csv.Error):
+        return {}
 
 
 def recorded_level(run_dir):
     """host.csv's cross_cpu_level: what the first and the last allowed CPU share (None if absent)."""
-    try:
-        with open(os.path.join(run_dir, "host.csv"), newline="") as f:
-            return {row[0]: row[1] for row in csv.reader(f) if len(row) == 2}.get("cross_cpu_level")
-    except (OSError, csv.Error):
-        return None
+    return host_facts(run_dir).get("cross_cpu_level")
+
+
+def cross_levels(run_dir):
+    """Levels across two CPUs, farthest first, in the order the run's host.csv lists them
+    (placement_cpus: "same-cpu=0,0; smt=none; ...", written from the harness's one list), then
+    "cross-cpu", the name of the pair in runs from before placements were named by level."""
+    listed = host_facts(run_dir).get("placement_cpus", "")
+    names = [p.split("=", 1)[0].strip() for p in listed.split(";") if "=" in p]
+    return tuple(reversed([n for n in names if n != "same-cpu"])) + ("cross-cpu",)
 
 
 def reference_level(rows):
@@ -54,7 +64,8 @@ def reference_level(rows):
     recorded = rows[0].get("run_level") if rows else None
     if recorded in have:
         return recorded
-    return next((p for p in CROSS_LEVELS if p in have), "cross-cpu")
+    levels = rows[0].get("run_levels", ("cross-cpu",)) if rows else ("cross-cpu",)
+    return next((p for p in levels if p in have), "cross-cpu")
 
 
 def pick(rows, suite, metric):
