@@ -568,8 +568,9 @@ void print_table(std::ostream& out, const std::vector<AbRow>& rows) {
   }
 }
 
-Result<void> write_files(const fs::path& dir, const AbOptions& opt, const AbRun& run) {
-  KeyValues meta = collect_host();
+Result<void> write_files(const fs::path& dir, const AbOptions& opt, const AbRun& run,
+                         const KeyValues& host) {
+  KeyValues meta = host;
   auto add = [&](std::string k, std::string v) { meta.emplace_back(std::move(k), std::move(v)); };
   add("ab_base", opt.base);
   add("ab_candidate", opt.candidate);
@@ -580,30 +581,29 @@ Result<void> write_files(const fs::path& dir, const AbOptions& opt, const AbRun&
   add("rounds", std::to_string(run.rounds_done()));
   add("elapsed_s", fmt::format("{:.0f}", run.elapsed_s()));
   add("min_time_s", fmt::format("{}", opt.min_time));
-  std::ofstream csv(dir / "ab.csv"), md(dir / "ab.md"), host(dir / "host.csv"),
+  std::ofstream csv(dir / "ab.csv"), md(dir / "ab.md"), host_csv(dir / "host.csv"),
       smaller(dir / "github-benchmark-smaller.json"), bigger(dir / "github-benchmark-bigger.json");
   write_ab_csv(csv, run.rows());
   write_ab_markdown(md, run.rows(),
                     fmt::format("ptbench ab: {} against {}", opt.candidate, opt.base));
-  write_host_csv(host, meta);
+  write_host_csv(host_csv, meta);
   write_ab_github_json(smaller, run.rows(), true);
   write_ab_github_json(bigger, run.rows(), false);
-  if (!csv || !md || !host || !smaller || !bigger)
+  if (!csv || !md || !host_csv || !smaller || !bigger)
     return fail(fmt::format("cannot write the files in {}", dir.string()));
   return {};
 }
 
-// The revision a side's programs were built from: the ptbench-revision file their build wrote
-// beside them ("unknown" for a build that predates it).
+// The revision a side's programs were built from: the ptbench-revision file (host.csv's format
+// and keys) their build wrote beside them; "unknown" for a build that predates it.
 KeyValues side_revision(const fs::path& bench_dir) {
   KeyValues out{{"git_sha", "unknown"}, {"git_ordinal", "unknown"}};
-  std::ifstream in(bench_dir / "ptbench-revision");
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find('=');
-    for (auto& [key, value] : out) {
-      if (eq != std::string::npos && eq + 1 < line.size() && line.compare(0, eq, key) == 0 &&
-          eq == key.size())
-        value = line.substr(eq + 1);
+  const auto text = read_text_file(bench_dir / "ptbench-revision");
+  const auto written = parse_host_csv(text.value_or(""));
+  if (!written) return out;
+  for (auto& [key, value] : out) {
+    for (const auto& [k, v] : *written) {
+      if (k == key && !v.empty()) value = v;
     }
   }
   return out;
@@ -636,14 +636,15 @@ std::vector<Sample> side_samples(const std::vector<AbRow>& rows, bool base,
 // rounds are the repetitions, its commit and binary hash its own, the profile "ab-<profile>" (a
 // series of its own: a gate's paired rounds are not a run's repetitions).
 Result<fs::path> write_side_run(const fs::path& dir, const AbOptions& opt, const AbRun& run,
-                                const AbSide& side, const std::string& started) {
+                                const AbSide& side, const KeyValues& host,
+                                const std::string& started) {
   const fs::path out = dir / "history" / side.label;
   std::error_code ec;
   fs::create_directories(out, ec);
   const std::string run_id = fmt::format("{}_ab_{}", dir.filename().string(), side.label);
   KeyValues meta{{"run_id", run_id}};
   const KeyValues revision = side_revision(side.bench_dir);
-  for (const auto& kv : collect_host()) {
+  for (const auto& kv : host) {
     if (kv.first != "git_sha" && kv.first != "git_ordinal") meta.push_back(kv);
   }
   meta.insert(meta.end(), revision.begin(), revision.end());
@@ -654,12 +655,12 @@ Result<fs::path> write_side_run(const fs::path& dir, const AbOptions& opt, const
   meta.emplace_back("ab_side", side.label);
   meta.emplace_back("started_utc", started);
   const auto samples = side_samples(run.rows(), side.label == "base", run_id);
-  std::ofstream host(out / "host.csv"), samples_csv(out / "samples.csv"),
+  std::ofstream host_csv(out / "host.csv"), samples_csv(out / "samples.csv"),
       summary(out / "summary.csv");
-  write_host_csv(host, meta);
+  write_host_csv(host_csv, meta);
   write_samples_csv(samples_csv, samples);
   write_summary_csv(summary, summarize_samples(samples, {}));
-  if (ec || !host || !samples_csv || !summary)
+  if (ec || !host_csv || !samples_csv || !summary)
     return fail(fmt::format("cannot write the files in {}", out.string()));
   return out;
 }
@@ -667,12 +668,12 @@ Result<fs::path> write_side_run(const fs::path& dir, const AbOptions& opt, const
 // Both sides into the history database the options name (none: nothing); a failure warns, as a
 // run's does: the gate's answer stands either way.
 void record_sides(const fs::path& dir, const AbOptions& opt, const AbRun& run,
-                  const std::string& started, std::ostream& err) {
+                  const KeyValues& host, const std::string& started, std::ostream& err) {
   if (opt.run.history_db.empty() || run.rounds_done() == 0) return;
   auto db = HistoryDb::open(opt.run.history_db);
   for (const auto& side : run.sides()) {
-    auto written =
-        db ? write_side_run(dir, opt, run, side, started) : Result<fs::path>(fail(db.error()));
+    auto written = db ? write_side_run(dir, opt, run, side, host, started)
+                      : Result<fs::path>(fail(db.error()));
     auto added = written ? (*db)->import_run(*written) : Result<bool>(fail(written.error()));
     if (!added) {
       err << "ptbench ab: warning: the " << side.label
@@ -715,11 +716,12 @@ int ab_command(const AbOptions& opt, std::ostream& out, std::ostream& err,
   const bool completed = run.run();
   if (decided != nullptr) *decided = run.rows();
   print_table(out, run.rows());
-  if (auto written = write_files(dir, opt, run); !written) {
+  const KeyValues host = collect_host();
+  if (auto written = write_files(dir, opt, run, host); !written) {
     err << "ptbench ab: " << written.error() << '\n';
     return kExitSystem;
   }
-  if (completed) record_sides(dir, opt, run, started, err);
+  if (completed) record_sides(dir, opt, run, host, started, err);
   out << fmt::format("\nab.csv, ab.md and github-benchmark-*.json: {}\n", dir.string());
   out << ab_summary_line(run.rows()) << '\n';
   return completed ? exit_code(run.rows()) : kExitInterrupted;

@@ -209,8 +209,8 @@ TEST_F(AbCommand, TheSameBuildIsTheSameAndExitsZero) {
 TEST_F(AbCommand, EachSideIsRecordedUnderItsOwnCommit) {
   const fs::path cand = dir_ / "cand";
   testing::write_script(cand / "bench/fake_bench", kFakeBench);
-  std::ofstream(dir_ / "bench/ptbench-revision") << "git_sha=aaa111\ngit_ordinal=7\n";
-  std::ofstream(cand / "bench/ptbench-revision") << "git_sha=bbb222\ngit_ordinal=8\n";
+  std::ofstream(dir_ / "bench/ptbench-revision") << "key,value\ngit_sha,aaa111\ngit_ordinal,7\n";
+  std::ofstream(cand / "bench/ptbench-revision") << "key,value\ngit_sha,bbb222\ngit_ordinal,8\n";
   opt_.candidate = cand.string();
   opt_.cand_env = {"FAKE_NS=1300"};
   opt_.run.history_db = dir_ / "history.sqlite";

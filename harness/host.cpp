@@ -301,8 +301,8 @@ std::string placement_groups(const ipc::Topology& t) {
   std::string out;
   for (ipc::Level level : ipc::all_levels()) {
     const auto chain = ipc::pick_group(t, level, kGroupShown, ipc::GroupShape::kChain);
-    const auto star = ipc::pick_group(t, level, kGroupShown, ipc::GroupShape::kStar);
     if (!chain.error.empty()) continue;
+    const auto star = ipc::pick_group(t, level, kGroupShown, ipc::GroupShape::kStar);
     if (!out.empty()) out += "; ";
     out += fmt::format("{}=chain {} star {}", ipc::to_string(level), fmt::join(chain.cpus, ","),
                        fmt::join(star.cpus, ","));

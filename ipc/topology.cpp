@@ -297,9 +297,9 @@ LevelGroup pick_group(const Topology& t, Level l, std::size_t n, GroupShape shap
 
 int group_cpu(const std::vector<int>& cpus, std::size_t task, GroupShape shape) {
   if (cpus.empty()) return -1;
-  if (cpus.size() == 1 || task < cpus.size()) return cpus[task % cpus.size()];
-  if (shape == GroupShape::kChain) return cpus[task % cpus.size()];
-  return cpus[1 + (task - 1) % (cpus.size() - 1)];  // spokes only, never the hub's CPU
+  if (shape == GroupShape::kStar && task >= cpus.size() && cpus.size() > 1)
+    return cpus[1 + (task - 1) % (cpus.size() - 1)];  // spokes only, never the hub's CPU
+  return cpus[task % cpus.size()];
 }
 
 std::optional<Level> level_between(const Topology& t, int a, int b) {

@@ -19,7 +19,8 @@ import sys
 
 def load(run_dir):
     path = os.path.join(run_dir, "summary.csv")
-    level, levels = recorded_level(run_dir), cross_levels(run_dir)
+    facts = host_facts(run_dir)
+    level, levels = facts.get("cross_cpu_level"), cross_levels(facts)
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     for r in rows:
@@ -43,16 +44,11 @@ def host_facts(run_dir):
         return {}
 
 
-def recorded_level(run_dir):
-    """host.csv's cross_cpu_level: what the first and the last allowed CPU share (None if absent)."""
-    return host_facts(run_dir).get("cross_cpu_level")
-
-
-def cross_levels(run_dir):
+def cross_levels(facts):
     """Levels across two CPUs, farthest first, in the order the run's host.csv lists them
     (placement_cpus: "same-cpu=0,0; smt=none; ...", written from the harness's one list), then
     "cross-cpu", the name of the pair in runs from before placements were named by level."""
-    listed = host_facts(run_dir).get("placement_cpus", "")
+    listed = facts.get("placement_cpus", "")
     names = [p.split("=", 1)[0].strip() for p in listed.split(";") if "=" in p]
     return tuple(reversed([n for n in names if n != "same-cpu"])) + ("cross-cpu",)
 
