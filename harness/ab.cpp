@@ -127,6 +127,12 @@ void decide_row(AbRow& r, double alpha_look, std::size_t n, bool final_look) {
 
 }  // namespace
 
+double look_alpha(const AbRules& rules, bool final_look) {
+  if (rules.interim_looks == 0) return rules.alpha;
+  if (final_look) return rules.alpha * rules.final_share;
+  return rules.alpha * (1 - rules.final_share) / static_cast<double>(rules.interim_looks);
+}
+
 void decide(std::vector<AbRow>& rows, const AbRules& rules, bool final_look) {
   std::vector<std::size_t> live;  // rows that have data: the family Holm corrects over
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -140,8 +146,7 @@ void decide(std::vector<AbRow>& rows, const AbRules& rules, bool final_look) {
     p_same.push_back(rows[i].p_same);
   }
   const auto adjusted = holm_adjust(p), adjusted_same = holm_adjust(p_same);
-  const double alpha_look =
-      rules.alpha / static_cast<double>(std::max<std::size_t>(rules.looks, 1));
+  const double alpha_look = look_alpha(rules, final_look);
   for (std::size_t k = 0; k < live.size(); ++k) {
     AbRow& r = rows[live[k]];
     if (r.decision != AbDecision::kUndecided) continue;
@@ -215,7 +220,8 @@ void write_ab_markdown(std::ostream& out, const std::vector<AbRow>& rows,
   }
   out << "\nchange: the median over rounds of the candidate's paired slowdown (+ is slower, for "
          "rates too); slower/faster need a significant Wilcoxon signed-rank test (Holm across "
-         "benchmarks, Bonferroni across looks) and a change of at least the minimal effect; same "
+         "benchmarks at the look's share of alpha: most of it at the final look) and a change of "
+         "at least the minimal effect; same "
          "needs the two one-sided signed-rank tests that the change lies inside +-the minimal "
          "effect to be significant at the same corrected level.\n";
 }
@@ -436,7 +442,9 @@ bool AbRun::next_round_fits(double round_s, std::size_t open_before) const {
 
 bool AbRun::run() {
   const auto looks = look_schedule(opt_.min_rounds, opt_.max_rounds);
-  const AbRules rules{opt_.alpha, static_cast<std::size_t>(opt_.min_rounds), looks.size() + 1};
+  // Every scheduled look but the last may be an interim one; the final look is the last round
+  // run, whether the schedule, the rounds or the budget ends the gate.
+  const AbRules rules{opt_.alpha, static_cast<std::size_t>(opt_.min_rounds), looks.size() - 1};
   for (int round = 0; round < opt_.max_rounds; ++round) {
     const double start = elapsed_s();
     const std::size_t open_before = open_count();

@@ -6,11 +6,14 @@
 //
 // A decision per benchmark, on its primary metric:
 // - slower / faster: the Wilcoxon signed-rank test of the log ratios is significant after Holm's
-//   correction across benchmarks and Bonferroni's across the looks, and the median change is at
+//   correction across benchmarks at the look's share of alpha, and the median change is at
 //   least the minimal effect (5% by default);
 // - same: two one-sided signed-rank tests (the change is below +e, and above -e) are both
-//   significant at the same corrected level (Holm across benchmarks, Bonferroni across looks),
+//   significant at the same corrected level (Holm across benchmarks, the look's share of alpha),
 //   so that a change at the minimal effect is called same in at most alpha of the gates;
+// Alpha is spent across the looks (a union bound, like Bonferroni's, but unequal): the final look
+// spends most of it, the interim looks share the rest. Gates on a shared VM nearly always run to
+// their final look, where an equal share would leave a tenth of alpha.
 // - undecided otherwise, with the reason. The gate stops when every benchmark is decided, at the
 //   last round, or when the next round would not fit in the time budget.
 #pragma once
@@ -72,8 +75,13 @@ std::vector<int> look_schedule(int min_rounds, int max_rounds);
 struct AbRules {
   double alpha = 0.05;
   std::size_t min_rounds = 6;
-  std::size_t looks = 1;  // the Bonferroni divisor: every look the gate may take
+  std::size_t interim_looks = 0;  // the looks before the final one the gate may take
+  double final_share = 0.8;       // of alpha, spent at the final look when there are interim ones
 };
+
+// The level of one look before Holm: the final look's share of alpha, or an interim look's equal
+// part of the rest. The sum over every look the gate may take is alpha.
+double look_alpha(const AbRules& rules, bool final_look);
 
 // One look: evaluates and decides every row not decided yet. On the final look a row that is
 // still undecided says so in its reason.
