@@ -36,6 +36,7 @@
 #include "bench/support/grid.hpp"
 #include "bench/support/ipc_support.hpp"
 #include "bench/support/minimal_parent_client.hpp"
+#include "bench/support/plant.hpp"
 #include "ipc/peer.hpp"
 
 namespace ptbench::bench {
@@ -66,10 +67,10 @@ void* empty_thread(void*) {
 // with one clock read pair each, so the clock is not in the number. The parent's RSS, mappings
 // and thread count are recorded beside it. Left out: the request to the minimal parent.
 void BM_minimal(benchmark::State& state, const std::string& mechanism, ipc::CpuPair cpus,
-                std::size_t rss_mib) {
+                std::size_t rss_mib, std::int64_t plant) {
   std::unique_ptr<MinimalParent> parent;
   mp_reply r{};
-  if (auto s = MinimalParent::start(mechanism, cpus.first, cpus.second, rss_mib, &parent);
+  if (auto s = MinimalParent::start(mechanism, cpus.first, cpus.second, rss_mib, &parent, plant);
       !s || !(s = parent->batch(1, &r))) {
     return state.SkipWithError(s.message().c_str());
   }
@@ -258,6 +259,18 @@ benchmark::internal::Benchmark* add(const std::string& name,
   return manual_time ? b->UseManualTime() : b->UseRealTime();
 }
 
+// A row timed in the minimal parent, with the slowdown PTBENCH_PLANT names for it (0 unless the
+// gate is being validated).
+void add_minimal(const std::string& name, const std::string& mechanism, ipc::CpuPair cpus,
+                 std::size_t rss_mib) {
+  add(
+      name,
+      [mechanism, cpus, rss_mib, plant = planted_ns(name)](benchmark::State& s) {
+        BM_minimal(s, mechanism, cpus, rss_mib, plant);
+      },
+      true);
+}
+
 // What each profile measures: the ballast sweep (MiB resident in the parent), and whether it
 // runs at every placement or on one CPU only (the stable mode; the cross levels and unpinned run
 // at rss 0). Quick stops at 64 MiB on one CPU: it has to stay within 90 s.
@@ -291,31 +304,23 @@ void register_minimal(Profile profile) {
     for (std::size_t mib : b.ballast_mib) {
       for (const auto& [placement, cpus] : create_placements(mech == "pthread")) {
         if (placement != Placement::kSameCpu && mib != 0 && !b.ballast_everywhere) continue;
-        add(
-            grid_name("Create", mech, mech == "pthread" ? "thread" : "process", placement, 0,
-                      rss(mib)),
-            [mech, cpus = cpus, mib](benchmark::State& s) { BM_minimal(s, mech, cpus, mib); },
-            true);
+        add_minimal(grid_name("Create", mech, mech == "pthread" ? "thread" : "process", placement,
+                              0, rss(mib)),
+                    mech, cpus, mib);
       }
     }
     if (mech != "pthread") note_cross_skips(mech);
   }
   for (std::string mech : {"posix_spawn", "fork_exec"}) {
     for (const auto& [placement, cpus] : create_placements(false)) {
-      add(
-          grid_name("Create", mech, "process", placement, 0, rss(0)),
-          [mech, cpus = cpus](benchmark::State& s) { BM_minimal(s, mech, cpus, 0); }, true);
+      add_minimal(grid_name("Create", mech, "process", placement, 0, rss(0)), mech, cpus, 0);
     }
   }
   for (std::string interval : {"parent_resumes", "child_runs"}) {
     for (const auto& [placement, cpus] : create_placements(false)) {
-      add(
-          grid_name("Create", "fork", "process", placement, 0,
-                    {{"interval", interval}, {"rss_mib", "0"}}),
-          [interval, cpus = cpus](benchmark::State& s) {
-            BM_minimal(s, "fork_" + interval, cpus, 0);
-          },
-          true);
+      add_minimal(grid_name("Create", "fork", "process", placement, 0,
+                            {{"interval", interval}, {"rss_mib", "0"}}),
+                  "fork_" + interval, cpus, 0);
     }
   }
 }

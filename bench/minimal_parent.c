@@ -3,12 +3,14 @@
  * benchmark library's maps (measurement rule 12). create_bench starts it once per benchmark and
  * asks it for batches; it times each batch itself and answers with the total.
  *
- *   ptbench_minimal_parent MECHANISM PARENT_CPU CHILD_CPU RSS_MIB
+ *   ptbench_minimal_parent MECHANISM PARENT_CPU CHILD_CPU RSS_MIB [PLANT_NS]
  *
  * MECHANISM: pthread, fork, vfork, posix_spawn, fork_exec (full cycle: create, exit, reap),
  *   fork_parent_resumes (until fork returns in the parent), fork_child_runs (until the child's
  *   first instruction). CPU -1 leaves that end unpinned; a child CPU other than the parent's is
- *   allowed for pthread only (a forked child starts where its parent runs).
+ *   allowed for pthread only (a forked child starts where its parent runs). PLANT_NS (0 by
+ *   default): nanoseconds to spin inside each timed creation, a slowdown planted on purpose when
+ *   the regression gate is validated (PTBENCH_PLANT, read by create_bench).
  * Protocol (binary, native byte order): after setting up and one warm-up creation it writes a
  * struct mp_hello to stdout; then for each uint32 count n read from stdin it creates n tasks and
  * writes a struct mp_reply. A count of 0 or end of input ends it with status 0; a failure writes
@@ -65,7 +67,14 @@ static void* empty_thread(void* arg) {
 }
 
 static pthread_attr_t g_attr;
-static int64_t* g_stamp; /* a shared page the child of fork_child_runs stamps */
+static int64_t* g_stamp;   /* a shared page the child of fork_child_runs stamps */
+static int64_t g_plant_ns; /* spun inside each timed creation; 0 outside gate validation */
+
+static void plant_spin(void) {
+  if (g_plant_ns <= 0) return;
+  for (const int64_t end = now_ns() + g_plant_ns; now_ns() < end;) {
+  }
+}
 
 static int create_pthread(void) {
   pthread_t t;
@@ -113,6 +122,7 @@ static int create_fork_exec(void) {
 static int fork_interval(int child_runs, int64_t* ns) {
   __atomic_store_n(g_stamp, 0, __ATOMIC_SEQ_CST);
   const int64_t t0 = now_ns();
+  plant_spin();
   pid_t pid = fork();
   if (pid == 0) {
     __atomic_store_n(g_stamp, now_ns(), __ATOMIC_SEQ_CST);
@@ -157,6 +167,7 @@ static int run_batch(const struct mechanism* m, uint32_t n, int64_t* ns) {
   for (uint32_t i = 0; i < n; ++i) {
     int e = m->full_cycle();
     if (e != 0) return e;
+    plant_spin();
   }
   *ns = now_ns() - t0;
   return 0;
@@ -286,14 +297,15 @@ static const struct mechanism* find_mechanism(const char* name) {
 }
 
 int main(int argc, char** argv) {
-  long parent_cpu = 0, child_cpu = 0, rss_mib = 0;
-  const struct mechanism* m = argc == 5 ? find_mechanism(argv[1]) : NULL;
+  long parent_cpu = 0, child_cpu = 0, rss_mib = 0, plant_ns = 0;
+  const struct mechanism* m = argc == 5 || argc == 6 ? find_mechanism(argv[1]) : NULL;
   if (m == NULL || parse_int(argv[2], -1, CPU_SETSIZE - 1, &parent_cpu) != 0 ||
       parse_int(argv[3], -1, CPU_SETSIZE - 1, &child_cpu) != 0 ||
-      parse_int(argv[4], 0, 1 << 20, &rss_mib) != 0) {
+      parse_int(argv[4], 0, 1 << 20, &rss_mib) != 0 ||
+      (argc == 6 && parse_int(argv[5], 0, 1000000000, &plant_ns) != 0)) {
     fprintf(stderr,
             "usage: %s pthread|fork|vfork|posix_spawn|fork_exec|fork_parent_resumes|"
-            "fork_child_runs PARENT_CPU CHILD_CPU RSS_MIB (CPU -1: unpinned)\n",
+            "fork_child_runs PARENT_CPU CHILD_CPU RSS_MIB [PLANT_NS] (CPU -1: unpinned)\n",
             argc > 0 ? argv[0] : "ptbench_minimal_parent");
     return 2;
   }
@@ -303,6 +315,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the benchmark that asks */
+  g_plant_ns = plant_ns;
   struct mp_hello hello;
   memset(&hello, 0, sizeof hello);
   hello.status = setup(m, parent_cpu, child_cpu, rss_mib);

@@ -42,7 +42,8 @@ std::string minimal_parent_path() {
 }
 
 ipc::Status MinimalParent::start(const std::string& mechanism, int parent_cpu, int child_cpu,
-                                 std::size_t rss_mib, std::unique_ptr<MinimalParent>* out) {
+                                 std::size_t rss_mib, std::unique_ptr<MinimalParent>* out,
+                                 std::int64_t plant_ns) {
   signal(SIGPIPE, SIG_IGN);  // a dead parent turns a write into EPIPE, not a killed benchmark
   int in[2], back[2];
   if (pipe2(in, O_CLOEXEC) != 0) return ipc::Status::from_errno("pipe2", errno);
@@ -57,10 +58,14 @@ ipc::Status MinimalParent::start(const std::string& mechanism, int parent_cpu, i
   posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, back[1], STDOUT_FILENO);
   const std::string path = minimal_parent_path();
-  std::string args[] = {path, mechanism, std::to_string(parent_cpu), std::to_string(child_cpu),
-                        std::to_string(rss_mib)};
-  char* argv[] = {args[0].data(), args[1].data(), args[2].data(),
-                  args[3].data(), args[4].data(), nullptr};
+  std::string args[] = {path,
+                        mechanism,
+                        std::to_string(parent_cpu),
+                        std::to_string(child_cpu),
+                        std::to_string(rss_mib),
+                        std::to_string(plant_ns)};
+  char* argv[] = {args[0].data(), args[1].data(), args[2].data(), args[3].data(),
+                  args[4].data(), args[5].data(), nullptr};
   pid_t pid = -1;
   const int e = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -18,9 +18,10 @@ class MinimalParent {
  public:
   // Starts the minimal parent for `mechanism` pinned to `parent_cpu` with children on
   // `child_cpu` (-1: unpinned) and `rss_mib` MiB of resident ballast; returns once it has set up
-  // and created one warm-up task.
+  // and created one warm-up task. `plant_ns`: spun inside each timed creation (PTBENCH_PLANT).
   static ipc::Status start(const std::string& mechanism, int parent_cpu, int child_cpu,
-                           std::size_t rss_mib, std::unique_ptr<MinimalParent>* out);
+                           std::size_t rss_mib, std::unique_ptr<MinimalParent>* out,
+                           std::int64_t plant_ns = 0);
 
   // Creates `n` tasks there; a stuck or dead parent is an error after `timeout`.
   ipc::Status batch(std::uint32_t n, mp_reply* reply,

@@ -28,15 +28,28 @@ std::optional<PlantSpec> parse_plant(const std::string& text, std::string* why) 
   return spec;
 }
 
+std::optional<std::vector<PlantSpec>> parse_plants(const std::string& text, std::string* why) {
+  std::vector<PlantSpec> out;
+  for (std::size_t start = 0;;) {
+    const auto end = text.find(';', start);
+    auto spec = parse_plant(text.substr(start, end - start), why);
+    if (!spec) return std::nullopt;
+    out.push_back(std::move(*spec));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
 namespace {
 
-const std::optional<PlantSpec>& environment_plant() {
-  static const std::optional<PlantSpec> spec = [] {
+const std::vector<PlantSpec>& environment_plants() {
+  static const std::vector<PlantSpec> specs = [] {
     const char* text = std::getenv("PTBENCH_PLANT");
     std::string why;
-    return text != nullptr && *text != '\0' ? parse_plant(text, &why) : std::nullopt;
+    auto parsed = text != nullptr && *text != '\0' ? parse_plants(text, &why) : std::nullopt;
+    return parsed.value_or(std::vector<PlantSpec>{});
   }();
-  return spec;
+  return specs;
 }
 
 }  // namespace
@@ -44,13 +57,19 @@ const std::optional<PlantSpec>& environment_plant() {
 bool plant_environment_ok(std::string* why) {
   const char* text = std::getenv("PTBENCH_PLANT");
   if (text == nullptr || *text == '\0') return true;
-  return parse_plant(text, why).has_value();
+  return parse_plants(text, why).has_value();
+}
+
+std::int64_t planted_ns(const std::vector<PlantSpec>& specs, const std::string& name) {
+  std::int64_t ns = 0;
+  for (const auto& spec : specs) {
+    if (std::regex_search(name, std::regex(spec.pattern))) ns += spec.ns;
+  }
+  return ns;
 }
 
 std::int64_t planted_ns(const std::string& name) {
-  const auto& spec = environment_plant();
-  if (!spec) return 0;
-  return std::regex_search(name, std::regex(spec->pattern)) ? spec->ns : 0;
+  return planted_ns(environment_plants(), name);
 }
 
 }  // namespace ptbench::bench

@@ -28,6 +28,26 @@ TEST(Plant, RefusesWhatIsNotOne) {
   }
 }
 
+TEST(Plant, SeveralRowsAtOnce) {
+  std::string why;
+  auto specs = parse_plants("^BM_A$:100;^BM_B:7", &why);
+  ASSERT_TRUE(specs.has_value()) << why;
+  ASSERT_EQ(specs->size(), 2u);
+  EXPECT_EQ((*specs)[1].pattern, "^BM_B");
+  EXPECT_EQ((*specs)[1].ns, 7);
+  EXPECT_EQ(planted_ns(*specs, "BM_A"), 100);
+  EXPECT_EQ(planted_ns(*specs, "BM_B/x"), 7);
+  EXPECT_EQ(planted_ns(*specs, "BM_C"), 0);
+  EXPECT_EQ(planted_ns(*parse_plants("BM_:3;_B:4", &why), "BM_B"), 7);  // both entries match
+  for (const char* bad : {"^BM_A$:100;", ";^BM_A$:100", "^BM_A$:100;^BM_B", "a:1;;b:2"}) {
+    EXPECT_FALSE(parse_plants(bad, &why).has_value()) << bad;
+    EXPECT_NE(why.find("PTBENCH_PLANT"), std::string::npos) << bad << ": " << why;
+  }
+  setenv("PTBENCH_PLANT", "^BM_A/:100;^BM_B/:7;/x$:1", 1);
+  EXPECT_TRUE(plant_environment_ok(&why)) << why;
+  unsetenv("PTBENCH_PLANT");
+}
+
 TEST(Plant, NamesOnlyTheMatchingRowsAndChecksTheEnvironment) {
   setenv("PTBENCH_PLANT", "^BM_Switch/futex/thread/:400", 1);
   std::string why;
