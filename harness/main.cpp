@@ -113,10 +113,10 @@ void add_run(CLI::App& app, Cli& c) {
 void add_compare(CLI::App& app, Cli& c) {
   c.compare = app.add_subcommand(
       "compare",
-      "Compare two runs (directories or samples.csv files) and fail on real regressions: "
-      "significant (Mann-Whitney, Bonferroni-corrected, or disjoint confidence intervals of the "
-      "medians) and larger than the threshold and the noise. Exit 0 none, 1 regression, 2 bad "
-      "input");
+      "Compare two runs (directories or samples.csv files) and fail on real regressions: a "
+      "two-sided Mann-Whitney test significant at alpha / rows and a change beyond the "
+      "threshold; a row the test cannot judge is undecided, never a pass. Exit 0 none, 1 "
+      "regression, 2 bad input");
   c.compare
       ->add_option("base", c.base_runs,
                    "the reference run: a run directory or samples.csv, or several, "
@@ -170,14 +170,14 @@ void add_ab(CLI::App& app, Cli& c) {
       ->check(CLI::Range(1e-6, 0.5));
   ab->add_option("--min-rounds", c.ab.min_rounds, "rounds before the first look (default 6)")
       ->check(CLI::Range(6, 1000));
-  ab->add_option("--max-rounds", c.ab.max_rounds, "rounds at the most (default 30)")
+  ab->add_option("--max-rounds", c.ab.max_rounds, "rounds at the most (default 60)")
       ->check(CLI::Range(6, 1000));
   ab->add_option("--min-time", c.ab.min_time,
                  "seconds each benchmark runs per side and round (default 0.05)")
       ->check(CLI::Range(0.001, 60.0));
   ab->add_option("--metric", c.ab.metric,
-                 "decide on this metric (e.g. cpu_time, p99_ns) instead of each suite's primary "
-                 "one (bytes_per_second for throughput, real_time for the rest)");
+                 "decide on this metric (e.g. cpu_time, p99_ns) instead of the primary metric "
+                 "each program declares for each row");
   ab->add_option("--seed", c.ab.seed, "seed of the program order in the rounds (default 0)");
   ab->add_option("--out", c.ab.out_dir,
                  "write ab.csv, ab.md, host.csv and github-benchmark-*.json here (default "
