@@ -127,6 +127,10 @@ void decide_row(AbRow& r, double alpha_look, std::size_t n, bool final_look) {
 
 }  // namespace
 
+AbRules gate_rules(double alpha, int min_rounds, const std::vector<int>& looks) {
+  return {alpha, static_cast<std::size_t>(min_rounds), looks.empty() ? 0 : looks.size() - 1};
+}
+
 double look_alpha(const AbRules& rules, bool final_look) {
   if (rules.interim_looks == 0) return rules.alpha;
   if (final_look) return rules.alpha * rules.final_share;
@@ -442,9 +446,7 @@ bool AbRun::next_round_fits(double round_s, std::size_t open_before) const {
 
 bool AbRun::run() {
   const auto looks = look_schedule(opt_.min_rounds, opt_.max_rounds);
-  // Every scheduled look but the last may be an interim one; the final look is the last round
-  // run, whether the schedule, the rounds or the budget ends the gate.
-  const AbRules rules{opt_.alpha, static_cast<std::size_t>(opt_.min_rounds), looks.size() - 1};
+  const AbRules rules = gate_rules(opt_.alpha, opt_.min_rounds, looks);
   for (int round = 0; round < opt_.max_rounds; ++round) {
     const double start = elapsed_s();
     const std::size_t open_before = open_count();

@@ -81,6 +81,10 @@ struct AbRules {
   double final_share = 0.8;       // of alpha, spent at the final look when there are interim ones
 };
 
+// The rules of a gate that looks at `looks` (look_schedule): every look but the last may be an
+// interim one; the final look is the last round run, whatever ends the gate.
+AbRules gate_rules(double alpha, int min_rounds, const std::vector<int>& looks);
+
 // The level of one look before Holm: the final look's share of alpha, or an interim look's equal
 // part of the rest. The sum over every look the gate may take is alpha.
 double look_alpha(const AbRules& rules, bool final_look);

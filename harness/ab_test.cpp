@@ -50,7 +50,7 @@ std::vector<AbDecision> simulated_gate(double factor, double sigma, std::mt19937
     r.min_effect = 0.05;
   }
   const auto looks = look_schedule(6, max_rounds);
-  const AbRules rules{0.05, 6, looks.size() - 1};
+  const AbRules rules = gate_rules(0.05, 6, looks);
   std::size_t round = 0;
   for (std::size_t k = 0; k < looks.size(); ++k) {
     for (; round < static_cast<std::size_t>(looks[k]); ++round) {
