@@ -1,10 +1,13 @@
 /* inflight_probe CPU_A CPU_B K B: requests in flight over two pipes, the least it takes, for
- * BM_InFlight/pipe/.../batch=B. Both sides read what has arrived (up to PIPE_BUF, as the suite's
- * stream reads ahead) and write at most B requests of 64 bytes per write. A forked echo server
- * on CPU_B writes back what it read; the client on CPU_A keeps K requests out: it checks each
- * answer's number and sends as many new requests. Every write is at most PIPE_BUF, so it arrives
- * whole. Requests per second over 0.3 s after 0.05 s of warm-up. */
+ * BM_InFlight/pipe/.../batch=B, step for step as the suite does it. Each side keeps a 4 KiB
+ * read-ahead buffer; a step waits for the first message, takes the ones already in after it (B
+ * at most, reading the pipe again only when the buffer is empty and poll says more is there) and
+ * sends as many in one write. A forked echo server on CPU_B writes back what it took; the client
+ * on CPU_A keeps K requests out: it checks each answer's number and sends as many new requests.
+ * Every write is at most PIPE_BUF, so it arrives whole. Requests per second over 0.3 s after
+ * 0.05 s of warm-up. */
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -12,39 +15,71 @@
 
 #include "probe_common.h"
 
-enum { kBytes = 64, kMaxBatch = PIPE_BUF / kBytes };
+enum { kBytes = 64, kMaxBatch = PIPE_BUF / kBytes, kReadAhead = 4096 };
 
-static int read_some(int fd, unsigned char* buf, size_t most) {
-  ssize_t n = read(fd, buf, most);
-  if (n <= 0 || n % kBytes != 0) return -1;
-  return (int)(n / kBytes);
+struct reader {
+  int fd;
+  unsigned char buf[kReadAhead];
+  size_t begin, end; /* unread bytes: buf[begin, end) */
+};
+
+/* Reads what the pipe has (waiting when `wait`), after moving the unread part to the front.
+ * 1: more bytes, 0: nothing there (not waiting), -1: end of file or an error. */
+static int fill(struct reader* r, int wait) {
+  if (!wait) {
+    struct pollfd p = {r->fd, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return 0;
+  }
+  memmove(r->buf, r->buf + r->begin, r->end - r->begin);
+  r->end -= r->begin;
+  r->begin = 0;
+  ssize_t n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
+  if (n <= 0) return -1;
+  r->end += (size_t)n;
+  return 1;
+}
+
+/* Copies the next whole message to `msg`, reading (waiting when `wait`) if it is not in yet.
+ * 1: taken, 0: none there (not waiting), -1: end of file or an error. */
+static int take(struct reader* r, unsigned char* msg, int wait) {
+  while (r->end - r->begin < kBytes) {
+    int got = fill(r, wait);
+    if (got <= 0) return got;
+  }
+  memcpy(msg, r->buf + r->begin, kBytes);
+  r->begin += kBytes;
+  return 1;
+}
+
+/* Waits for the first message and takes those already in after it, `batch` at most, into
+ * `msgs`: how many, or -1 at end of file. */
+static int take_some(struct reader* r, unsigned char* msgs, int batch) {
+  if (take(r, msgs, 1) <= 0) return -1;
+  int n = 1;
+  while (n < batch && take(r, msgs + n * kBytes, 0) > 0) ++n;
+  return n;
 }
 
 static void echo(int in, int out, int batch) {
-  static unsigned char buf[kMaxBatch * kBytes];
+  static struct reader r;
+  static unsigned char msgs[kMaxBatch * kBytes];
+  r.fd = in;
   for (;;) {
-    int n = read_some(in, buf, sizeof buf);
+    int n = take_some(&r, msgs, batch);
     if (n < 0) _exit(0); /* the client closed its end */
-    for (int i = 0; i < n; i += batch) {
-      const int m = n - i < batch ? n - i : batch;
-      if (write(out, buf + i * kBytes, (size_t)m * kBytes) != (ssize_t)m * kBytes) _exit(1);
-    }
+    if (write(out, msgs, (size_t)n * kBytes) != (ssize_t)n * kBytes) _exit(1);
   }
 }
 
-/* Writes requests first .. first + n - 1, `batch` at most per write. */
-static int send_requests(int fd, uint64_t first, int n, int batch) {
+/* Writes requests first .. first + n - 1 in one write. */
+static int send_requests(int fd, uint64_t first, int n) {
   static unsigned char buf[kMaxBatch * kBytes];
   for (int i = 0; i < n; ++i) {
     uint64_t seq = first + (uint64_t)i;
     memset(buf + i * kBytes, (int)(seq & 0xff), kBytes);
     memcpy(buf + i * kBytes, &seq, sizeof seq);
   }
-  for (int i = 0; i < n; i += batch) {
-    const int m = n - i < batch ? n - i : batch;
-    if (write(fd, buf + i * kBytes, (size_t)m * kBytes) != (ssize_t)m * kBytes) return 0;
-  }
-  return 1;
+  return write(fd, buf, (size_t)n * kBytes) == (ssize_t)n * kBytes;
 }
 
 int main(int argc, char** argv) {
@@ -69,23 +104,27 @@ int main(int argc, char** argv) {
   close(resp[1]);
   probe_pin(a);
   uint64_t sent = 1, received = 1, counted = 0;
-  if (!send_requests(req[1], sent, k, batch)) return 1;
-  sent += (uint64_t)k;
-  static unsigned char buf[kMaxBatch * kBytes];
+  for (int n; sent <= (uint64_t)k; sent += (uint64_t)n) {
+    n = k + 1 - (int)sent < batch ? k + 1 - (int)sent : batch;
+    if (!send_requests(req[1], sent, n)) return 1;
+  }
+  static struct reader r;
+  static unsigned char msgs[kMaxBatch * kBytes];
+  r.fd = resp[0];
   const int64_t start = probe_now();
   int64_t t0 = 0, now = start;
   while (now - start < 350000000) {
-    int n = read_some(resp[0], buf, sizeof buf);
+    int n = take_some(&r, msgs, batch);
     if (n < 0) return 1;
     for (int i = 0; i < n; ++i, ++received) {
       uint64_t seq;
-      memcpy(&seq, buf + i * kBytes, sizeof seq);
-      if (seq != received || buf[i * kBytes + kBytes - 1] != (unsigned char)(seq & 0xff)) {
+      memcpy(&seq, msgs + i * kBytes, sizeof seq);
+      if (seq != received || msgs[i * kBytes + kBytes - 1] != (unsigned char)(seq & 0xff)) {
         fprintf(stderr, "answer %llu out of order or damaged\n", (unsigned long long)received);
         return 1;
       }
     }
-    if (!send_requests(req[1], sent, n, batch)) return 1;
+    if (!send_requests(req[1], sent, n)) return 1;
     sent += (uint64_t)n;
     now = probe_now();
     if (t0 == 0 && now - start >= 50000000) t0 = now, counted = received;

@@ -1,11 +1,13 @@
-/* ring_probe CPU_A CPU_B [stream]: 64-byte messages and their echoes through a minimal
+/* ring_probe CPU_A CPU_B [stream [ROUNDS]]: 64-byte messages and their echoes through a minimal
  * single-producer single-consumer ring per direction in shared memory, between a parent and a
  * forked child, both spinning: ns per round trip (batches of 2,000 for at least 0.3 s). With
  * `stream`, the parent streams messages one way for 0.3 s while the child takes and checks each,
  * the parent reusing a slot only once the child has released it: bytes per second. The least a ring
  * can do: fixed 128-byte slots, a sequence number before the message and another after it in the
  * slot's last line, the receiver reads every byte (it sums them and checks the first word against
- * the sequence), no API, no deadlines, no checksum. */
+ * the sequence), no API, no deadlines, no checksum. ROUNDS (stream only, default 0) adds that many
+ * rounds of xorshift to the receiver's work per message: an experiment that finds how much more
+ * work per message the receiver can do before the stream slows down. */
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,10 +91,26 @@ static double stream(struct ring* r, pid_t child, int64_t seconds_ns) {
   return (double)sent * kBytes / elapsed;
 }
 
-static void take_stream(struct ring* r) {
+static volatile uint64_t g_sink;
+
+static void work(uint64_t x, int rounds) {
+  for (int k = 0; k < rounds; ++k) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  if (rounds > 0) g_sink = x;
+}
+
+/* What `rounds` of added work cost per message, timed here alone: ns. */
+static double work_ns(int rounds) {
+  enum { kCalls = 200000 };
+  const int64_t t0 = probe_now();
+  for (uint64_t i = 1; i <= kCalls; ++i) work(i, rounds);
+  return (double)(probe_now() - t0) / kCalls;
+}
+
+static void take_stream(struct ring* r, int rounds) {
   unsigned char msg[kBytes];
   for (uint64_t seq = 1;; ++seq) {
     const uint64_t ok = get(r, seq, msg);
+    work(ok, rounds);
     __atomic_store_n(&r->released, seq, __ATOMIC_RELEASE);
     if (ok == 0) _exit(msg[8] == 0xff ? 0 : 1);
   }
@@ -101,9 +119,16 @@ static void take_stream(struct ring* r) {
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
   const int streaming = argc > 3 && strcmp(argv[3], "stream") == 0;
-  if (argc > 3 && !streaming) {
-    fprintf(stderr, "ring_probe: the third argument can only be 'stream'\n");
+  char* end = NULL;
+  const long rounds = argc > 4 ? strtol(argv[4], &end, 10) : 0;
+  if ((argc > 3 && !streaming) || argc > 5 ||
+      (argc > 4 && (*end != '\0' || rounds < 0 || rounds > 100000))) {
+    fprintf(stderr, "usage: ring_probe CPU_A CPU_B [stream [ROUNDS]] (ROUNDS 0-100000)\n");
     return 2;
+  }
+  if (rounds > 0) {
+    probe_pin(b);
+    fprintf(stderr, "ring_probe: the added work costs %.1f ns per message\n", work_ns((int)rounds));
   }
   struct ring* rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -112,7 +137,7 @@ int main(int argc, char** argv) {
   if (pid < 0) return 1;
   if (pid == 0 && streaming) {
     probe_pin(b);
-    take_stream(&rings[0]);
+    take_stream(&rings[0], (int)rounds);
   }
   if (pid == 0) {
     probe_pin(b);
