@@ -279,7 +279,8 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "bytes_per_second",
                    {probe(dir, "unix_stream"), a, b},
                    "unix_stream_probe"});
-  // Requests in flight in batches: the least two processes can do over two pipes.
+  // Requests in flight in batches: the least two processes can do over two pipes, taking and
+  // sending step for step as the suite does.
   pairs.push_back({"pipe, 64 requests in flight in batches of 8 (requests/s)",
                    "in_flight_bench",
                    grid::format("InFlight", "pipe", "process", level, 64,

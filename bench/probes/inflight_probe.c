@@ -1,11 +1,12 @@
-/* inflight_probe CPU_A CPU_B K B: requests in flight over two pipes, the least it takes, for
- * BM_InFlight/pipe/.../batch=B, step for step as the suite does it. Each side keeps a 4 KiB
+/* inflight_probe CPU_A CPU_B K B [ROUNDS]: requests in flight over two pipes, the least it takes,
+ * for BM_InFlight/pipe/.../batch=B, step for step as the suite does it. Each side keeps a 4 KiB
  * read-ahead buffer; a step waits for the first message, takes the ones already in after it (B
  * at most, reading the pipe again only when the buffer is empty and poll says more is there) and
  * sends as many in one write. A forked echo server on CPU_B writes back what it took; the client
  * on CPU_A keeps K requests out: it checks each answer's number and sends as many new requests.
  * Every write is at most PIPE_BUF, so it arrives whole. Requests per second over 0.3 s after
- * 0.05 s of warm-up. */
+ * 0.05 s of warm-up. ROUNDS (default 0) adds that many rounds of xorshift per message on both
+ * sides: an experiment on how the rate moves when each side does more work per message. */
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -60,13 +61,14 @@ static int take_some(struct reader* r, unsigned char* msgs, int batch) {
   return n;
 }
 
-static void echo(int in, int out, int batch) {
+static void echo(int in, int out, int batch, int rounds) {
   static struct reader r;
   static unsigned char msgs[kMaxBatch * kBytes];
   r.fd = in;
   for (;;) {
     int n = take_some(&r, msgs, batch);
     if (n < 0) _exit(0); /* the client closed its end */
+    for (int i = 0; i < n; ++i) probe_work(msgs[i * kBytes], rounds);
     if (write(out, msgs, (size_t)n * kBytes) != (ssize_t)n * kBytes) _exit(1);
   }
 }
@@ -85,9 +87,17 @@ static int send_requests(int fd, uint64_t first, int n) {
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
   const int k = argc > 3 ? atoi(argv[3]) : 0, batch = argc > 4 ? atoi(argv[4]) : 0;
-  if (argc != 5 || k < 1 || k > kMaxBatch || batch < 1 || batch > k) {
-    fprintf(stderr, "usage: %s CPU_A CPU_B K B (1 <= B <= K <= %d)\n", argv[0], kMaxBatch);
+  const int rounds = argc > 5 ? atoi(argv[5]) : 0;
+  if (argc < 5 || argc > 6 || k < 1 || k > kMaxBatch || batch < 1 || batch > k || rounds < 0 ||
+      rounds > 100000) {
+    fprintf(stderr, "usage: %s CPU_A CPU_B K B [ROUNDS] (1 <= B <= K <= %d, ROUNDS 0-100000)\n",
+            argv[0], kMaxBatch);
     return 2;
+  }
+  if (rounds > 0) {
+    probe_pin(a);
+    fprintf(stderr, "inflight_probe: the added work costs %.1f ns per message\n",
+            probe_work_ns(rounds));
   }
   int req[2], resp[2];
   if (pipe(req) != 0 || pipe(resp) != 0) return 1;
@@ -98,7 +108,7 @@ int main(int argc, char** argv) {
     probe_pin(b);
     close(req[1]);
     close(resp[0]);
-    echo(req[0], resp[1], batch);
+    echo(req[0], resp[1], batch, rounds);
   }
   close(req[0]);
   close(resp[1]);
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "answer %llu out of order or damaged\n", (unsigned long long)received);
         return 1;
       }
+      probe_work(seq, rounds);
     }
     if (!send_requests(req[1], sent, n)) return 1;
     sent += (uint64_t)n;

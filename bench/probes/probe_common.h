@@ -35,6 +35,23 @@ static inline double probe_mean(const double* v, int n) {
   return sum / n;
 }
 
+/* Work added per message by an experiment: `rounds` of xorshift on x, kept from being optimized
+ * away. */
+static volatile uint64_t probe_sink;
+static inline void probe_work(uint64_t x, int rounds) {
+  for (int k = 0; k < rounds; ++k) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  if (rounds > 0) probe_sink = x;
+}
+
+/* What probe_work(., rounds) costs per call, timed here alone (ns); said on stderr by the probes
+ * that take added work, as "the added work costs N ns per message". */
+static inline double probe_work_ns(int rounds) {
+  enum { kCalls = 200000 };
+  const int64_t t0 = probe_now();
+  for (uint64_t i = 1; i <= kCalls; ++i) probe_work(i, rounds);
+  return (double)(probe_now() - t0) / kCalls;
+}
+
 static inline int probe_cpu_arg(int argc, char** argv, int i) {
   if (i >= argc) return -1;
   char* end = NULL;

@@ -91,26 +91,11 @@ static double stream(struct ring* r, pid_t child, int64_t seconds_ns) {
   return (double)sent * kBytes / elapsed;
 }
 
-static volatile uint64_t g_sink;
-
-static void work(uint64_t x, int rounds) {
-  for (int k = 0; k < rounds; ++k) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-  if (rounds > 0) g_sink = x;
-}
-
-/* What `rounds` of added work cost per message, timed here alone: ns. */
-static double work_ns(int rounds) {
-  enum { kCalls = 200000 };
-  const int64_t t0 = probe_now();
-  for (uint64_t i = 1; i <= kCalls; ++i) work(i, rounds);
-  return (double)(probe_now() - t0) / kCalls;
-}
-
 static void take_stream(struct ring* r, int rounds) {
   unsigned char msg[kBytes];
   for (uint64_t seq = 1;; ++seq) {
     const uint64_t ok = get(r, seq, msg);
-    work(ok, rounds);
+    probe_work(ok, rounds);
     __atomic_store_n(&r->released, seq, __ATOMIC_RELEASE);
     if (ok == 0) _exit(msg[8] == 0xff ? 0 : 1);
   }
@@ -128,7 +113,8 @@ int main(int argc, char** argv) {
   }
   if (rounds > 0) {
     probe_pin(b);
-    fprintf(stderr, "ring_probe: the added work costs %.1f ns per message\n", work_ns((int)rounds));
+    fprintf(stderr, "ring_probe: the added work costs %.1f ns per message\n",
+            probe_work_ns((int)rounds));
   }
   struct ring* rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);

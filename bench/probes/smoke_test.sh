@@ -28,6 +28,7 @@ refuses() {
 
 prints_number "$dir/ptbench_probe_inflight" -1 -1 64 8
 prints_number "$dir/ptbench_probe_inflight" -1 -1 1 1
+prints_number "$dir/ptbench_probe_inflight" -1 -1 64 8 25
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream 5
 refuses "$dir/ptbench_probe_ring" -1 -1 stream x
@@ -37,4 +38,6 @@ refuses "$dir/ptbench_probe_ring" -1 -1 flood
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 9
 refuses "$dir/ptbench_probe_inflight" -1 -1 65 8
 refuses "$dir/ptbench_probe_inflight" -1 -1 8
+refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 -1
+refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 1 1
 exit $failed
