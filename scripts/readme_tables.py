@@ -119,12 +119,16 @@ def headline(ctx):
         median, mad = float(r["median"]), float(r["mad"] or 0)
         spread = f"±{100 * mad / median:.0f}%" if median else "-"
         lines.append(f"| {what} | {human(median, r['unit'])} | {spread} | {r['n']} | `{bench}` |")
-    lines += ["", f"Medians of the repetitions (spread: median absolute deviation / median) from "
-              f"[`results/{rel}`]({ctx['up']}results/{rel}/report.md); the two CPUs share "
-              f"`{level}` there (hwloc), which runs of that date named `cross-cpu`."
-              if level != "cross-cpu" else
-              f"Medians of the repetitions (spread: median absolute deviation / median) from "
-              f"[`results/{rel}`]({ctx['up']}results/{rel}/report.md)."]
+    old_names = any("/cross-cpu/" in bench for bench, _ in rows)
+    source = (f"Medians of the repetitions (spread: median absolute deviation / median) from "
+              f"[`results/{rel}`]({ctx['up']}results/{rel}/report.md)")
+    if level == "cross-cpu":
+        lines += ["", source + "."]
+    elif old_names:
+        lines += ["", source + f"; the two CPUs share `{level}` there (hwloc), which runs of that "
+                  "date named `cross-cpu`."]
+    else:
+        lines += ["", source + f"; the two CPUs share `{level}` there (hwloc)."]
     return lines
 
 
