@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -123,31 +124,37 @@ TEST_P(Store, TheCommittedRunsImportOnceAndOnlyOnce) {
     EXPECT_LE(h.first_utc, h.last_utc);
   }
   EXPECT_EQ(host_runs, runs.size());
-  // A series reads back, oldest first, with the values as they were written.
-  auto pts = (*db)->trend("BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "real_time");
+  // The series of the run recorded last reads back with its values as they were written.
+  const std::string bench = "BM_Create/pthread/thread/same-cpu/0/rss_mib=0";
+  auto pts = (*db)->trend(bench, "real_time");
   ASSERT_TRUE(pts.ok()) << pts.error();
   ASSERT_FALSE(pts->empty());
-  for (std::size_t i = 1; i < pts->size(); ++i) {
-    EXPECT_LE((*pts)[i - 1].started_utc, (*pts)[i].started_utc);
-  }
-  // --last keeps the newest points, oldest first.
-  ASSERT_GE(pts->size(), 2u);
-  const std::size_t keep = pts->size() - 1;
-  auto last =
-      (*db)->trend("BM_Create/pthread/thread/same-cpu/0/rss_mib=0", "real_time", "", "", keep);
-  ASSERT_TRUE(last.ok());
-  ASSERT_EQ(last->size(), keep);
-  EXPECT_EQ(last->front().run_id, (*pts)[1].run_id);
-  EXPECT_EQ(last->back().run_id, pts->back().run_id);
   auto newest = parse_summary_csv(*read_text_file(runs.back() / "summary.csv"));
   ASSERT_TRUE(newest.ok());
   for (const auto& row : *newest) {
-    if (row.benchmark != "BM_Create/pthread/thread/same-cpu/0/rss_mib=0" ||
-        row.metric != "real_time")
-      continue;
+    if (row.benchmark != bench || row.metric != "real_time") continue;
     EXPECT_EQ(pts->back().median, row.stats.median);  // bit for bit, in both databases
     EXPECT_EQ(pts->back().ci_low, row.stats.ci_low);
   }
+  // A series of two runs or more reads back oldest first; --last keeps the newest points.
+  auto all = (*db)->series(2);
+  ASSERT_TRUE(all.ok()) << all.error();
+  const auto longer = std::find_if(all->begin(), all->end(), [&](const auto& x) {
+    return x.benchmark == bench && x.metric == "real_time";
+  });
+  ASSERT_NE(longer, all->end()) << "no series of " << bench << " with two runs";
+  auto two = (*db)->trend(bench, "real_time", longer->host, longer->profile);
+  ASSERT_TRUE(two.ok()) << two.error();
+  ASSERT_GE(two->size(), 2u);
+  for (std::size_t i = 1; i < two->size(); ++i) {
+    EXPECT_LE((*two)[i - 1].started_utc, (*two)[i].started_utc);
+  }
+  const std::size_t keep = two->size() - 1;
+  auto last = (*db)->trend(bench, "real_time", longer->host, longer->profile, keep);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), keep);
+  EXPECT_EQ(last->front().run_id, (*two)[1].run_id);
+  EXPECT_EQ(last->back().run_id, two->back().run_id);
 }
 
 // Eight writers import the same runs at once, each in its own order, into a database that none

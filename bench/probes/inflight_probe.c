@@ -86,10 +86,10 @@ static int send_requests(int fd, uint64_t first, int n) {
 
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
-  const int k = argc > 3 ? atoi(argv[3]) : 0, batch = argc > 4 ? atoi(argv[4]) : 0;
-  const int rounds = argc > 5 ? atoi(argv[5]) : 0;
-  if (argc < 5 || argc > 6 || k < 1 || k > kMaxBatch || batch < 1 || batch > k || rounds < 0 ||
-      rounds > 100000) {
+  long k = 0, batch = 0, rounds = 0;
+  if (argc < 5 || argc > 6 || probe_long_arg(argc, argv, 3, 1, kMaxBatch, &k) != 0 ||
+      probe_long_arg(argc, argv, 4, 1, k, &batch) != 0 ||
+      (argc > 5 && probe_long_arg(argc, argv, 5, 0, 100000, &rounds) != 0)) {
     fprintf(stderr, "usage: %s CPU_A CPU_B K B [ROUNDS] (1 <= B <= K <= %d, ROUNDS 0-100000)\n",
             argv[0], kMaxBatch);
     return 2;
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   if (rounds > 0) {
     probe_pin(a);
     fprintf(stderr, "inflight_probe: the added work costs %.1f ns per message\n",
-            probe_work_ns(rounds));
+            probe_work_ns((int)rounds));
   }
   int req[2], resp[2];
   if (pipe(req) != 0 || pipe(resp) != 0) return 1;
@@ -108,14 +108,14 @@ int main(int argc, char** argv) {
     probe_pin(b);
     close(req[1]);
     close(resp[0]);
-    echo(req[0], resp[1], batch, rounds);
+    echo(req[0], resp[1], (int)batch, (int)rounds);
   }
   close(req[0]);
   close(resp[1]);
   probe_pin(a);
   uint64_t sent = 1, received = 1, counted = 0;
   for (int n; sent <= (uint64_t)k; sent += (uint64_t)n) {
-    n = k + 1 - (int)sent < batch ? k + 1 - (int)sent : batch;
+    n = (int)(k + 1 - (long)sent < batch ? k + 1 - (long)sent : batch);
     if (!send_requests(req[1], sent, n)) return 1;
   }
   static struct reader r;
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   const int64_t start = probe_now();
   int64_t t0 = 0, now = start;
   while (now - start < 350000000) {
-    int n = take_some(&r, msgs, batch);
+    int n = take_some(&r, msgs, (int)batch);
     if (n < 0) return 1;
     for (int i = 0; i < n; ++i, ++received) {
       uint64_t seq;
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "answer %llu out of order or damaged\n", (unsigned long long)received);
         return 1;
       }
-      probe_work(seq, rounds);
+      probe_work(seq, (int)rounds);
     }
     if (!send_requests(req[1], sent, n)) return 1;
     sent += (uint64_t)n;

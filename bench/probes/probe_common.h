@@ -52,6 +52,16 @@ static inline double probe_work_ns(int rounds) {
   return (double)(probe_now() - t0) / kCalls;
 }
 
+/* argv[i] as a whole number in [min, max] into *out: 0, or -1 when it is not one (or absent). */
+static inline int probe_long_arg(int argc, char** argv, int i, long min, long max, long* out) {
+  if (i >= argc) return -1;
+  char* end = NULL;
+  const long v = strtol(argv[i], &end, 10);
+  if (end == argv[i] || *end != '\0' || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
 static inline int probe_cpu_arg(int argc, char** argv, int i) {
   if (i >= argc) return -1;
   char* end = NULL;

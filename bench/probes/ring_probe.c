@@ -104,10 +104,9 @@ static void take_stream(struct ring* r, int rounds) {
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
   const int streaming = argc > 3 && strcmp(argv[3], "stream") == 0;
-  char* end = NULL;
-  const long rounds = argc > 4 ? strtol(argv[4], &end, 10) : 0;
+  long rounds = 0;
   if ((argc > 3 && !streaming) || argc > 5 ||
-      (argc > 4 && (*end != '\0' || rounds < 0 || rounds > 100000))) {
+      (argc > 4 && probe_long_arg(argc, argv, 4, 0, 100000, &rounds) != 0)) {
     fprintf(stderr, "usage: ring_probe CPU_A CPU_B [stream [ROUNDS]] (ROUNDS 0-100000)\n");
     return 2;
   }

@@ -33,11 +33,13 @@ prints_number "$dir/ptbench_probe_ring" -1 -1 stream
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream 5
 refuses "$dir/ptbench_probe_ring" -1 -1 stream x
 refuses "$dir/ptbench_probe_ring" -1 -1 stream -1
+refuses "$dir/ptbench_probe_ring" -1 -1 stream ""
 refuses "$dir/ptbench_probe_ring" -1 -1 stream 5 6
 refuses "$dir/ptbench_probe_ring" -1 -1 flood
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 9
 refuses "$dir/ptbench_probe_inflight" -1 -1 65 8
 refuses "$dir/ptbench_probe_inflight" -1 -1 8
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 -1
+refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 abc
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 1 1
 exit $failed
