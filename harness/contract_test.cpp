@@ -73,7 +73,7 @@ TEST_F(Contract, EveryBenchmarkVerifyAndCrosscheckReadIsListed) {
   std::vector<std::string> relied;
   const std::string level = host_reference_level();
   for (const auto& p :
-       crosscheck_pairs(PTBENCH_TEST_BENCH_DIR, crosscheck_cpus(level), false, level))
+       crosscheck_pairs(PTBENCH_TEST_BENCH_DIR, crosscheck_cpus(level), false, level, {}))
     relied.push_back(p.benchmark);
   for (const auto& b : verify_benchmarks()) relied.push_back(b);
   ASSERT_FALSE(relied.empty());

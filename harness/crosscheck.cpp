@@ -71,7 +71,7 @@ Result<double> run_suite(const CrosscheckOptions& opt, const CrosscheckPair& p,
 
 Result<double> run_reference(const CrosscheckPair& p, const fs::path& stem) {
   const fs::path log = stem.string() + ".log";
-  auto r = run_process(p.reference, log, std::chrono::seconds(120), &g_interrupted);
+  auto r = run_process(p.reference, log, std::chrono::seconds(120), &g_interrupted, p.env);
   auto text = read_text_file(log);
   std::optional<double> v = text ? parse_probe_output(*text) : std::nullopt;
   if (!r.ok() || !v)
@@ -288,21 +288,34 @@ void two_cpu_pairs(const fs::path& dir, const std::string& a, const std::string&
                    "items_per_second",
                    {probe(dir, "inflight"), a, b, "64", "8"},
                    "inflight_probe"});
-  // A whole server model: one epoll thread in a process of its own, 16 client threads, 64 B
-  // requests with the same work (unpinned, as the suite's).
+}
+
+// Whole server models: one epoll thread in a process of its own, 16 client threads, 64 B
+// requests with the same work (unpinned, as the suite's); and a process forked per request,
+// whose cost grows with the size of the process forked: the probe then loads the libraries the
+// suite's server loads (`libraries`, LD_PRELOAD), so that both fork a server of the same size.
+void server_pairs(const fs::path& dir, const std::vector<std::string>& libraries,
+                  std::vector<CrosscheckPair>& pairs) {
   pairs.push_back({"epoll server, 16 clients, 64 B requests (requests/s)",
                    "server_bench",
                    grid::format("Server", "epoll", "thread", "unpinned", 64, {{"clients", "16"}}),
                    "items_per_second",
                    {probe(dir, "server"), "16"},
                    "server_probe"});
-  pairs.push_back(
-      {"fork per request, 16 clients, 64 B requests (requests/s)",
-       "server_bench",
-       grid::format("Server", "fork_per_request", "process", "unpinned", 64, {{"clients", "16"}}),
-       "items_per_second",
-       {probe(dir, "server"), "16", "fork"},
-       "server_probe fork"});
+  CrosscheckPair fork{
+      "fork per request, 16 clients, 64 B requests (requests/s)",
+      "server_bench",
+      grid::format("Server", "fork_per_request", "process", "unpinned", 64, {{"clients", "16"}}),
+      "items_per_second",
+      {probe(dir, "server"), "16", "fork"},
+      "server_probe fork"};
+  if (!libraries.empty()) {
+    std::string preload;
+    for (const auto& lib : libraries) preload += (preload.empty() ? "" : ":") + lib;
+    fork.env = {"LD_PRELOAD=" + preload};
+    fork.reference_name += " + the suite's libraries";
+  }
+  pairs.push_back(std::move(fork));
 }
 
 }  // namespace
@@ -318,15 +331,53 @@ std::vector<int> crosscheck_cpus(const std::string& level) {
 }
 
 std::vector<CrosscheckPair> crosscheck_pairs(const fs::path& dir, const std::vector<int>& cpus,
-                                             bool with_perf, const std::string& level) {
+                                             bool with_perf, const std::string& level,
+                                             const std::vector<std::string>& server_libraries) {
   std::vector<CrosscheckPair> pairs;
   if (cpus.empty()) return pairs;
   one_cpu_pairs(dir, std::to_string(cpus[0]), with_perf, pairs);
   if (cpus.size() >= 2) {
     two_cpu_pairs(dir, std::to_string(cpus[0]), std::to_string(cpus[1]), level, pairs);
+    server_pairs(dir, server_libraries, pairs);
   }
   return pairs;
 }
+
+std::vector<std::string> parse_ldd_libraries(const std::string& ldd_output) {
+  static const std::vector<std::string> kMinimal = {"libc.so", "libpthread.so", "libdl.so",
+                                                    "librt.so"};
+  std::stringstream lines(ldd_output);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(lines, line);) {
+    const auto arrow = line.find("=> /");
+    if (arrow == std::string::npos) continue;  // the vDSO, the loader, "not found"
+    std::stringstream rest(line.substr(arrow + 3));
+    std::string path;
+    rest >> path;
+    const std::string file = fs::path(path).filename().string();
+    const bool minimal = std::any_of(kMinimal.begin(), kMinimal.end(),
+                                     [&](const std::string& m) { return file.rfind(m, 0) == 0; });
+    if (!minimal) out.push_back(path);
+  }
+  return out;
+}
+
+namespace {
+
+// The shared libraries `program` loads beyond the minimal server's (ldd, its output in `log`).
+Result<std::vector<std::string>> server_libraries(const fs::path& program, const fs::path& log) {
+  auto ldd = find_on_path("ldd");
+  if (!ldd) return fail("ldd is not installed (it comes with the C library's tools)");
+  const auto r =
+      run_process({*ldd, program.string()}, log, std::chrono::seconds(30), &g_interrupted);
+  auto text = read_text_file(log);
+  if (!r.ok() || !text) return fail(fmt::format("ldd {}: {}", program.string(), r.describe()));
+  auto libs = parse_ldd_libraries(*text);
+  if (libs.empty()) return fail(fmt::format("ldd {} lists no libraries", program.string()));
+  return libs;
+}
+
+}  // namespace
 
 std::optional<double> parse_probe_output(const std::string& text) {
   std::stringstream lines(text);
@@ -358,7 +409,13 @@ int crosscheck_command(const CrosscheckOptions& opt, std::ostream& out, std::ost
     return kExitBadInput;
   }
   const std::string level = host_reference_level();
-  const auto pairs = crosscheck_pairs(opt.bench_dir, crosscheck_cpus(level), true, level);
+  const auto libraries = server_libraries(opt.bench_dir / "server_bench", work / "ldd.txt");
+  if (!libraries) {
+    err << fmt::format("ptbench crosscheck: {}\n", libraries.error());
+    return kExitBadInput;
+  }
+  const auto pairs =
+      crosscheck_pairs(opt.bench_dir, crosscheck_cpus(level), true, level, *libraries);
   std::vector<CrosscheckRow> rows;
   for (const auto& p : pairs)
     rows.push_back({p, {}, {}, "", 0, 0, 0, NAN, NAN, Agreement::kFailed});

@@ -26,6 +26,9 @@ struct CrosscheckPair {
   // inside its clock and the suite takes its own check's cost off its real time, so that both
   // time the same work.
   std::string plus_counter = {};
+  // Put into the reference's environment ("K=V" each): LD_PRELOAD of the suite server's shared
+  // libraries, where the suite's server is that much larger than the minimal one.
+  std::vector<std::string> env = {};
   // What is compared, as the CSV names it: "real_time", or "real_time+verify_ns".
   std::string measured() const {
     return plus_counter.empty() ? metric : metric + "+" + plus_counter;
@@ -49,9 +52,17 @@ const char* agreement_name(Agreement a);
 // The pairs for `cpus`: the first for the one-CPU pairs, the first two for the pairs across
 // CPUs, which read the suite's rows of the placement `level` (the level those two CPUs share);
 // with one CPU the pairs across CPUs are left out. perf's pair is added when `with_perf`.
+// `server_libraries`: the shared libraries of the suite's server (server_libraries()), loaded
+// into the forking probe so that each fork copies and each exit unmaps a server of the same size;
+// none: the probe alone.
 std::vector<CrosscheckPair> crosscheck_pairs(const std::filesystem::path& bench_dir,
                                              const std::vector<int>& cpus, bool with_perf,
-                                             const std::string& level);
+                                             const std::string& level,
+                                             const std::vector<std::string>& server_libraries);
+
+// The shared libraries in `ldd` output beside the C library, the loader and the vDSO (those the
+// minimal server loads too).
+std::vector<std::string> parse_ldd_libraries(const std::string& ldd_output);
 // The CPUs the suite uses at `level` on this host (ipc::cpus_for): both ends for a level it
 // offers, else the one CPU of same-cpu; empty when there is none.
 std::vector<int> crosscheck_cpus(const std::string& level);

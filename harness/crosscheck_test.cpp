@@ -27,8 +27,8 @@ TEST(Crosscheck, PerfBenchSchedPipeIsReadInNanoseconds) {
 }
 
 TEST(Crosscheck, PairsUseTheAllowedCpusAndLeaveOutCrossCpuOnOne) {
-  const auto two = crosscheck_pairs("/b", {3, 5}, false, "cross-package");
-  const auto one = crosscheck_pairs("/b", {3}, false, "cross-package");
+  const auto two = crosscheck_pairs("/b", {3, 5}, false, "cross-package", {});
+  const auto one = crosscheck_pairs("/b", {3}, false, "cross-package", {});
   EXPECT_GT(two.size(), one.size());
   for (const auto& p : one) EXPECT_EQ(p.benchmark.find("cross-package"), std::string::npos);
   auto cacheline = std::find_if(two.begin(), two.end(), [](const CrosscheckPair& p) {
@@ -38,7 +38,40 @@ TEST(Crosscheck, PairsUseTheAllowedCpusAndLeaveOutCrossCpuOnOne) {
   EXPECT_EQ(cacheline->benchmark, "BM_Floor/cacheline/thread/cross-package/64");
   EXPECT_EQ(cacheline->reference,
             (std::vector<std::string>{"/b/ptbench_probe_cacheline", "3", "5"}));
-  EXPECT_TRUE(crosscheck_pairs("/b", {}, false, "smt").empty());
+  EXPECT_TRUE(crosscheck_pairs("/b", {}, false, "smt", {}).empty());
+}
+
+TEST(Crosscheck, LddLibrariesLeaveOutWhatTheMinimalServerLoadsToo) {
+  const char* ldd =
+      "\tlinux-vdso.so.1 (0x00007ffd)\n"
+      "\tlibfmt.so.9 => /lib/x86_64-linux-gnu/libfmt.so.9 (0x00007f02)\n"
+      "\tlibstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f01)\n"
+      "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f00)\n"
+      "\tlibmissing.so.1 => not found\n"
+      "\t/lib64/ld-linux-x86-64.so.2 (0x00007f03)\n";
+  EXPECT_EQ(parse_ldd_libraries(ldd),
+            (std::vector<std::string>{"/lib/x86_64-linux-gnu/libfmt.so.9",
+                                      "/lib/x86_64-linux-gnu/libstdc++.so.6"}));
+  EXPECT_TRUE(parse_ldd_libraries("\tstatically linked\n").empty());
+}
+
+// Fork per request costs more the larger the forked process: the probe loads the suite server's
+// libraries, and its name says so; without them it is the probe alone.
+TEST(Crosscheck, TheForkingProbeLoadsTheSuiteServersLibraries) {
+  auto fork_pair = [](const std::vector<CrosscheckPair>& pairs) {
+    auto it = std::find_if(pairs.begin(), pairs.end(), [](const CrosscheckPair& p) {
+      return p.benchmark.find("fork_per_request") != std::string::npos;
+    });
+    EXPECT_NE(it, pairs.end());
+    return it == pairs.end() ? CrosscheckPair{} : *it;
+  };
+  const auto with =
+      fork_pair(crosscheck_pairs("/b", {0, 1}, false, "same-cache", {"/l/a.so", "/l/b.so"}));
+  EXPECT_EQ(with.env, (std::vector<std::string>{"LD_PRELOAD=/l/a.so:/l/b.so"}));
+  EXPECT_EQ(with.reference_name, "server_probe fork + the suite's libraries");
+  const auto without = fork_pair(crosscheck_pairs("/b", {0, 1}, false, "same-cache", {}));
+  EXPECT_TRUE(without.env.empty());
+  EXPECT_EQ(without.reference_name, "server_probe fork");
 }
 
 TEST(Crosscheck, TheRatioIsTheMedianOfPairedRoundsSoDriftCancels) {

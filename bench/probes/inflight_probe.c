@@ -1,12 +1,14 @@
 /* inflight_probe CPU_A CPU_B K B [ROUNDS]: requests in flight over two pipes, the least it takes,
- * for BM_InFlight/pipe/.../batch=B, step for step as the suite does it. Each side keeps a 4 KiB
- * read-ahead buffer; a step waits for the first message, takes the ones already in after it (B
- * at most, reading the pipe again only when the buffer is empty and poll says more is there) and
- * sends as many in one write. A forked echo server on CPU_B writes back what it took; the client
- * on CPU_A keeps K requests out: it checks each answer's number and sends as many new requests.
- * Every write is at most PIPE_BUF, so it arrives whole. Requests per second over 0.3 s after
- * 0.05 s of warm-up. ROUNDS (default 0) adds that many rounds of xorshift per message on both
- * sides: an experiment on how the rate moves when each side does more work per message. */
+ * for BM_InFlight/pipe/.../batch=B, step for step as the suite does it. A message is a 4-byte
+ * length and 64 bytes: its number, then bytes that follow from the number, every one of which
+ * the client checks in each answer. Each side keeps a 4 KiB read-ahead buffer; a step waits for
+ * the first message, takes the ones already in after it (B at most, reading the pipe again only
+ * when the buffer is empty and poll says more is there) and sends as many in one write. A forked
+ * echo server on CPU_B writes back what it took; the client on CPU_A keeps K requests out: it
+ * checks each answer and sends as many new requests. Every write is at most PIPE_BUF, so it
+ * arrives whole. Requests per second over 0.3 s after 0.05 s of warm-up. ROUNDS (default 0)
+ * adds that many rounds of xorshift per message on both sides: an experiment on how the rate
+ * moves when each side does more work per message. */
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,7 +18,36 @@
 
 #include "probe_common.h"
 
-enum { kBytes = 64, kMaxBatch = PIPE_BUF / kBytes, kReadAhead = 4096 };
+enum {
+  kBytes = 64,
+  kFrame = 4 + kBytes, /* the length, then the message */
+  kMaxBatch = PIPE_BUF / kFrame,
+  kMaxInFlight = 512, /* K frames each way fit the pipes' buffers */
+  kReadAhead = 4096
+};
+
+static unsigned char pattern(uint64_t seq, int i) {
+  return (unsigned char)(seq * 31 + (uint64_t)i * 7);
+}
+
+/* Request `seq` as a frame: the length, the number, then the pattern. */
+static void make_request(unsigned char* frame, uint64_t seq) {
+  const uint32_t len = kBytes;
+  memcpy(frame, &len, sizeof len);
+  memcpy(frame + 4, &seq, sizeof seq);
+  for (int i = 8; i < kBytes; ++i) frame[4 + i] = pattern(seq, i);
+}
+
+/* Whether the frame is request `seq`, every byte of it as sent. */
+static int answer_ok(const unsigned char* frame, uint64_t seq) {
+  uint32_t len;
+  uint64_t got;
+  memcpy(&len, frame, sizeof len);
+  memcpy(&got, frame + 4, sizeof got);
+  unsigned char bad = len != kBytes || got != seq;
+  for (int i = 8; i < kBytes; ++i) bad |= frame[4 + i] ^ pattern(seq, i);
+  return !bad;
+}
 
 struct reader {
   int fd;
@@ -40,15 +71,18 @@ static int fill(struct reader* r, int wait) {
   return 1;
 }
 
-/* Copies the next whole message to `msg`, reading (waiting when `wait`) if it is not in yet.
- * 1: taken, 0: none there (not waiting), -1: end of file or an error. */
+/* Copies the next whole frame to `msg`, reading (waiting when `wait`) if it is not in yet.
+ * 1: taken, 0: none there (not waiting), -1: end of file, an error or a frame of another length. */
 static int take(struct reader* r, unsigned char* msg, int wait) {
-  while (r->end - r->begin < kBytes) {
+  while (r->end - r->begin < kFrame) {
     int got = fill(r, wait);
     if (got <= 0) return got;
   }
-  memcpy(msg, r->buf + r->begin, kBytes);
-  r->begin += kBytes;
+  uint32_t len;
+  memcpy(&len, r->buf + r->begin, sizeof len);
+  if (len != kBytes) return -1;
+  memcpy(msg, r->buf + r->begin, kFrame);
+  r->begin += kFrame;
   return 1;
 }
 
@@ -57,41 +91,41 @@ static int take(struct reader* r, unsigned char* msg, int wait) {
 static int take_some(struct reader* r, unsigned char* msgs, int batch) {
   if (take(r, msgs, 1) <= 0) return -1;
   int n = 1;
-  while (n < batch && take(r, msgs + n * kBytes, 0) > 0) ++n;
+  for (int got; n < batch && (got = take(r, msgs + n * kFrame, 0)) != 0; ++n) {
+    if (got < 0) return -1;
+  }
   return n;
 }
 
 static void echo(int in, int out, int batch, int rounds) {
   static struct reader r;
-  static unsigned char msgs[kMaxBatch * kBytes];
+  static unsigned char msgs[kMaxBatch * kFrame];
   r.fd = in;
   for (;;) {
     int n = take_some(&r, msgs, batch);
-    if (n < 0) _exit(0); /* the client closed its end */
-    for (int i = 0; i < n; ++i) probe_work(msgs[i * kBytes], rounds);
-    if (write(out, msgs, (size_t)n * kBytes) != (ssize_t)n * kBytes) _exit(1);
+    if (n < 0) _exit(r.end == r.begin ? 0 : 1); /* the client closed its end, or a bad frame */
+    for (int i = 0; i < n; ++i) probe_work(msgs[i * kFrame + 4], rounds);
+    if (write(out, msgs, (size_t)n * kFrame) != (ssize_t)n * kFrame) _exit(1);
   }
 }
 
 /* Writes requests first .. first + n - 1 in one write. */
 static int send_requests(int fd, uint64_t first, int n) {
-  static unsigned char buf[kMaxBatch * kBytes];
-  for (int i = 0; i < n; ++i) {
-    uint64_t seq = first + (uint64_t)i;
-    memset(buf + i * kBytes, (int)(seq & 0xff), kBytes);
-    memcpy(buf + i * kBytes, &seq, sizeof seq);
-  }
-  return write(fd, buf, (size_t)n * kBytes) == (ssize_t)n * kBytes;
+  static unsigned char buf[kMaxBatch * kFrame];
+  for (int i = 0; i < n; ++i) make_request(buf + i * kFrame, first + (uint64_t)i);
+  return write(fd, buf, (size_t)n * kFrame) == (ssize_t)n * kFrame;
 }
 
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
   long k = 0, batch = 0, rounds = 0;
-  if (argc < 5 || argc > 6 || probe_long_arg(argc, argv, 3, 1, kMaxBatch, &k) != 0 ||
-      probe_long_arg(argc, argv, 4, 1, k, &batch) != 0 ||
+  if (argc < 5 || argc > 6 || probe_long_arg(argc, argv, 3, 1, kMaxInFlight, &k) != 0 ||
+      probe_long_arg(argc, argv, 4, 1, k < kMaxBatch ? k : kMaxBatch, &batch) != 0 ||
       (argc > 5 && probe_long_arg(argc, argv, 5, 0, 100000, &rounds) != 0)) {
-    fprintf(stderr, "usage: %s CPU_A CPU_B K B [ROUNDS] (1 <= B <= K <= %d, ROUNDS 0-100000)\n",
-            argv[0], kMaxBatch);
+    fprintf(stderr,
+            "usage: %s CPU_A CPU_B K B [ROUNDS] (1 <= K <= %d, 1 <= B <= K and %d, ROUNDS "
+            "0-100000)\n",
+            argv[0], kMaxInFlight, kMaxBatch);
     return 2;
   }
   if (rounds > 0) {
@@ -119,7 +153,7 @@ int main(int argc, char** argv) {
     if (!send_requests(req[1], sent, n)) return 1;
   }
   static struct reader r;
-  static unsigned char msgs[kMaxBatch * kBytes];
+  static unsigned char msgs[kMaxBatch * kFrame];
   r.fd = resp[0];
   const int64_t start = probe_now();
   int64_t t0 = 0, now = start;
@@ -127,13 +161,11 @@ int main(int argc, char** argv) {
     int n = take_some(&r, msgs, (int)batch);
     if (n < 0) return 1;
     for (int i = 0; i < n; ++i, ++received) {
-      uint64_t seq;
-      memcpy(&seq, msgs + i * kBytes, sizeof seq);
-      if (seq != received || msgs[i * kBytes + kBytes - 1] != (unsigned char)(seq & 0xff)) {
+      if (!answer_ok(msgs + i * kFrame, received)) {
         fprintf(stderr, "answer %llu out of order or damaged\n", (unsigned long long)received);
         return 1;
       }
-      probe_work(seq, (int)rounds);
+      probe_work(received, (int)rounds);
     }
     if (!send_requests(req[1], sent, n)) return 1;
     sent += (uint64_t)n;

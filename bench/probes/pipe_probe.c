@@ -1,6 +1,10 @@
-/* pipe_probe CPU_A CPU_B: 64-byte round trips over two pipes between a parent and a forked child:
- * ns per round trip. */
+/* pipe_probe CPU_A CPU_B [thread]: 64-byte round trips over two pipes between a parent and a
+ * forked child: ns per round trip. With `thread`, each of the two processes first starts one more
+ * thread that blocks for good (as each of the suite's processes has its watchdog thread): an
+ * experiment on what a second thread in a process costs the switches between processes. */
+#include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,13 +26,34 @@ static ssize_t write_io(int fd, void* buf, size_t len) {
   return write(fd, buf, len);
 }
 
+static void* blocked(void* arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+
+/* Starts a thread that blocks for good (exit ends it with the process). */
+static void second_thread(int wanted) {
+  pthread_t t;
+  if (wanted && pthread_create(&t, NULL, blocked, NULL) != 0) {
+    fprintf(stderr, "pipe_probe: cannot start a thread\n");
+    exit(1);
+  }
+}
+
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
+  const int thread = argc == 4 && strcmp(argv[3], "thread") == 0;
+  if (argc > 4 || (argc == 4 && !thread)) {
+    fprintf(stderr, "usage: pipe_probe CPU_A CPU_B [thread]\n");
+    return 2;
+  }
   int to[2], back[2];
   if (pipe(to) != 0 || pipe(back) != 0) return 1;
   char buf[kBytes] = {1};
   const pid_t pid = fork();
   if (pid == 0) {
+    second_thread(thread);
     probe_pin(b);
     close(to[1]);
     close(back[0]);
@@ -37,6 +62,7 @@ int main(int argc, char** argv) {
     }
     _exit(0);
   }
+  second_thread(thread);
   close(to[0]);
   close(back[1]);
   probe_pin(a);

@@ -28,16 +28,21 @@ refuses() {
 
 prints_number "$dir/ptbench_probe_inflight" -1 -1 64 8
 prints_number "$dir/ptbench_probe_inflight" -1 -1 1 1
+prints_number "$dir/ptbench_probe_inflight" -1 -1 512 60
 prints_number "$dir/ptbench_probe_inflight" -1 -1 64 8 25
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream
+prints_number "$dir/ptbench_probe_pipe" -1 -1 thread
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream 5
 refuses "$dir/ptbench_probe_ring" -1 -1 stream x
 refuses "$dir/ptbench_probe_ring" -1 -1 stream -1
 refuses "$dir/ptbench_probe_ring" -1 -1 stream ""
 refuses "$dir/ptbench_probe_ring" -1 -1 stream 5 6
 refuses "$dir/ptbench_probe_ring" -1 -1 flood
+refuses "$dir/ptbench_probe_pipe" -1 -1 threads
+refuses "$dir/ptbench_probe_pipe" -1 -1 thread 1
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 9
-refuses "$dir/ptbench_probe_inflight" -1 -1 65 8
+refuses "$dir/ptbench_probe_inflight" -1 -1 513 8
+refuses "$dir/ptbench_probe_inflight" -1 -1 64 61
 refuses "$dir/ptbench_probe_inflight" -1 -1 8
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 -1
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 8 abc
