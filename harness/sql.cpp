@@ -183,6 +183,23 @@ class SqliteDb final : public SqlDb {
   std::string path_;
 };
 
+constexpr int kSqliteBusyMs = 10000;
+
+// Switches the database to write-ahead logging. Connections that open a new database at once can
+// each hold its shared lock and want the exclusive one to switch: SQLite then answers SQLITE_BUSY
+// at once instead of calling the busy handler (waiting could deadlock), so the switch is tried
+// again, a millisecond apart, until the busy timeout has passed.
+Result<void> use_wal(sqlite3* raw) {
+  for (int waited_ms = 0;; ++waited_ms) {
+    const int rc = sqlite3_exec(raw, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return {};
+    if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= kSqliteBusyMs) {
+      return fail(fmt::format("PRAGMA journal_mode=WAL: {}", sqlite3_errmsg(raw)));
+    }
+    sqlite3_sleep(1);
+  }
+}
+
 Result<std::unique_ptr<SqlDb>> open_sqlite(const fs::path& path, bool* unreachable) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
@@ -196,8 +213,8 @@ Result<std::unique_ptr<SqlDb>> open_sqlite(const fs::path& path, bool* unreachab
     return fail(fmt::format("cannot open {}: {}", path.string(), why));
   }
   auto db = std::make_unique<SqliteDb>(raw, path.string());
-  sqlite3_busy_timeout(raw, 10000);  // several writers: wait for the lock, then fail
-  if (auto r = db->exec("PRAGMA journal_mode=WAL"); !r) return fail(r.error());
+  sqlite3_busy_timeout(raw, kSqliteBusyMs);  // several writers: wait for the lock, then fail
+  if (auto r = use_wal(raw); !r) return fail(fmt::format("{}: {}", path.string(), r.error()));
   return std::unique_ptr<SqlDb>(std::move(db));
 }
 
