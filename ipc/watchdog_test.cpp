@@ -5,12 +5,14 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace ptbench::ipc {
 namespace {
@@ -104,6 +106,37 @@ TEST(Watchdog, RunsOnEveryAllowedCpuEvenWhenAPinnedThreadStartsIt) {
   cpu_set_t mask;
   ASSERT_EQ(sched_getaffinity(tid, sizeof mask, &mask), 0);
   EXPECT_EQ(CPU_COUNT(&mask), CPU_COUNT(&all));
+}
+
+// The descriptors in a task's table, as /proc lists them.
+std::vector<int> fds_of(pid_t tid) {
+  std::vector<int> fds;
+  const auto dir = "/proc/self/task/" + std::to_string(tid) + "/fd";
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    fds.push_back(std::stoi(e.path().filename().string()));
+  }
+  return fds;
+}
+
+// The measured threads keep their descriptor table to themselves (a shared table makes every read
+// and write dearer), and the watchdog never holds a pipe end open: its table has stdin, stdout
+// and stderr at most.
+TEST(Watchdog, HoldsNoDescriptorOfTheProcessBeyondTheStandardThree) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  { DeadlineGuard guard(1000ms); }  // starts the watchdog if nothing did yet
+  const pid_t tid = watchdog_tid();
+  ASSERT_GT(tid, 0) << "no thread named " << kWatchdogThreadName;
+  std::vector<int> held;
+  for (int i = 0; i < 100; ++i) {  // it leaves the table as it starts: allow it a moment
+    held = fds_of(tid);
+    if (std::all_of(held.begin(), held.end(), [](int fd) { return fd <= 2; })) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  for (int fd : held) EXPECT_LE(fd, 2) << "the watchdog holds descriptor " << fd;
+  EXPECT_GT(fds_of(gettid()).size(), held.size());  // the test's own table has the pipe
+  close(fds[0]);
+  close(fds[1]);
 }
 
 }  // namespace
