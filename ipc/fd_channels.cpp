@@ -142,20 +142,26 @@ class StreamChannel final : public Channel {
 
  private:
   // Writes all of iov[0..parts) (advancing it past partial writes).
+  // One part goes out with a plain write or send: the kernel's writev and sendmsg first copy the
+  // iovec array in, which costs a pipe round trip on one CPU a few percent.
+  ssize_t write_some(const iovec* iov, int parts) {
+    if (parts == 1) {
+      return socket_ ? ::send(wfd_.get(), iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+                     : write(wfd_.get(), iov->iov_base, iov->iov_len);
+    }
+    if (!socket_) return writev(wfd_.get(), iov, parts);
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = static_cast<std::size_t>(parts);
+    return sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
+  }
+
   Status write_frames(iovec* iov, int parts, const DeadlineGuard& guard) {
     std::size_t left = 0;
     for (int i = 0; i < parts; ++i) left += iov[i].iov_len;
     int first = 0;
     while (left > 0) {
-      ssize_t n;
-      if (socket_) {
-        msghdr msg{};
-        msg.msg_iov = iov + first;
-        msg.msg_iovlen = static_cast<std::size_t>(parts - first);
-        n = sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
-      } else {
-        n = writev(wfd_.get(), iov + first, parts - first);
-      }
+      const ssize_t n = write_some(iov + first, parts - first);
       if (n < 0) {
         if (errno == EINTR) {
           if (guard.expired()) return timed_out("send", timeout_);
