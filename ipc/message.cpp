@@ -59,13 +59,14 @@ std::uint64_t payload_checksum(const void* buf, std::size_t size) {
 void stamp(void* buf, std::size_t size, std::uint64_t seq, std::uint64_t payload_sum) {
   auto* p = static_cast<unsigned char*>(buf);
   std::memcpy(p, &seq, size < 8 ? size : 8);
-  // A short message carries the pattern where a longer one carries the checksum: restore it,
-  // the buffer may have held a longer message before.
-  for (std::size_t i = 8; i < size && i < kHeader; ++i) p[i] = pattern_byte(i);
   if (size >= kHeader) {
     const std::uint64_t c = mix(seq, payload_sum);
     std::memcpy(p + 8, &c, 8);
+    return;
   }
+  // A short message carries the pattern where a longer one carries the checksum: restore it,
+  // the buffer may have held a longer message before.
+  for (std::size_t i = 8; i < size; ++i) p[i] = pattern_byte(i);
 }
 
 Status verify(const void* buf, std::size_t size, std::size_t expected_size,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -17,10 +18,21 @@ enum class Errc {
   kSystem,      // a system call failed
 };
 
+// Success costs what an error code does: the message lives on the heap, and only an error has
+// one (an empty std::string would be built and torn down on every call of a transport's hot path).
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Errc code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Errc code, std::string message)
+      : code_(code), message_(std::make_unique<std::string>(std::move(message))) {}
+  Status(const Status& o) : code_(o.code_), message_(o.message_ ? copy(*o.message_) : nullptr) {}
+  Status& operator=(const Status& o) {
+    if (this != &o) *this = Status(o);
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
+  ~Status() = default;
   static Status ok() { return {}; }
   // kSystem with "what: strerror(errno)".
   static Status from_errno(const std::string& what, int err);
@@ -28,11 +40,15 @@ class [[nodiscard]] Status {
   bool is_ok() const { return code_ == Errc::kOk; }
   explicit operator bool() const { return is_ok(); }
   Errc code() const { return code_; }
-  const std::string& message() const { return message_; }
+  const std::string& message() const { return message_ ? *message_ : kNoMessage; }
 
  private:
+  static std::unique_ptr<std::string> copy(const std::string& m) {
+    return std::make_unique<std::string>(m);
+  }
+  static inline const std::string kNoMessage;
   Errc code_ = Errc::kOk;
-  std::string message_;
+  std::unique_ptr<std::string> message_;
 };
 
 const char* errc_name(Errc e);
