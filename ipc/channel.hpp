@@ -88,7 +88,7 @@ class Channel {
   // Sends one message of `size` bytes (size <= max_message).
   virtual Status send(const void* data, std::size_t size) = 0;
   // Receives one whole message into buf; *size is its length. A message longer than `capacity`
-  // is an error (kTooLarge).
+  // is an error (kTooLarge); on a byte stream it stays, for a recv with room for it.
   virtual Status recv(void* buf, std::size_t capacity, std::size_t* size) = 0;
   // Receives a message if one is there and returns at once if not (*got says which); for a
   // caller that must not block, such as a load generator sending on a schedule. Transports
