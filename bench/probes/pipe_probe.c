@@ -1,7 +1,11 @@
-/* pipe_probe CPU_A CPU_B [thread]: 64-byte round trips over two pipes between a parent and a
- * forked child: ns per round trip. With `thread`, each of the two processes first starts one more
- * thread that blocks for good (as each of the suite's processes has its watchdog thread): an
- * experiment on what a second thread in a process costs the switches between processes. */
+/* pipe_probe CPU_A CPU_B [thread|thread-unshared]: 64-byte round trips over two pipes between a
+ * parent and a forked child: ns per round trip. With `thread`, each of the two processes first
+ * starts one more thread that blocks for good (as each of the suite's processes has its watchdog
+ * thread): an experiment on what a second thread in a process costs the switches between
+ * processes. With `thread-unshared`, that thread first leaves the process's file descriptor table
+ * (close_range with CLOSE_RANGE_UNSHARE, as the suite's watchdog does): while a table is shared,
+ * each read and write takes and drops a reference on its file. */
+#include <linux/close_range.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -26,16 +30,21 @@ static ssize_t write_io(int fd, void* buf, size_t len) {
   return write(fd, buf, len);
 }
 
-static void* blocked(void* arg) {
-  (void)arg;
+static void* blocked(void* unshare) {
+  if (unshare != NULL && close_range(3, ~0U, CLOSE_RANGE_UNSHARE) != 0) {
+    perror("pipe_probe: close_range");
+    exit(1);
+  }
   for (;;) pause();
   return NULL;
 }
 
-/* Starts a thread that blocks for good (exit ends it with the process). */
+/* Starts a thread that blocks for good (exit ends it with the process); 2: one that first leaves
+ * the descriptor table. */
 static void second_thread(int wanted) {
   pthread_t t;
-  if (wanted && pthread_create(&t, NULL, blocked, NULL) != 0) {
+  static int unshare = 1;
+  if (wanted && pthread_create(&t, NULL, blocked, wanted == 2 ? &unshare : NULL) != 0) {
     fprintf(stderr, "pipe_probe: cannot start a thread\n");
     exit(1);
   }
@@ -43,9 +52,12 @@ static void second_thread(int wanted) {
 
 int main(int argc, char** argv) {
   const int a = probe_cpu_arg(argc, argv, 1), b = probe_cpu_arg(argc, argv, 2);
-  const int thread = argc == 4 && strcmp(argv[3], "thread") == 0;
+  const int thread = argc != 4                                 ? 0
+                     : strcmp(argv[3], "thread") == 0          ? 1
+                     : strcmp(argv[3], "thread-unshared") == 0 ? 2
+                                                               : 0;
   if (argc > 4 || (argc == 4 && !thread)) {
-    fprintf(stderr, "usage: pipe_probe CPU_A CPU_B [thread]\n");
+    fprintf(stderr, "usage: pipe_probe CPU_A CPU_B [thread|thread-unshared]\n");
     return 2;
   }
   int to[2], back[2];

@@ -32,6 +32,7 @@ prints_number "$dir/ptbench_probe_inflight" -1 -1 512 60
 prints_number "$dir/ptbench_probe_inflight" -1 -1 64 8 25
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream
 prints_number "$dir/ptbench_probe_pipe" -1 -1 thread
+prints_number "$dir/ptbench_probe_pipe" -1 -1 thread-unshared
 prints_number "$dir/ptbench_probe_unix_stream" -1 -1
 prints_number "$dir/ptbench_probe_ring" -1 -1 stream 5
 refuses "$dir/ptbench_probe_ring" -1 -1 stream x
@@ -41,6 +42,7 @@ refuses "$dir/ptbench_probe_ring" -1 -1 stream 5 6
 refuses "$dir/ptbench_probe_ring" -1 -1 flood
 refuses "$dir/ptbench_probe_pipe" -1 -1 threads
 refuses "$dir/ptbench_probe_pipe" -1 -1 thread 1
+refuses "$dir/ptbench_probe_pipe" -1 -1 thread-shared
 refuses "$dir/ptbench_probe_inflight" -1 -1 8 9
 refuses "$dir/ptbench_probe_inflight" -1 -1 513 8
 refuses "$dir/ptbench_probe_inflight" -1 -1 64 61
