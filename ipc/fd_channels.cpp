@@ -141,7 +141,6 @@ class StreamChannel final : public Channel {
   }
 
  private:
-  // Writes all of iov[0..parts) (advancing it past partial writes).
   // One part goes out with a plain write or send: the kernel's writev and sendmsg first copy the
   // iovec array in, which costs a pipe round trip on one CPU a few percent.
   ssize_t write_some(const iovec* iov, int parts) {
@@ -156,6 +155,7 @@ class StreamChannel final : public Channel {
     return sendmsg(wfd_.get(), &msg, MSG_NOSIGNAL);
   }
 
+  // Writes all of iov[0..parts) (advancing it past partial writes).
   Status write_frames(iovec* iov, int parts, const DeadlineGuard& guard) {
     std::size_t left = 0;
     for (int i = 0; i < parts; ++i) left += iov[i].iov_len;
