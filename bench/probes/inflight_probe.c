@@ -174,9 +174,15 @@ int main(int argc, char** argv) {
   }
   const double seconds = (double)(now - t0) * 1e-9;
   const double rate = (double)(received - counted) / seconds;
-  close(req[1]); /* the server reads end of file and exits */
-  waitpid(pid, NULL, 0);
+  close(req[1]); /* the server reads end of file and exits (its answers fit the pipe) */
+  int status = 0;
+  const int server_ok =
+      waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   close(resp[0]);
+  if (!server_ok) {
+    fprintf(stderr, "inflight_probe: the echo server failed (a bad frame or a failed write)\n");
+    return 1;
+  }
   printf("%.0f\n", rate);
   return 0;
 }
