@@ -170,8 +170,8 @@ TEST_P(ChannelTest, EverySizeArrivesIntactBothWays) {
 }
 
 // Large and small messages streamed back to back, so that a receiver reading ahead (a stream's
-// readv after a large message) finds the next messages behind the one it reads; one too large for
-// the buffer offered is refused and, on a byte stream, then taken whole with a larger one.
+// read-ahead buffer) finds the next messages behind the one it takes; one too large for the
+// buffer offered is refused and, on a byte stream, then taken whole with a larger one.
 TEST_P(ChannelTest, MixedSizesStreamedBackToBackArriveWhole) {
   const std::size_t max = limit_of(GetParam().mechanism);
   std::vector<std::size_t> sizes;
